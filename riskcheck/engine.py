@@ -1,0 +1,453 @@
+"""assess(rules, scenario) -> Assessment: pure and deterministic.
+
+The order follows the law (shared/product.md, "The order of an assessment"):
+
+  prohibitions (ATT Art. 6, embargoes)   -> 'prohibited'; nothing offsets them
+  factor scores                          -> missing evidence scored by the factor's policy
+  criterion risk                         -> non-compensatory: max(weighted mean, worst - floor_gap)
+  mitigations (ATT Art. 7(2), 11(2))     -> bounded per criterion; never on a non-mitigable one
+  clear / overriding-risk tests          -> residual risk against the declared thresholds
+  presumption of denial and rebuttal     -> 'deny' unless every rebuttal condition is demonstrated
+  escalations                            -> e.g. prior denial by a partner (EU CP Art. 4) -> 'refer'
+  decision                               -> the most severe outcome any step calls for
+
+There is no averaging across criteria or steps: one step calling for refusal
+refuses. Unknown is never read as favourable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from .conditions import Compiled, compile_condition
+from .facts import Fact, Facts, derive
+from .loader import LoadedRules, LoadedScenario
+from .rules_model import Criterion, Factor
+from .trace import (
+    DECISION_WORDS,
+    SEVERITY,
+    Assessment,
+    AttachCondition,
+    ConditionCheck,
+    CriterionResult,
+    EscalationResult,
+    EvidenceUsed,
+    FactorResult,
+    MissingEvidence,
+    MitigationResult,
+    PresumptionResult,
+    ProhibitionResult,
+    Provenance,
+    Reason,
+    RebuttalResult,
+)
+
+try:
+    ENGINE_VERSION = version("riskcheck")
+except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    ENGINE_VERSION = "0+unknown"
+
+STATUS = {True: "applies", False: "does_not_apply", None: "cannot_be_excluded"}
+
+
+# --- compiling a rule set once ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CFactor:
+    spec: Factor
+    score_of: Callable[[Any], float | None]
+    scores: tuple[float, ...]
+    at: str
+
+    @property
+    def worst(self) -> float:
+        return max(self.scores)
+
+
+@dataclass(frozen=True, slots=True)
+class CCriterion:
+    spec: Criterion
+    factors: tuple[CFactor, ...]
+    thresholds: Any
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class CRule:
+    spec: Any
+    cond: Compiled
+    at: str
+    extra: tuple[tuple[Any, Compiled, str], ...] = ()  # rebuttal items
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    loaded: LoadedRules
+    prohibitions: tuple[CRule, ...]
+    presumptions: tuple[CRule, ...]
+    escalations: tuple[CRule, ...]
+    criteria: tuple[CCriterion, ...]
+    mitigations: tuple[tuple[Any, Compiled | None, str], ...]
+    label_steps: tuple[tuple[float, str], ...]
+
+
+def _scorer(f: Factor) -> Callable[[Any], float | None]:
+    if f.bands is not None:
+        bands = tuple((b.min, b.max, float(b.score)) for b in f.bands)
+
+        def by_band(x: Any) -> float | None:
+            for lo, hi, s in bands:
+                if (lo is None or x >= lo) and (hi is None or x < hi):
+                    return s
+            return None
+
+        return by_band
+    table = {(type(r.value) is bool, r.value): float(r.score) for r in f.table or ()}
+    return lambda x: table.get((type(x) is bool, x))
+
+
+_CACHE: dict[tuple[str, str], CompiledRules] = {}
+
+
+def compile_rules(lr: LoadedRules) -> CompiledRules:
+    key = (lr.path, lr.sha256)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    rs = lr.model
+    at = lambda *loc: str(lr.line_of(*loc))  # noqa: E731
+
+    criteria = []
+    for ci, c in enumerate(rs.criteria):
+        cfs = tuple(
+            CFactor(f, _scorer(f), tuple(float(b.score) for b in (f.bands or f.table or ())),
+                    at("criteria", ci, "factors", fi))
+            for fi, f in enumerate(c.factors))
+        criteria.append(CCriterion(c, cfs, c.thresholds or rs.policy.thresholds[c.kind], at("criteria", ci)))
+    compiled = CompiledRules(
+        loaded=lr,
+        prohibitions=tuple(CRule(p, compile_condition(p.when), at("prohibitions", i))
+                           for i, p in enumerate(rs.prohibitions)),
+        presumptions=tuple(
+            CRule(p, compile_condition(p.applies_when), at("presumptions", i),
+                  tuple((r, compile_condition(r.when), at("presumptions", i, "rebuttal", ri))
+                        for ri, r in enumerate(p.rebuttal)))
+            for i, p in enumerate(rs.presumptions)),
+        escalations=tuple(CRule(e, compile_condition(e.when), at("escalations", i))
+                          for i, e in enumerate(rs.escalations)),
+        criteria=tuple(criteria),
+        mitigations=tuple((m, compile_condition(m.requires) if m.requires else None, at("mitigations", i))
+                          for i, m in enumerate(rs.mitigations)),
+        label_steps=tuple((float(lab.from_), lab.label) for lab in rs.policy.labels),
+    )
+    _CACHE[key] = compiled
+    return compiled
+
+
+# --- evaluating -------------------------------------------------------------------------
+
+
+def _check(c: Compiled, facts: Facts) -> ConditionCheck:
+    return ConditionCheck(c.text, c.evaluate(facts), tuple((f, _shown_value(facts[f])) for f in c.fields))
+
+
+def _shown_value(fact: Fact) -> Any:
+    if fact.value is None:
+        return None
+    if isinstance(fact.value, frozenset):
+        return tuple(sorted(fact.value))
+    return fact.value
+
+
+def _evidence(field: str, fact: Fact, as_of: dt.date, stale_days: int) -> EvidenceUsed:
+    stale = after = False
+    if fact.as_of is not None and fact.origin != "derived":
+        stale = (as_of - fact.as_of).days > stale_days
+        after = fact.as_of > as_of
+    return EvidenceUsed(field=field, value=_shown_value(fact), confidence=fact.confidence, source=fact.source,
+                        as_of=fact.as_of, origin=fact.origin,
+                        at=str(fact.location) if fact.location else None,
+                        alternatives=fact.alternatives, note=fact.note, stale=stale,
+                        after_assessment_date=after)
+
+
+def _label(steps: tuple[tuple[float, str], ...], x: float) -> str:
+    label = steps[0][1]
+    for lo, name in steps:
+        if x >= lo:
+            label = name
+    return label
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+
+
+def _score_factor(cf: CFactor, fact: Fact, ev: EvidenceUsed) -> tuple[float, str]:
+    f = cf.spec
+    if fact.value is None:
+        if f.missing.policy == "assume":
+            return float(f.missing.score), "missing"  # type: ignore[arg-type]
+        return cf.worst, "missing"
+    readings = (fact.value, *fact.alternatives)
+    scores = [cf.score_of(r) for r in readings]
+    if any(s is None for s in scores):  # outside every band: treat as missing, conservatively
+        return cf.worst, "missing"
+    return max(scores), ("contested" if fact.alternatives else "scored")  # type: ignore[type-var,return-value]
+
+
+def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessment:
+    """The whole assessment for already-derived facts (what-if analysis calls this directly)."""
+    rs = cr.loaded.model
+    pol = rs.policy
+    as_of: dt.date = meta["as_of"]
+    reasons: list[tuple[int, int, Reason]] = []
+    order = 0
+
+    def reason(outcome: str, source: str, rule_id: str, code: str | None, text: str, cite: Any) -> None:
+        nonlocal order
+        order += 1
+        reasons.append((SEVERITY[outcome], -order, Reason(outcome, source, rule_id, code, text, tuple(cite))))
+
+    used_missing: dict[str, list[str]] = {}
+    treatment: dict[str, str] = {}
+
+    def note_unknowns(check: ConditionCheck, rule_id: str, how: str) -> None:
+        for field, value in check.values:
+            if value is None:
+                used_missing.setdefault(field, []).append(rule_id)
+                treatment.setdefault(field, how)
+
+    # 1. Prohibitions.
+    prohibitions = []
+    for r in cr.prohibitions:
+        p = r.spec
+        chk = _check(r.cond, facts)
+        status = STATUS[chk.result]
+        prohibitions.append(ProhibitionResult(p.id, p.title, status, chk, p.refusal_code, p.explain,
+                                              tuple(p.cite), r.at))
+        if chk.result is True:
+            reason("prohibited", "prohibition", p.id, p.refusal_code, f"{p.title}: {p.explain}", p.cite)
+        elif chk.result is None:
+            note_unknowns(chk, p.id, "prohibition cannot be excluded: refer")
+            reason("refer", "prohibition", p.id, None,
+                   f"{p.title} cannot be excluded: the evidence to rule it out is missing ({chk.text})", p.cite)
+
+    # 2-3. Factor scores and criterion risk.
+    controls: frozenset[str] = facts["transfer.controls"].value or frozenset()
+    mitigations = []
+    credited: dict[str, list[tuple[str, float, str]]] = {}
+    for m, requires, m_at in cr.mitigations:
+        offered = m.control in controls
+        req = requires.evaluate(facts) if requires is not None else True
+        if not offered:
+            why, ok = "not offered", False
+        elif req is True:
+            why, ok = "offered and credited", True
+        elif req is None:
+            why, ok = f"offered but not credited: cannot establish that {requires.text}", False  # type: ignore[union-attr]
+        else:
+            why, ok = f"offered but not credited: requires {requires.text}", False  # type: ignore[union-attr]
+        if ok:
+            for cid, amount in m.reduces.items():
+                credited.setdefault(cid, []).append((m.id, float(amount), m.condition_text))
+        mitigations.append(MitigationResult(m.id, m.title, m.control, offered, ok, why,
+                                            tuple((k, float(x)) for k, x in m.reduces.items()),
+                                            m.condition_text, tuple(m.cite), m_at))
+
+    criteria: list[CriterionResult] = []
+    conditions: list[AttachCondition] = []
+    for cc in cr.criteria:
+        c = cc.spec
+        results = []
+        total_w = sum(float(cf.spec.weight) for cf in cc.factors)
+        for cf in cc.factors:
+            f = cf.spec
+            fact = facts[f.input]
+            ev = _evidence(f.input, fact, as_of, pol.stale_after_days)
+            score, status = _score_factor(cf, fact, ev)
+            if status == "missing":
+                used_missing.setdefault(f.input, []).append(f"{c.id}/{f.id}")
+                treatment.setdefault(f.input, {
+                    "assume_worst": "scored as the worst case",
+                    "assume": f"scored as {_fmt(float(f.missing.score or 0))} (declared assumption)",
+                    "refer": "scored as the worst case, and the case is referred until it is established",
+                }[f.missing.policy])
+                if f.missing.policy == "refer":
+                    reason("refer", "missing_evidence", f"{c.id}/{f.id}", None,
+                           f"Evidence for '{f.title}' ({f.input}) must be established before a decision", f.cite)
+            weight = float(f.weight)
+            try:
+                text = f.explain.format(value=_fmt_value(ev.value), score=_fmt(score), source=ev.source or "no source",
+                                        as_of=ev.as_of or "undated", confidence=ev.confidence, weight=_fmt(weight))
+            except (KeyError, IndexError, ValueError):  # checks refuse bad templates; never crash on one
+                text = f.explain
+            if status == "missing":
+                text = f"No evidence: {text}" if ev.confidence != "unknown" else f"Evidence unknown: {text}"
+            elif status == "contested":
+                text = f"Contested, scored on the worst reading: {text}"
+            results.append(FactorResult(f.id, f.title, ev, score, cf.worst, weight, weight * score / total_w,
+                                        status, f.missing.policy, text, tuple(f.cite), cf.at))
+        wmean = sum(r.contribution for r in results)
+        worst = max(r.score for r in results)
+        inherent = min(float(pol.score_max), max(wmean, worst - float(pol.floor_gap), float(pol.score_min)))
+        mits = credited.get(c.id, []) if c.mitigable else []
+        cap = float(c.max_mitigation) if c.mitigable else 0.0
+        reduction = min(sum(x for _, x, _ in mits), cap)
+        residual = max(float(pol.score_min), inherent - reduction)
+        th = cc.thresholds
+        if th.deny is not None and residual >= th.deny:
+            level = "deny"
+        elif residual >= th.refer:
+            level = "refer"
+        elif residual >= th.conditions or (inherent >= th.conditions and reduction > 0):
+            level = "conditions"
+        else:
+            level = "acceptable"
+        label = _label(cr.label_steps, residual)
+        why = _criterion_line(c, inherent, residual, reduction, wmean, worst, pol.floor_gap, label, level)
+        thresholds = tuple((k, float(v)) for k, v in (("conditions", th.conditions), ("refer", th.refer),
+                                                      ("deny", th.deny)) if v is not None)
+        criteria.append(CriterionResult(c.id, c.title, c.kind, c.refusal_code, c.legal_text, tuple(c.cite),
+                                        tuple(results), wmean, worst, inherent, c.mitigable, reduction, cap,
+                                        residual, thresholds, level, label, why, cc.at))
+        if level == "deny":
+            reason("deny", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", c.cite)
+        elif level == "refer":
+            reason("refer", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", c.cite)
+        elif level == "conditions":
+            reason("approve_with_conditions", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", c.cite)
+            if mits:
+                for mid, _, ctext in mits:
+                    conditions.append(AttachCondition(ctext, mid, tuple(c.cite)))
+            else:
+                options = [m.title for m, _, _ in cr.mitigations if c.id in m.reduces]
+                ask = f"one of: {'; '.join(options)}" if options else "controls agreed with the recipient"
+                conditions.append(AttachCondition(
+                    f"Residual risk under '{c.title}' needs controls before approval: {ask}", c.id, tuple(c.cite)))
+
+    # 4. Presumptions of denial.
+    presumptions = []
+    for r in cr.presumptions:
+        p = r.spec
+        chk = _check(r.cond, facts)
+        items = []
+        for item, cond, item_at in r.extra:
+            ichk = _check(cond, facts)
+            status = {True: "met", False: "unmet", None: "unknown"}[ichk.result]
+            items.append(RebuttalResult(item.id, item.text, status, ichk, tuple(item.cite), item_at))
+            if ichk.result is None and chk.result is not False:
+                note_unknowns(ichk, f"{p.id}/{item.id}", "not demonstrated (counts as unmet)")
+        rebutted = all(i.status == "met" for i in items)
+        presumptions.append(PresumptionResult(p.id, p.title, STATUS[chk.result], chk, tuple(items), rebutted,
+                                              p.refusal_code, p.explain, p.when_rebutted.minimum_outcome,
+                                              tuple(p.cite), r.at))
+        if chk.result is False:
+            continue
+        if chk.result is None:
+            note_unknowns(chk, p.id, "presumption treated as applying")
+        if not rebutted:
+            open_items = [i.id for i in items if i.status != "met"]
+            reason("deny", "presumption", p.id, p.refusal_code,
+                   f"{p.title}: {p.explain} Not demonstrated: {', '.join(open_items)}.", p.cite)
+        else:
+            reason(p.when_rebutted.minimum_outcome, "presumption", p.id, None,
+                   f"{p.title}: rebutted (every condition demonstrated); the outcome is at most "
+                   f"'{p.when_rebutted.minimum_outcome}'", p.cite)
+            conditions.extend(AttachCondition(t, p.id, tuple(p.cite)) for t in p.when_rebutted.conditions)
+
+    # 5. Escalations.
+    escalations = []
+    for r in cr.escalations:
+        e = r.spec
+        chk = _check(r.cond, facts)
+        escalations.append(EscalationResult(e.id, e.title, STATUS[chk.result], chk, e.outcome, e.explain,
+                                            tuple(e.cite), r.at))
+        if chk.result is True:
+            reason(e.outcome, "escalation", e.id, e.refusal_code, f"{e.title}: {e.explain}", e.cite)
+            conditions.extend(AttachCondition(t, e.id, tuple(e.cite)) for t in e.conditions)
+        elif chk.result is None:
+            outcome = e.outcome if SEVERITY[e.outcome] < SEVERITY["refer"] else "refer"
+            note_unknowns(chk, e.id, f"cannot be excluded: at least '{outcome}'")
+            reason(outcome, "escalation", e.id, None,
+                   f"{e.title} cannot be excluded: the evidence is missing ({chk.text})", e.cite)
+
+    # 6. Decision: the most severe outcome any step calls for.
+    reasons.sort(key=lambda t: (-t[0], -t[1]))
+    ordered = tuple(rr for _, _, rr in reasons)
+    decision = ordered[0].outcome if ordered else "approve"
+    if decision == "approve_with_conditions" and not conditions:  # pragma: no cover - defensive
+        conditions.append(AttachCondition("Standard end-use assurances", "engine", ()))
+    refusal_codes = tuple(sorted({r.code for r in ordered if r.code and SEVERITY[r.outcome] >= SEVERITY["deny"]}))
+    if decision in ("approve", "approve_with_conditions", "refer"):
+        refusal_codes = ()
+    top = [r.text for r in ordered if r.outcome == decision][:2]
+    summary = f"{DECISION_WORDS[decision]}: " + (" | ".join(top) if top else
+                                                 "no prohibition applies and every criterion's residual risk "
+                                                 "is below its thresholds")
+    if decision != "approve_with_conditions":
+        conditions = [] if decision in ("prohibited", "deny") else conditions
+    dedup = tuple(dict.fromkeys(conditions))
+
+    all_evidence = {fr.evidence.field: fr.evidence for c in criteria for fr in c.factors}
+    missing = tuple(MissingEvidence(f, tuple(dict.fromkeys(users)), treatment[f], facts[f].note,
+                                    str(facts[f].location) if facts[f].location else None)
+                    for f, users in sorted(used_missing.items()))
+    contested = tuple(e for _, e in sorted(all_evidence.items()) if e.confidence == "contested")
+    stale = tuple(e for _, e in sorted(all_evidence.items()) if e.stale or e.after_assessment_date)
+    return Assessment(
+        scenario_id=meta["scenario_id"], scenario_title=meta["scenario_title"], decision=decision,
+        refusal_codes=refusal_codes, summary=summary, reasons=ordered, prohibitions=tuple(prohibitions),
+        presumptions=tuple(presumptions), escalations=tuple(escalations), criteria=tuple(criteria),
+        mitigations=tuple(mitigations), conditions=dedup if decision in ("approve_with_conditions", "refer") else (),
+        missing=missing, contested=contested, stale=stale, overrides=meta["overrides"],
+        not_formalised=tuple(rs.not_formalised), disclaimer=rs.disclaimer, provenance=meta["provenance"])
+
+
+def _fmt_value(v: Any) -> str:
+    if v is None:
+        return "unknown"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, tuple):
+        return ", ".join(str(x) for x in v)
+    return str(v)
+
+
+def _criterion_line(c: Criterion, inherent: float, residual: float, reduction: float, wmean: float,
+                    worst: float, gap: float, label: str, level: str) -> str:
+    floor = " (raised to the worst factor's floor: one severe factor is not averaged away)" \
+        if inherent > wmean + 1e-9 and worst - gap >= inherent - 1e-9 else ""
+    mit = f", lowered by {_fmt(reduction)} through mitigation" if reduction > 0 else ""
+    if not c.mitigable:
+        mit = " (not mitigable)"
+    words = {"deny": "reaches the denial threshold", "refer": "reaches the referral threshold",
+             "conditions": "approval needs conditions", "acceptable": "below every threshold"}[level]
+    return (f"inherent risk {_fmt(inherent)}{floor}{mit}; residual {_fmt(residual)} ({label}): {words}")
+
+
+def facts_for(scenario: LoadedScenario, as_of: dt.date) -> Facts:
+    return derive(scenario.model, scenario.country, scenario.unit, scenario.where, as_of)
+
+
+def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[str, Any]:
+    rs = lr.model
+    return {
+        "as_of": as_of,
+        "scenario_id": scenario.model.id,
+        "scenario_title": scenario.model.title,
+        "overrides": scenario.overrides,
+        "provenance": Provenance(rs.id, rs.version, rs.title, lr.path, lr.sha256, scenario.path,
+                                 scenario.sha256, ENGINE_VERSION, as_of),
+    }
+
+
+def assess(rules: LoadedRules, scenario: LoadedScenario, as_of: dt.date | None = None) -> Assessment:
+    """Assess one transfer. Same rules, scenario and date -> an equal Assessment, every time."""
+    day = as_of or scenario.model.date
+    return evaluate(compile_rules(rules), facts_for(scenario, day), meta_for(rules, scenario, day))

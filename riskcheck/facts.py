@@ -1,0 +1,179 @@
+"""The input fields rules may read, and how a scenario turns into facts.
+
+Every factor input and every condition field in a rule file must be one of
+``FIELDS`` (checked, with "did you mean"). A fact is a value together with its
+provenance; an absent or ``unknown`` fact has ``value is None`` and is never
+treated as favourable by the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import vocabulary as v
+from .errors import Location
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    kind: str  # bool | int | number | enum | set | text
+    description: str
+    values: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+
+def _from_indicator(spec: v.IndicatorSpec) -> FieldSpec:
+    return FieldSpec(spec.kind, spec.description, spec.values, spec.low, spec.high)
+
+
+FIELDS: dict[str, FieldSpec] = {
+    **{f"country.{k}": _from_indicator(s) for k, s in v.COUNTRY_INDICATORS.items()},
+    **{f"unit.{k}": _from_indicator(s) for k, s in v.UNIT_INDICATORS.items()},
+    "recipient.country": FieldSpec("text", "Recipient state, ISO 3166-1 alpha-3"),
+    "exporter.country": FieldSpec("text", "Exporting state, ISO 3166-1 alpha-3"),
+    "end_user.type": FieldSpec("enum", "Type of end user", tuple(v.END_USER_TYPES)),
+    "end_user.unit_named": FieldSpec("bool", "The receiving unit is named"),
+    "transfer.channel": FieldSpec("enum", "Transfer channel", tuple(v.CHANNELS)),
+    "transfer.controls": FieldSpec("set", "Controls offered", tuple(v.CONTROLS)),
+    "items.sensitivity": FieldSpec("set", "Sensitivity classes of the items", tuple(v.SENSITIVITY)),
+    "items.ml_category": FieldSpec("set", "EU Military List categories", tuple(v.MILITARY_LIST)),
+    "items.att_category": FieldSpec("set", "ATT categories", tuple(v.ATT_CATEGORIES)),
+    "items.max_service_life_years": FieldSpec("int", "Longest typical service life among the items", low=0),
+    "items.portable": FieldSpec("bool", "Any item is man-portable"),
+    "items.total_quantity": FieldSpec("int", "Total number of items", low=0),
+    "items.total_value_eur": FieldSpec("number", "Total value in EUR (unknown if any item lacks one)", low=0),
+    "embargo.un": FieldSpec("bool", "A UN arms embargo in force covers this end user"),
+    "embargo.eu": FieldSpec("bool", "An EU arms embargo in force covers this end user"),
+    "embargo.osce": FieldSpec("bool", "An OSCE arms embargo in force covers this end user"),
+    "prior_denials.identical_within_3y": FieldSpec(
+        "bool", "A partner denied an essentially identical transaction in the last three years"),
+    "conflicts.recipient_party": FieldSpec("bool", "The recipient is a party to an armed conflict"),
+    "conflicts.exporter_arms_other_side": FieldSpec(
+        "bool", "The exporter has armed another party to a conflict the recipient is in"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    value: Any  # None when missing or unknown
+    confidence: str  # known | unknown | contested | missing
+    source: str | None = None
+    as_of: dt.date | None = None
+    alternatives: tuple[Any, ...] = ()
+    origin: str = "scenario"  # scenario | profile | override | transfer | derived
+    location: Location | None = None
+    note: str | None = None
+
+    @property
+    def is_missing(self) -> bool:
+        return self.value is None
+
+
+Facts = dict[str, Fact]
+
+
+def missing(location: Location | None = None, note: str | None = None) -> Fact:
+    return Fact(None, "missing", location=location, note=note)
+
+
+def with_value(fact: Fact, value: Any) -> Fact:
+    """A hypothetical: the same fact established with ``value`` (for what-if analysis)."""
+    return replace(fact, value=value, confidence="known", alternatives=(), origin="hypothetical")
+
+
+def _covers(embargo: Any, end_user: Any) -> bool:
+    if embargo.scope == "whole_state":
+        return True
+    if embargo.scope == "non_state_actors":
+        return bool(end_user.type == "non_state_armed_group")
+    names = {end_user.name.casefold(), (end_user.unit or "").casefold()}
+    return any(t.casefold() in names for t in embargo.targets)
+
+
+def _in_force(start: dt.date, end: dt.date | None, on: dt.date) -> bool:
+    return start <= on and (end is None or on <= end)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def derive(scenario: Any, country: dict[str, Fact], unit: dict[str, Fact],
+           where: dict[str, Location], as_of: dt.date) -> Facts:
+    """All facts for one scenario. ``where`` maps evidence keys to their file positions."""
+    t = scenario.transfer
+    ev = scenario.evidence
+    transfer_loc = where.get("transfer")
+    facts: Facts = {f"country.{k}": country.get(k) or missing(where.get("country"))
+                    for k in v.COUNTRY_INDICATORS}
+    facts.update({f"unit.{k}": unit.get(k) or missing(where.get("unit")) for k in v.UNIT_INDICATORS})
+
+    def given(value: Any, origin: str = "transfer", loc: Location | None = transfer_loc) -> Fact:
+        return Fact(value, "known", source="transfer application", origin=origin, location=loc)
+
+    facts["recipient.country"] = given(t.recipient.country)
+    facts["exporter.country"] = given(t.exporter.country)
+    facts["end_user.type"] = given(t.end_user.type)
+    facts["end_user.unit_named"] = given(bool(t.end_user.unit))
+    facts["transfer.channel"] = given(t.channel)
+    facts["transfer.controls"] = given(frozenset(t.controls))
+    facts["items.sensitivity"] = given(frozenset(i.sensitivity for i in t.items))
+    facts["items.ml_category"] = given(frozenset(i.ml_category for i in t.items))
+    facts["items.att_category"] = given(frozenset(i.att_category for i in t.items))
+    facts["items.max_service_life_years"] = given(
+        max(v.SENSITIVITY[i.sensitivity].service_life_years for i in t.items), "derived")
+    facts["items.portable"] = given(any(v.SENSITIVITY[i.sensitivity].portable for i in t.items), "derived")
+    facts["items.total_quantity"] = given(sum(i.quantity for i in t.items), "derived")
+    values = [i.value_eur for i in t.items]
+    facts["items.total_value_eur"] = (
+        given(sum(values), "derived") if None not in values
+        else missing(transfer_loc, "an item has no value_eur"))
+
+    emb = ev.embargoes
+    for authority in ("un", "eu", "osce"):
+        key = f"embargo.{authority}"
+        if emb is None:
+            facts[key] = missing(where.get("embargoes"), "no embargo check recorded")
+            continue
+        hits = [e for e in emb.in_force if e.authority.lower() == authority
+                and _in_force(e.start, e.end, as_of) and _covers(e, t.end_user)]
+        facts[key] = Fact(bool(hits), "known", source="; ".join(e.legal_act for e in hits) or emb.source,
+                          as_of=emb.as_of, origin="derived", location=where.get("embargoes"))
+
+    pd = ev.prior_denials
+    if pd is None:
+        facts["prior_denials.identical_within_3y"] = missing(where.get("prior_denials"),
+                                                             "no check of partners' denials recorded")
+    else:
+        cutoff = _years_before(as_of, 3)
+        hits = [d for d in pd.denials if d.essentially_identical and cutoff <= d.date <= as_of]
+        facts["prior_denials.identical_within_3y"] = Fact(
+            bool(hits), "known", source="; ".join(f"{d.by} {d.date}" for d in hits) or pd.source,
+            as_of=pd.as_of, origin="derived", location=where.get("prior_denials"))
+
+    conflicts = ev.conflicts
+    recipient = t.recipient.country
+    if conflicts is None:
+        facts["conflicts.recipient_party"] = missing(where.get("conflicts"), "no conflict check recorded")
+        facts["conflicts.exporter_arms_other_side"] = missing(where.get("conflicts"))
+    else:
+        mine = [c for c in conflicts if recipient in c.parties]
+        facts["conflicts.recipient_party"] = Fact(
+            bool(mine), "known", source="; ".join(c.source for c in mine) or "conflict check",
+            origin="derived", location=where.get("conflicts"))
+        if ev.prior_transfers is None:
+            facts["conflicts.exporter_arms_other_side"] = missing(
+                where.get("conflicts"), "the exporter's prior transfers are not recorded")
+        else:
+            others = {p for c in mine for p in c.parties if p != recipient}
+            armed = sorted({p.recipient for p in ev.prior_transfers if p.recipient in others})
+            facts["conflicts.exporter_arms_other_side"] = Fact(
+                bool(armed), "known", source=("prior transfers to " + ", ".join(armed)) if armed
+                else "prior transfers record", origin="derived", location=where.get("prior_transfers"))
+    return facts

@@ -1,0 +1,240 @@
+"""Files -> validated models: YAML with positions, pydantic, then semantic checks.
+
+``load_rules`` and ``load_scenario`` either return a fully valid object or
+raise :class:`InputError` listing every problem found, each located at
+``file:line:col``. Pydantic's error ``loc`` (a path of keys, indexes and union
+tags) is mapped back onto the YAML node it came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import rules_model, scenario_model
+from .errors import Diagnostic, InputError, Location, display_path
+from .facts import Fact
+from .yamlfile import Document, read_document
+
+
+def _all_field_names(module: Any) -> set[str]:
+    names: set[str] = set()
+    for obj in vars(module).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            for name, info in obj.model_fields.items():
+                names.add(info.alias or name)
+    return names
+
+
+_KNOWN_KEYS = {
+    "rules": _all_field_names(rules_model),
+    "scenario": _all_field_names(scenario_model) | set(scenario_model.CountryIndicators.model_fields)
+    | set(scenario_model.UnitIndicators.model_fields),
+}
+
+
+def suggest(word: str, choices: Any) -> str:
+    """' (did you mean 'x'?)' or ''."""
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop union tags and model names from a pydantic loc, keeping real keys/indexes."""
+    path: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+    return tuple(path)
+
+
+def schema_diagnostics(doc: Document, error: ValidationError, kind: str) -> list[Diagnostic]:
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Diagnostic] = []
+    for e in error.errors(include_url=False):
+        loc = tuple(e["loc"])
+        path = _data_path(doc.data, loc)
+        etype = e["type"]
+        if etype == "extra_forbidden":
+            key = loc[-1]
+            path = _data_path(doc.data, loc)
+            code, msg = "RC201", f"unknown key {key!r}{suggest(key, _KNOWN_KEYS[kind])}"
+        elif etype == "missing":
+            code, msg = "RC202", f"missing required key {loc[-1]!r}"
+        else:
+            where = ".".join(str(p) for p in path) or "(top level)"
+            code = "RC203"
+            msg = f"{where}: {e['msg']}"
+            expected = (e.get("ctx") or {}).get("expected")
+            if etype == "literal_error" and expected:
+                options = [x.strip(" '") for x in str(expected).replace(" or ", ",").split(",")]
+                got = e.get("input")
+                msg = f"{where}: {got!r} is not one of the allowed values{suggest(got, options)}"
+                if len(options) <= 8:
+                    msg += f"; allowed: {', '.join(options)}"
+        key = (path, code)
+        if key in seen:  # unions report one problem once per member
+            continue
+        seen.add(key)
+        out.append(Diagnostic(doc.locate(path), code, msg))
+    return out
+
+
+def canonical_hash(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- rules ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedRules:
+    model: rules_model.RuleSet
+    doc: Document
+    sha256: str
+
+    @property
+    def path(self) -> str:
+        return self.doc.path
+
+    def line_of(self, *loc: Any) -> Location:
+        return self.doc.locate(tuple(loc))
+
+
+def validate_rules_document(doc: Document) -> LoadedRules:
+    try:
+        model = rules_model.RuleSet.model_validate(doc.data)
+    except ValidationError as e:
+        raise InputError(schema_diagnostics(doc, e, "rules")) from None
+    sha = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+    loaded = LoadedRules(model=model, doc=doc, sha256=sha)
+    from .checks import check_rules  # checks import the loaded form; avoid a cycle at import time
+
+    problems = [d for d in check_rules(loaded) if d.severity == "error"]
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
+def load_rules(path: Path | str) -> LoadedRules:
+    return validate_rules_document(read_document(Path(path)))
+
+
+# --- scenarios ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    model: scenario_model.Scenario
+    doc: Document
+    profile: scenario_model.Profile | None
+    profile_doc: Document | None
+    country: dict[str, Fact]
+    unit: dict[str, Fact]
+    where: dict[str, Location]
+    sha256: str
+    overrides: tuple[str, ...] = field(default=())
+
+    @property
+    def path(self) -> str:
+        return self.doc.path
+
+
+def _indicator_facts(group: Any, doc: Document, prefix: tuple[Any, ...], origin: str) -> dict[str, Fact]:
+    out: dict[str, Fact] = {}
+    for key in type(group).model_fields:
+        ind = getattr(group, key)
+        if ind is None:
+            continue
+        out[key] = Fact(
+            value=ind.value, confidence=ind.confidence, source=ind.source, as_of=ind.as_of,
+            alternatives=tuple(ind.alternatives), origin=origin,
+            location=doc.locate((*prefix, key)), note=ind.note)
+    return out
+
+
+def _validate(doc: Document, model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as e:
+        raise InputError(schema_diagnostics(doc, e, "scenario")) from None
+
+
+def load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
+    doc = read_document(path)
+    return _validate(doc, scenario_model.Profile), doc
+
+
+def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
+    model: scenario_model.Scenario = _validate(doc, scenario_model.Scenario)
+    ev = model.evidence
+    profile = profile_doc = None
+    country: dict[str, Fact] = {}
+    if ev.profile is not None:
+        ppath = (base_dir / ev.profile).resolve()
+        try:
+            profile, profile_doc = load_profile(ppath)
+        except InputError as e:
+            here = doc.locate(("evidence", "profile"))
+            first = e.diagnostics[0]
+            if first.code == "RC106":
+                raise InputError([Diagnostic(here, "RC401", f"profile {ev.profile!r}: {first.message}")]) from None
+            raise
+        if profile.country != model.transfer.recipient.country:
+            raise InputError([Diagnostic(
+                doc.locate(("evidence", "profile")), "RC402",
+                f"profile {profile.id!r} describes {profile.country}, but the recipient is "
+                f"{model.transfer.recipient.country}")])
+        country = _indicator_facts(profile.indicators, profile_doc, ("indicators",), "profile")
+    local = _indicator_facts(ev.country, doc, ("evidence", "country"), "scenario")
+    overrides = tuple(sorted(k for k in local if k in country))
+    for k in overrides:
+        local[k] = Fact(**{**_fact_fields(local[k]), "origin": "override"})
+    country.update(local)
+    unit = _indicator_facts(ev.unit, doc, ("evidence", "unit"), "scenario")
+
+    # Embargoes and conflicts may come from the shared profile; the scenario's own wins.
+    if ev.embargoes is None and profile is not None and profile.embargoes is not None:
+        ev = ev.model_copy(update={"embargoes": profile.embargoes})
+    if ev.conflicts is None and profile is not None and profile.conflicts is not None:
+        ev = ev.model_copy(update={"conflicts": profile.conflicts})
+    model = model.model_copy(update={"evidence": ev})
+
+    def at(*loc: Any, d: Document = doc) -> Location:
+        return d.locate(loc)
+
+    where = {"transfer": at("transfer"), "country": at("evidence", "country"), "unit": at("evidence", "unit"),
+             "prior_denials": at("evidence", "prior_denials"), "prior_transfers": at("evidence", "prior_transfers")}
+    for key in ("embargoes", "conflicts"):
+        if key in doc.data.get("evidence", {}) or profile_doc is None:
+            where[key] = at("evidence", key)
+        else:
+            where[key] = at(key, d=profile_doc)
+    resolved = {"scenario": doc.data, "profile": profile_doc.data if profile_doc else None}
+    return LoadedScenario(model=model, doc=doc, profile=profile, profile_doc=profile_doc, country=country,
+                          unit=unit, where=where, sha256=canonical_hash(resolved), overrides=overrides)
+
+
+def _fact_fields(f: Fact) -> dict[str, Any]:
+    return {s: getattr(f, s) for s in Fact.__slots__}
+
+
+def load_scenario(path: Path | str) -> LoadedScenario:
+    p = Path(path)
+    return scenario_from_document(read_document(p), p.resolve().parent)
+
+
+def shown(path: Path | str) -> str:
+    return display_path(path)

@@ -1,0 +1,218 @@
+"""Pydantic models of scenario and profile files (field validation only).
+
+An indicator is a value *with its provenance*: source, ``as_of`` and a
+confidence of ``known``, ``unknown`` or ``contested``. A known value without a
+source or date is rejected: the engine must be able to show where every piece
+of evidence came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, create_model, model_validator
+
+from . import vocabulary as v
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3, or X.. for fictional states")]
+Confidence = Literal["known", "unknown", "contested"]
+
+
+class IndicatorBase(Strict):
+    confidence: Confidence
+    source: Text | None = None
+    as_of: dt.date | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _provenance(self) -> IndicatorBase:
+        value = getattr(self, "value", None)
+        alternatives = getattr(self, "alternatives", [])
+        if self.confidence == "unknown":
+            if value is not None or alternatives:
+                raise ValueError("an 'unknown' indicator must not carry a value")
+            return self
+        if value is None:
+            raise ValueError(f"a '{self.confidence}' indicator needs a value")
+        if self.source is None or self.as_of is None:
+            raise ValueError(f"a '{self.confidence}' indicator needs 'source' and 'as_of'")
+        if self.confidence == "contested" and not alternatives:
+            raise ValueError("a 'contested' indicator lists the competing readings in 'alternatives'")
+        if self.confidence == "known" and alternatives:
+            raise ValueError("only a 'contested' indicator may list 'alternatives'")
+        return self
+
+
+def _value_type(spec: v.IndicatorSpec) -> Any:
+    if spec.kind == "bool":
+        return StrictBool
+    if spec.kind == "enum":
+        return Literal[spec.values]  # type: ignore[valid-type]
+    base = StrictInt if spec.kind == "int" else StrictInt | StrictFloat
+    return Annotated[base, Field(ge=spec.low, le=spec.high)]  # type: ignore[valid-type]
+
+
+def _indicator_group(name: str, specs: dict[str, v.IndicatorSpec]) -> type[Strict]:
+    fields: dict[str, Any] = {}
+    for key, spec in specs.items():
+        vt = _value_type(spec)
+        model = create_model(  # type: ignore[call-overload]
+            f"{name}_{key}",
+            __base__=IndicatorBase,
+            __doc__=spec.description,
+            value=(vt | None, None),
+            alternatives=(list[vt], Field(default_factory=list, max_length=5)),
+        )
+        fields[key] = (model | None, Field(None, description=spec.description))
+    return create_model(name, __base__=Strict, **fields)  # type: ignore[no-any-return, call-overload]
+
+
+CountryIndicators = _indicator_group("CountryIndicators", v.COUNTRY_INDICATORS)
+UnitIndicators = _indicator_group("UnitIndicators", v.UNIT_INDICATORS)
+
+MLCode = Literal[tuple(v.MILITARY_LIST)]  # type: ignore[valid-type]
+ATTCategory = Literal[tuple(v.ATT_CATEGORIES)]  # type: ignore[valid-type]
+SensitivityCode = Literal[tuple(v.SENSITIVITY)]  # type: ignore[valid-type]
+ChannelCode = Literal[tuple(v.CHANNELS)]  # type: ignore[valid-type]
+EndUserType = Literal[tuple(v.END_USER_TYPES)]  # type: ignore[valid-type]
+ControlCode = Literal[tuple(v.CONTROLS)]  # type: ignore[valid-type]
+
+
+class Item(Strict):
+    description: Text
+    ml_category: MLCode
+    att_category: ATTCategory
+    sensitivity: SensitivityCode
+    quantity: Annotated[StrictInt, Field(ge=1, le=10**12)]
+    value_eur: Annotated[StrictInt | StrictFloat, Field(ge=0, le=10**15)] | None = None
+    model: Text | None = None
+
+
+class Party(Strict):
+    country: CountryCode
+    name: Text
+
+
+class EndUser(Strict):
+    type: EndUserType
+    name: Text
+    unit: Text | None = Field(None, description="The receiving unit, named where known")
+
+
+class Transfer(Strict):
+    exporter: Party
+    recipient: Party
+    end_user: EndUser
+    items: Annotated[list[Item], Field(min_length=1, max_length=200)]
+    end_use: Text
+    channel: ChannelCode
+    controls: Annotated[list[ControlCode], Field(max_length=50)] = Field(
+        default_factory=list, description="Controls offered; an empty list means none offered")
+
+
+class Embargo(Strict):
+    id: Id
+    authority: Literal["UN", "EU", "OSCE", "national"]
+    legal_act: Text
+    scope: Literal["whole_state", "non_state_actors", "named_forces"]
+    targets: list[Text] = Field(default_factory=list, description="Named forces or groups (scope named_forces)")
+    start: dt.date
+    end: dt.date | None = None
+    source: Text
+
+
+class EmbargoCheck(Strict):
+    """Which arms embargoes were checked, against what, and when. Absent = not checked."""
+
+    source: Text
+    as_of: dt.date
+    in_force: list[Embargo] = Field(default_factory=list)
+
+
+class PriorDenial(Strict):
+    by: Text
+    date: dt.date
+    essentially_identical: StrictBool
+    criteria: list[Text] = Field(default_factory=list)
+    source: Text
+
+
+class PriorDenials(Strict):
+    source: Text
+    as_of: dt.date
+    denials: list[PriorDenial] = Field(default_factory=list)
+
+
+class PriorTransfer(Strict):
+    recipient: CountryCode
+    year: Annotated[StrictInt, Field(ge=1900, le=2200)]
+    description: Text
+    source: Text
+
+
+class Conflict(Strict):
+    name: Text
+    parties: Annotated[list[CountryCode], Field(min_length=2)]
+    source: Text
+    as_of: dt.date
+
+
+class Evidence(Strict):
+    profile: Text | None = Field(None, description="Path of a shared profile file, relative to this file")
+    country: CountryIndicators = Field(default_factory=CountryIndicators)  # type: ignore[valid-type]
+    unit: UnitIndicators = Field(default_factory=UnitIndicators)  # type: ignore[valid-type]
+    embargoes: EmbargoCheck | None = None
+    prior_denials: PriorDenials | None = None
+    prior_transfers: list[PriorTransfer] | None = Field(
+        None, description="Earlier transfers by the exporter (to anyone in the region); absent = not checked")
+    conflicts: list[Conflict] | None = Field(None, description="Armed conflicts in the region; absent = not checked")
+
+
+class Expectation(Strict):
+    decision: Literal["prohibited", "deny", "refer", "approve_with_conditions", "approve"]
+    refusal_codes: list[Text] | None = Field(None, description="Exactly these codes, in any order")
+    reasons: list[Text] = Field(default_factory=list, description="Rule ids that must appear among the reasons")
+    why: Text = Field(description="One line of legal reasoning behind the expected outcome")
+
+
+class Inject(Strict):
+    at: Text = Field(description="When, in the exercise's story (e.g. '2014-06-10')")
+    title: Text
+    briefing: Text
+    evidence: Evidence
+    expected: dict[Id, Expectation] = Field(default_factory=dict)
+
+
+class Scenario(Strict):
+    id: Id
+    title: Text
+    date: dt.date = Field(description="The date the assessment is made as of")
+    rules: Id = Field(description="Id of the rule set this scenario is assessed against by default")
+    fictional: StrictBool
+    briefing: Text
+    teaching_notes: Text | None = None
+    sources: list[Text] = Field(default_factory=list)
+    transfer: Transfer
+    evidence: Evidence
+    expected: dict[Id, Expectation] = Field(
+        default_factory=dict, description="Expected outcome per rule-set id")
+    injects: list[Inject] = Field(default_factory=list)
+
+
+class Profile(Strict):
+    id: Id
+    country: CountryCode
+    name: Text
+    fictional: StrictBool
+    description: Text | None = None
+    indicators: CountryIndicators = Field(default_factory=CountryIndicators)  # type: ignore[valid-type]
+    embargoes: EmbargoCheck | None = None
+    conflicts: list[Conflict] | None = None

@@ -1,0 +1,181 @@
+"""The controlled vocabulary shared by rule files and scenario files.
+
+Rule files may only refer to inputs named here, and scenario files may only
+supply them, so that a typo is an error with a suggestion rather than a factor
+that silently never fires. Sources for the categories: EU Common Military List
+(adopted 19 Feb 2024, C/2024/1945), ATT Art. 2(1), 3 and 4, the International
+Tracing Instrument (2005) para 4 for SALW; indicator scales as described in
+shared/domain.md §4.3 and §7. Typical service lives are rough planning figures
+(domain.md §9.4, marked [M] there), used to weigh long-lived, portable items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+MILITARY_LIST: dict[str, str] = {
+    "ML1": "Smooth-bore weapons < 20 mm, other arms and automatic weapons <= 12.7 mm",
+    "ML2": "Smooth-bore weapons >= 20 mm, other weapons > 12.7 mm, projectors",
+    "ML3": "Ammunition and fuze-setting devices",
+    "ML4": "Bombs, torpedoes, rockets, missiles, other explosive devices and charges",
+    "ML5": "Fire-control and related alerting and warning equipment",
+    "ML6": "Ground vehicles and components",
+    "ML7": "Chemical or biological toxic agents, riot-control agents, related equipment",
+    "ML8": "Energetic materials (explosives, propellants, pyrotechnics)",
+    "ML9": "Vessels of war, special naval equipment",
+    "ML10": "Aircraft, lighter-than-air vehicles, UAVs, aero-engines",
+    "ML11": "Electronic equipment and spacecraft not specified elsewhere",
+    "ML12": "High-velocity kinetic-energy weapon systems",
+    "ML13": "Armoured or protective equipment, constructions and components",
+    "ML14": "Specialised military training equipment and simulators",
+    "ML15": "Imaging or countermeasure equipment",
+    "ML16": "Forgings, castings and other unfinished products",
+    "ML17": "Miscellaneous equipment, materials and libraries",
+    "ML18": "Production equipment and components",
+    "ML19": "Directed-energy weapon systems",
+    "ML20": "Cryogenic and superconductive equipment",
+    "ML21": "Software",
+    "ML22": "Technology",
+}
+
+ATT_CATEGORIES: dict[str, str] = {
+    "battle_tanks": "ATT Art. 2(1)(a)",
+    "armoured_combat_vehicles": "ATT Art. 2(1)(b)",
+    "large_calibre_artillery": "ATT Art. 2(1)(c)",
+    "combat_aircraft": "ATT Art. 2(1)(d)",
+    "attack_helicopters": "ATT Art. 2(1)(e)",
+    "warships": "ATT Art. 2(1)(f)",
+    "missiles_and_launchers": "ATT Art. 2(1)(g)",
+    "small_arms_light_weapons": "ATT Art. 2(1)(h)",
+    "ammunition": "ATT Art. 3",
+    "parts_components": "ATT Art. 4",
+    "not_covered": "outside ATT Art. 2(1), 3 and 4",
+}
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    title: str
+    service_life_years: int  # a typical figure, the horizon over which risk is weighed
+    portable: bool
+
+
+SENSITIVITY: dict[str, Sensitivity] = {
+    "salw": Sensitivity("Small arms and light weapons", 40, True),
+    "salw_ammunition": Sensitivity("SALW ammunition", 20, True),
+    "manpads": Sensitivity("Man-portable air-defence systems", 15, True),
+    "atgm": Sensitivity("Anti-tank guided missiles and portable anti-tank weapons", 15, True),
+    "major_platform": Sensitivity("Major conventional platforms (ATT Art. 2(1)(a)-(g))", 35, False),
+    "parts_components": Sensitivity("Parts and components", 20, False),
+    "protective_non_lethal": Sensitivity("Protective and non-lethal equipment", 15, False),
+    "internal_security": Sensitivity("Internal-security equipment (riot control, surveillance)", 15, False),
+}
+
+CHANNELS: dict[str, str] = {
+    "g2g_with_eum": "Government-to-government with end-use monitoring",
+    "g2g": "Government-to-government without a monitoring programme",
+    "commercial_licensed": "Commercial sale under an individual licence",
+    "ad_hoc_programme": "Ad hoc train-and-equip programme outside normal accountability",
+    "donation": "Donation or gift outside normal security-assistance accountability",
+    "brokered": "Brokered transfer through third parties",
+}
+
+END_USER_TYPES: dict[str, str] = {
+    "armed_forces": "State armed forces",
+    "police_security": "State police or internal-security forces",
+    "other_government": "Other state body",
+    "private": "Private company or person",
+    "non_state_armed_group": "Non-state armed group",
+}
+
+CONTROLS: dict[str, str] = {
+    "euc_commercial": "Commercial end-user declaration",
+    "euc_government": "Government-certified end-user certificate (authenticated signatory)",
+    "no_reexport_clause": "No re-export without the exporter's prior written consent",
+    "delivery_verification": "Delivery verification certificate",
+    "serial_number_lists": "Serial-number lists shared before delivery",
+    "psv_consent": "Consent to post-shipment on-site verification, with an inspection plan",
+    "new_for_old": "New for old: replaced weapons destroyed",
+    "enhanced_eum": "Enhanced end-use monitoring (serial inventories, security inspections)",
+    "pssm_assistance": "Joint stockpile-management (PSSM) programme",
+    "unit_vetting": "Vetting of the receiving unit (Leahy-style)",
+    "ihl_training": "IHL/IHRL training and accountability programme for the unit",
+}
+
+ValueKind = Literal["bool", "int", "number", "enum"]
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    kind: ValueKind
+    description: str
+    low: float | None = None
+    high: float | None = None
+    values: tuple[str, ...] = ()
+
+
+def _scale(description: str, low: int = 0, high: int = 3) -> IndicatorSpec:
+    return IndicatorSpec("int", description, low, high)
+
+
+# Country-level indicators, usually from a shared recipient profile.
+COUNTRY_INDICATORS: dict[str, IndicatorSpec] = {
+    "pts": _scale("Political Terror Scale, worst of the A/H/S codings (1 best - 5 worst)", 1, 5),
+    "cirights_physint": _scale("CIRIGHTS physical integrity index (0 worst - 8 best)", 0, 8),
+    "hr_violations_established": IndicatorSpec(
+        "bool", "Serious HR violations established by UN, EU or Council of Europe bodies"),
+    "govt_one_sided_violence_5y": IndicatorSpec(
+        "bool", "UCDP one-sided violence by the government in the last five years"),
+    "ihl_violations_credible": IndicatorSpec(
+        "bool", "Credible reports of serious IHL violations by the recipient's forces"),
+    "gbv_risk": IndicatorSpec("enum", "Risk of serious gender-based violence by armed actors",
+                              values=("low", "moderate", "high")),
+    "internal_conflict": IndicatorSpec(
+        "enum", "Internal armed conflict (UCDP: minor >= 25, war >= 1000 deaths/yr)",
+        values=("none", "tension", "minor", "war")),
+    "interstate_conflict": IndicatorSpec(
+        "enum", "Armed conflict or threat with another state",
+        values=("none", "dispute", "threat", "active")),
+    "territorial_claim_by_force": IndicatorSpec(
+        "bool", "A territorial claim the recipient has pursued or threatened by force"),
+    "terrorism_support": IndicatorSpec("bool", "Record of supporting terrorism or organised crime"),
+    "nonproliferation_record": IndicatorSpec(
+        "enum", "Record on non-proliferation and arms-control commitments",
+        values=("good", "mixed", "poor")),
+    "att_state_party": IndicatorSpec("bool", "State party to the Arms Trade Treaty"),
+    "unroca_reporting": IndicatorSpec("bool", "Reports to the UN Register of Conventional Arms"),
+    "cpi": _scale("Corruption Perceptions Index (0 highly corrupt - 100 very clean)", 0, 100),
+    "export_control_capacity": _scale("Capacity to enforce export controls (0 none - 3 advanced)"),
+    "reexport_breaches": IndicatorSpec("bool", "Record of breaching re-export or end-use assurances"),
+    "diversion_history": IndicatorSpec(
+        "bool", "Items from its stocks found with unauthorised users (loss, theft, capture)"),
+    "conflict_near_depots": IndicatorSpec("bool", "Active fighting near military depots"),
+    "stockpile_records": _scale("SC2 accounting and records (0 absent - 3 advanced)"),
+    "stockpile_physical_security": _scale("SC3 physical security (0 absent - 3 advanced)"),
+    "stockpile_audit": _scale("SC4 inventory verification and audit (0 absent - 3 advanced)"),
+    "stockpile_overrun_resilience": _scale("SC10 resilience against depot overrun (0 - 3)"),
+    "hdi": IndicatorSpec("number", "UNDP Human Development Index (0 - 1)", 0, 1),
+    "milex_pct_gdp": IndicatorSpec("number", "Military expenditure, % of GDP", 0, 100),
+    "threat_to_eu_allies": IndicatorSpec(
+        "bool", "Risk the items are used against EU member states or allies"),
+}
+
+# The named end-user unit's own record: it outranks country averages.
+UNIT_INDICATORS: dict[str, IndicatorSpec] = {
+    "atrocity_use_known": IndicatorSpec(
+        "bool", "Knowledge at authorisation that the items would be used for atrocity crimes"),
+    "credible_gvhr_information": IndicatorSpec(
+        "bool", "Credible information that the unit committed a gross violation of human rights"),
+    "remediation": IndicatorSpec("enum", "Steps to bring the responsible members to justice",
+                                 values=("none", "partial", "complete")),
+    "ihl_compliance_mechanisms": IndicatorSpec(
+        "bool", "Demonstrated IHL/IHRL training, investigations and accountability in the unit"),
+    "stockpile_control_demonstrated": IndicatorSpec(
+        "bool", "The unit demonstrated effective stockpile control (records, security, audits)"),
+    "quantity_plausible": IndicatorSpec(
+        "bool", "Quantity and type plausible against the unit's size and stated end use"),
+    "past_conduct_with_similar_items": IndicatorSpec(
+        "enum", "Past use of this or similar equipment by the unit",
+        values=("lawful", "some_concerns", "misuse_documented")),
+}
