@@ -45,33 +45,54 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
     if pol.score_min >= pol.score_max:
         err(("policy", "score_max"), "RC316", "score_max must be greater than score_min")
     if rs.effective_to is not None and rs.effective_to < rs.effective_from:
-        err(("effective_to",), "RC313", f"effective_to {rs.effective_to} is before effective_from {rs.effective_from}")
+        err(
+            ("effective_to",),
+            "RC313",
+            f"effective_to {rs.effective_to} is before effective_from {rs.effective_from}",
+        )
     labels = [lab.from_ for lab in pol.labels]
     if labels != sorted(labels) or len(set(labels)) != len(labels) or labels[0] != pol.score_min:
         err(("policy", "labels"), "RC315", "risk labels must start at score_min and ascend strictly")
 
     # Ids: unique across the rule set's elements, because reasons refer to them by id.
     seen: dict[str, tuple[Any, ...]] = {}
-    elements = [("prohibitions", rs.prohibitions), ("presumptions", rs.presumptions),
-                ("escalations", rs.escalations), ("criteria", rs.criteria), ("mitigations", rs.mitigations)]
+    elements = [
+        ("prohibitions", rs.prohibitions),
+        ("presumptions", rs.presumptions),
+        ("escalations", rs.escalations),
+        ("criteria", rs.criteria),
+        ("mitigations", rs.mitigations),
+    ]
     for section, items in elements:
         for i, item in enumerate(items):
             if item.id in seen:
                 first = lr.line_of(*seen[item.id])
-                err((section, i, "id"), "RC301", f"duplicate id {item.id!r} (first used at line {first.line})")
+                err(
+                    (section, i, "id"),
+                    "RC301",
+                    f"duplicate id {item.id!r} (first used at line {first.line})",
+                )
             else:
                 seen[item.id] = (section, i, "id")
     for ci, c in enumerate(rs.criteria):
         fids: set[str] = set()
         for fi, f in enumerate(c.factors):
             if f.id in fids:
-                err(("criteria", ci, "factors", fi, "id"), "RC301", f"duplicate factor id {f.id!r} in {c.id!r}")
+                err(
+                    ("criteria", ci, "factors", fi, "id"),
+                    "RC301",
+                    f"duplicate factor id {f.id!r} in {c.id!r}",
+                )
             fids.add(f.id)
     for pi, p in enumerate(rs.presumptions):
         rids: set[str] = set()
         for ri, r in enumerate(p.rebuttal):
             if r.id in rids:
-                err(("presumptions", pi, "rebuttal", ri, "id"), "RC301", f"duplicate rebuttal id {r.id!r}")
+                err(
+                    ("presumptions", pi, "rebuttal", ri, "id"),
+                    "RC301",
+                    f"duplicate rebuttal id {r.id!r}",
+                )
             rids.add(r.id)
 
     # Thresholds.
@@ -89,8 +110,11 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
         for k, cite in enumerate(items):
             src = cite.split(" ", 1)[0]
             if src not in rs.sources:
-                err((*loc, k), "RC306", f"citation source {src!r} is not declared under 'sources'"
-                    f"{_suggest(src, rs.sources)}")
+                err(
+                    (*loc, k),
+                    "RC306",
+                    f"citation source {src!r} is not declared under 'sources'{_suggest(src, rs.sources)}",
+                )
 
     for section, items in elements:
         for i, item in enumerate(items):
@@ -113,7 +137,11 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
     for i, e in enumerate(rs.escalations):
         conds.append((e.when, ("escalations", i, "when")))
         if e.outcome == "deny" and e.refusal_code is None:
-            err(("escalations", i, "outcome"), "RC317", "an escalation to 'deny' needs a refusal_code")
+            err(
+                ("escalations", i, "outcome"),
+                "RC317",
+                "an escalation to 'deny' needs a refusal_code",
+            )
     for i, m in enumerate(rs.mitigations):
         if m.requires is not None:
             conds.append((m.requires, ("mitigations", i, "requires")))
@@ -125,8 +153,11 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
     crit_by_id = {c.id: c for c in rs.criteria}
     for ci, c in enumerate(rs.criteria):
         if not c.mitigable and c.max_mitigation > 0:
-            err(("criteria", ci, "max_mitigation"), "RC310",
-                f"criterion {c.id!r} is not mitigable but allows mitigation of {c.max_mitigation}")
+            err(
+                ("criteria", ci, "max_mitigation"),
+                "RC310",
+                f"criterion {c.id!r} is not mitigable but allows mitigation of {c.max_mitigation}",
+            )
         for fi, f in enumerate(c.factors):
             _check_factor(f, ("criteria", ci, "factors", fi), pol, err)
 
@@ -134,10 +165,17 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
         for target in m.reduces:
             loc = ("mitigations", mi, "reduces", target)
             if target not in crit_by_id:
-                err(loc, "RC302", f"mitigation {m.id!r} reduces unknown criterion {target!r}"
-                    f"{_suggest(target, crit_by_id)}")
+                err(
+                    loc,
+                    "RC302",
+                    f"mitigation {m.id!r} reduces unknown criterion {target!r}{_suggest(target, crit_by_id)}",
+                )
             elif not crit_by_id[target].mitigable:
-                err(loc, "RC310", f"mitigation {m.id!r} reduces criterion {target!r}, which is not mitigable")
+                err(
+                    loc,
+                    "RC310",
+                    f"mitigation {m.id!r} reduces criterion {target!r}, which is not mitigable",
+                )
     return sorted(out)
 
 
@@ -146,27 +184,43 @@ def _check_thresholds(th: Any, kind: str, loc: tuple[Any, ...], pol: Any, err: A
         err((*loc, "deny"), "RC303", "a 'consider' criterion never denies on its own: remove 'deny'")
     if kind != "consider" and th.deny is None:
         err(loc, "RC303", f"kind {kind!r} needs a 'deny' threshold")
-    ladder = [("conditions", th.conditions), ("refer", th.refer)] + ([("deny", th.deny)] if th.deny is not None else [])
+    ladder = [("conditions", th.conditions), ("refer", th.refer)] + (
+        [("deny", th.deny)] if th.deny is not None else []
+    )
     for (a, va), (b, vb) in zip(ladder, ladder[1:], strict=False):
         if va > vb:
             err((*loc, b), "RC303", f"threshold {b!r} ({vb}) is below {a!r} ({va})")
     for name, value in ladder:
         if value > pol.score_max:
-            err((*loc, name), "RC304", f"threshold {name!r} ({value}) can never be reached: scores top out at "
-                f"{pol.score_max}")
+            err(
+                (*loc, name),
+                "RC304",
+                f"threshold {name!r} ({value}) can never be reached: scores top out at {pol.score_max}",
+            )
         elif value <= pol.score_min:
-            err((*loc, name), "RC304", f"threshold {name!r} ({value}) is met by every score (score_min is "
-                f"{pol.score_min})")
+            err(
+                (*loc, name),
+                "RC304",
+                f"threshold {name!r} ({value}) is met by every score (score_min is {pol.score_min})",
+            )
 
 
 def _check_compare(cmp: Any, loc: tuple[Any, ...], err: Any) -> None:
     spec = FIELDS.get(cmp.field)
     if spec is None:
-        err((*loc, "field"), "RC305", f"unknown input field {cmp.field!r}{_suggest(cmp.field, FIELDS)}")
+        err(
+            (*loc, "field"),
+            "RC305",
+            f"unknown input field {cmp.field!r}{_suggest(cmp.field, FIELDS)}",
+        )
         return
     if cmp.op not in OPS_FOR_KIND[spec.kind]:
-        err((*loc, "op"), "RC314", f"operator {cmp.op!r} does not apply to {cmp.field} ({spec.kind}); use one of "
-            f"{', '.join(sorted(OPS_FOR_KIND[spec.kind]))}")
+        err(
+            (*loc, "op"),
+            "RC314",
+            f"operator {cmp.op!r} does not apply to {cmp.field} ({spec.kind}); use one of "
+            f"{', '.join(sorted(OPS_FOR_KIND[spec.kind]))}",
+        )
         return
     if cmp.op in ("known", "unknown"):
         if cmp.value is not None:
@@ -207,29 +261,47 @@ def _check_factor(f: Any, loc: tuple[Any, ...], pol: Any, err: Any) -> None:
     for k, s in enumerate(scores):
         if not pol.score_min <= s <= pol.score_max:
             key = "bands" if f.bands is not None else "table"
-            err((*loc, key, k, "score"), "RC307" if key == "bands" else "RC308",
-                f"score {s} is outside the policy's range {pol.score_min}..{pol.score_max}")
+            err(
+                (*loc, key, k, "score"),
+                "RC307" if key == "bands" else "RC308",
+                f"score {s} is outside the policy's range {pol.score_min}..{pol.score_max}",
+            )
     if spec is None:
         err((*loc, "input"), "RC305", f"unknown input field {f.input!r}{_suggest(f.input, FIELDS)}")
     elif f.bands is not None:
         if spec.kind not in ("int", "number"):
-            err((*loc, "bands"), "RC309", f"bands score numbers, but {f.input} is {spec.kind}; use 'table'")
+            err(
+                (*loc, "bands"),
+                "RC309",
+                f"bands score numbers, but {f.input} is {spec.kind}; use 'table'",
+            )
         else:
             _check_bands(f.bands, spec, (*loc, "bands"), err)
     elif spec.kind not in ("bool", "enum", "int"):
-        err((*loc, "table"), "RC309", f"a table scores listed values, but {f.input} is {spec.kind}; use 'bands'")
+        err(
+            (*loc, "table"),
+            "RC309",
+            f"a table scores listed values, but {f.input} is {spec.kind}; use 'bands'",
+        )
     else:
         _check_table(f.table, spec, f.input, (*loc, "table"), err)
     if f.missing.policy == "assume" and f.missing.score is not None and scores:
         low, high = min(scores), max(scores)
         if f.missing.score < (low + high) / 2:
-            err((*loc, "missing", "score"), "RC311",
+            err(
+                (*loc, "missing", "score"),
+                "RC311",
                 f"missing evidence would score {f.missing.score}, in the favourable half of {low}..{high}: "
-                "missing evidence must never count as good news")
+                "missing evidence must never count as good news",
+            )
     for _, name, _, _ in string.Formatter().parse(f.explain):
         if name is not None and name not in PLACEHOLDERS:
-            err((*loc, "explain"), "RC312", f"unknown placeholder {{{name}}} in explain; use "
-                f"{', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}")
+            err(
+                (*loc, "explain"),
+                "RC312",
+                f"unknown placeholder {{{name}}} in explain; use "
+                f"{', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}",
+            )
 
 
 def _check_bands(bands: list[Any], spec: Any, loc: tuple[Any, ...], err: Any) -> None:
@@ -239,16 +311,32 @@ def _check_bands(bands: list[Any], spec: Any, loc: tuple[Any, ...], err: Any) ->
     for k in range(1, len(bands)):
         prev, cur = bands[k - 1], bands[k]
         if prev.max is None or cur.min is None:
-            err((*loc, k), "RC307", f"band {k + 1}: only the first band may omit min and only the last may omit max")
+            err(
+                (*loc, k),
+                "RC307",
+                f"band {k + 1}: only the first band may omit min and only the last may omit max",
+            )
         elif cur.min > prev.max:
-            err((*loc, k, "min"), "RC307", f"gap between bands: no score for values in [{prev.max}, {cur.min})")
+            err(
+                (*loc, k, "min"),
+                "RC307",
+                f"gap between bands: no score for values in [{prev.max}, {cur.min})",
+            )
         elif cur.min < prev.max:
-            err((*loc, k, "min"), "RC307", f"bands overlap: values in [{cur.min}, {prev.max}) fall in two bands")
+            err(
+                (*loc, k, "min"),
+                "RC307",
+                f"bands overlap: values in [{cur.min}, {prev.max}) fall in two bands",
+            )
     first, last = bands[0], bands[-1]
     if first.min is not None and (spec.low is None or first.min > spec.low):
         err((*loc, 0, "min"), "RC307", f"values below {first.min} are possible but have no band")
     if last.max is not None and (spec.high is None or last.max <= spec.high):
-        err((*loc, len(bands) - 1, "max"), "RC307", f"values from {last.max} up are possible but have no band")
+        err(
+            (*loc, len(bands) - 1, "max"),
+            "RC307",
+            f"values from {last.max} up are possible but have no band",
+        )
 
 
 def _check_table(rows: list[Any], spec: Any, field: str, loc: tuple[Any, ...], err: Any) -> None:

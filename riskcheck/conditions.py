@@ -42,10 +42,20 @@ _SCALAR: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 OP_WORDS = {
-    "eq": "is", "ne": "is not", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
-    "in": "is one of", "not_in": "is none of", "has": "includes", "has_any": "includes any of",
-    "has_all": "includes all of", "has_none": "includes none of",
-    "known": "is established", "unknown": "is not established",
+    "eq": "is",
+    "ne": "is not",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "in": "is one of",
+    "not_in": "is none of",
+    "has": "includes",
+    "has_any": "includes any of",
+    "has_all": "includes all of",
+    "has_none": "includes none of",
+    "known": "is established",
+    "unknown": "is not established",
 }
 
 # Which operators make sense on which field kinds (checked in checks.py).

@@ -44,6 +44,7 @@ from .trace import (
     Provenance,
     Reason,
     RebuttalResult,
+    SourceRef,
 )
 
 try:
@@ -94,6 +95,12 @@ class CompiledRules:
     criteria: tuple[CCriterion, ...]
     mitigations: tuple[tuple[Any, Compiled | None, str], ...]
     label_steps: tuple[tuple[float, str], ...]
+    sources: tuple[SourceRef, ...]
+    cite_map: dict[str, str]
+
+    def cites(self, raw: list[str]) -> tuple[str, ...]:
+        """'att Art. 6(1)' -> 'ATT Art. 6(1)' (the source's short name)."""
+        return tuple(self.cite_map.get(c, c) for c in raw)
 
 
 def _scorer(f: Factor) -> Callable[[Any], float | None]:
@@ -114,6 +121,21 @@ def _scorer(f: Factor) -> Callable[[Any], float | None]:
 _CACHE: dict[tuple[str, str], CompiledRules] = {}
 
 
+def _cite_map(lr: LoadedRules) -> dict[str, str]:
+    rs = lr.model
+    raw: list[str] = []
+    for group in (rs.prohibitions, rs.presumptions, rs.escalations, rs.criteria, rs.mitigations):
+        for el in group:
+            raw += el.cite
+    raw += [c for cr in rs.criteria for f in cr.factors for c in f.cite]
+    raw += [c for p in rs.presumptions for r in p.rebuttal for c in r.cite]
+    out = {}
+    for c in raw:
+        src, _, rest = c.partition(" ")
+        out[c] = f"{rs.sources[src].short} {rest}" if src in rs.sources else c
+    return out
+
+
 def compile_rules(lr: LoadedRules) -> CompiledRules:
     key = (lr.path, lr.sha256)
     hit = _CACHE.get(key)
@@ -125,25 +147,46 @@ def compile_rules(lr: LoadedRules) -> CompiledRules:
     criteria = []
     for ci, c in enumerate(rs.criteria):
         cfs = tuple(
-            CFactor(f, _scorer(f), tuple(float(b.score) for b in (f.bands or f.table or ())),
-                    at("criteria", ci, "factors", fi))
-            for fi, f in enumerate(c.factors))
+            CFactor(
+                f,
+                _scorer(f),
+                tuple(float(b.score) for b in (f.bands or f.table or ())),
+                at("criteria", ci, "factors", fi),
+            )
+            for fi, f in enumerate(c.factors)
+        )
         criteria.append(CCriterion(c, cfs, c.thresholds or rs.policy.thresholds[c.kind], at("criteria", ci)))
     compiled = CompiledRules(
         loaded=lr,
-        prohibitions=tuple(CRule(p, compile_condition(p.when), at("prohibitions", i))
-                           for i, p in enumerate(rs.prohibitions)),
+        prohibitions=tuple(
+            CRule(p, compile_condition(p.when), at("prohibitions", i)) for i, p in enumerate(rs.prohibitions)
+        ),
         presumptions=tuple(
-            CRule(p, compile_condition(p.applies_when), at("presumptions", i),
-                  tuple((r, compile_condition(r.when), at("presumptions", i, "rebuttal", ri))
-                        for ri, r in enumerate(p.rebuttal)))
-            for i, p in enumerate(rs.presumptions)),
-        escalations=tuple(CRule(e, compile_condition(e.when), at("escalations", i))
-                          for i, e in enumerate(rs.escalations)),
+            CRule(
+                p,
+                compile_condition(p.applies_when),
+                at("presumptions", i),
+                tuple(
+                    (r, compile_condition(r.when), at("presumptions", i, "rebuttal", ri))
+                    for ri, r in enumerate(p.rebuttal)
+                ),
+            )
+            for i, p in enumerate(rs.presumptions)
+        ),
+        escalations=tuple(
+            CRule(e, compile_condition(e.when), at("escalations", i)) for i, e in enumerate(rs.escalations)
+        ),
         criteria=tuple(criteria),
-        mitigations=tuple((m, compile_condition(m.requires) if m.requires else None, at("mitigations", i))
-                          for i, m in enumerate(rs.mitigations)),
+        mitigations=tuple(
+            (m, compile_condition(m.requires) if m.requires else None, at("mitigations", i))
+            for i, m in enumerate(rs.mitigations)
+        ),
         label_steps=tuple((float(lab.from_), lab.label) for lab in rs.policy.labels),
+        sources=tuple(
+            SourceRef(k, s.short, s.title, s.version, s.url, s.verification, s.note)
+            for k, s in rs.sources.items()
+        ),
+        cite_map=_cite_map(lr),
     )
     _CACHE[key] = compiled
     return compiled
@@ -169,11 +212,19 @@ def _evidence(field: str, fact: Fact, as_of: dt.date, stale_days: int) -> Eviden
     if fact.as_of is not None and fact.origin != "derived":
         stale = (as_of - fact.as_of).days > stale_days
         after = fact.as_of > as_of
-    return EvidenceUsed(field=field, value=_shown_value(fact), confidence=fact.confidence, source=fact.source,
-                        as_of=fact.as_of, origin=fact.origin,
-                        at=str(fact.location) if fact.location else None,
-                        alternatives=fact.alternatives, note=fact.note, stale=stale,
-                        after_assessment_date=after)
+    return EvidenceUsed(
+        field=field,
+        value=_shown_value(fact),
+        confidence=fact.confidence,
+        source=fact.source,
+        as_of=fact.as_of,
+        origin=fact.origin,
+        at=str(fact.location) if fact.location else None,
+        alternatives=fact.alternatives,
+        note=fact.note,
+        stale=stale,
+        after_assessment_date=after,
+    )
 
 
 def _label(steps: tuple[tuple[float, str], ...], x: float) -> str:
@@ -229,14 +280,28 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         p = r.spec
         chk = _check(r.cond, facts)
         status = STATUS[chk.result]
-        prohibitions.append(ProhibitionResult(p.id, p.title, status, chk, p.refusal_code, p.explain,
-                                              tuple(p.cite), r.at))
+        prohibitions.append(
+            ProhibitionResult(p.id, p.title, status, chk, p.refusal_code, p.explain, cr.cites(p.cite), r.at)
+        )
         if chk.result is True:
-            reason("prohibited", "prohibition", p.id, p.refusal_code, f"{p.title}: {p.explain}", p.cite)
+            reason(
+                "prohibited",
+                "prohibition",
+                p.id,
+                p.refusal_code,
+                f"{p.title}: {p.explain}",
+                cr.cites(p.cite),
+            )
         elif chk.result is None:
             note_unknowns(chk, p.id, "prohibition cannot be excluded: refer")
-            reason("refer", "prohibition", p.id, None,
-                   f"{p.title} cannot be excluded: the evidence to rule it out is missing ({chk.text})", p.cite)
+            reason(
+                "refer",
+                "prohibition",
+                p.id,
+                None,
+                f"{p.title} cannot be excluded: the evidence to rule it out is missing ({chk.text})",
+                cr.cites(p.cite),
+            )
 
     # 2-3. Factor scores and criterion risk.
     controls: frozenset[str] = facts["transfer.controls"].value or frozenset()
@@ -256,9 +321,20 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         if ok:
             for cid, amount in m.reduces.items():
                 credited.setdefault(cid, []).append((m.id, float(amount), m.condition_text))
-        mitigations.append(MitigationResult(m.id, m.title, m.control, offered, ok, why,
-                                            tuple((k, float(x)) for k, x in m.reduces.items()),
-                                            m.condition_text, tuple(m.cite), m_at))
+        mitigations.append(
+            MitigationResult(
+                m.id,
+                m.title,
+                m.control,
+                offered,
+                ok,
+                why,
+                tuple((k, float(x)) for k, x in m.reduces.items()),
+                m.condition_text,
+                cr.cites(m.cite),
+                m_at,
+            )
+        )
 
     criteria: list[CriterionResult] = []
     conditions: list[AttachCondition] = []
@@ -273,26 +349,59 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
             score, status = _score_factor(cf, fact, ev)
             if status == "missing":
                 used_missing.setdefault(f.input, []).append(f"{c.id}/{f.id}")
-                treatment.setdefault(f.input, {
-                    "assume_worst": "scored as the worst case",
-                    "assume": f"scored as {_fmt(float(f.missing.score or 0))} (declared assumption)",
-                    "refer": "scored as the worst case, and the case is referred until it is established",
-                }[f.missing.policy])
+                treatment.setdefault(
+                    f.input,
+                    {
+                        "assume_worst": "scored as the worst case",
+                        "assume": f"scored as {_fmt(float(f.missing.score or 0))} (declared assumption)",
+                        "refer": "scored as the worst case, and the case is referred until it is established",
+                    }[f.missing.policy],
+                )
                 if f.missing.policy == "refer":
-                    reason("refer", "missing_evidence", f"{c.id}/{f.id}", None,
-                           f"Evidence for '{f.title}' ({f.input}) must be established before a decision", f.cite)
+                    reason(
+                        "refer",
+                        "missing_evidence",
+                        f"{c.id}/{f.id}",
+                        None,
+                        f"Evidence for '{f.title}' ({f.input}) must be established before a decision",
+                        cr.cites(f.cite),
+                    )
             weight = float(f.weight)
             try:
-                text = f.explain.format(value=_fmt_value(ev.value), score=_fmt(score), source=ev.source or "no source",
-                                        as_of=ev.as_of or "undated", confidence=ev.confidence, weight=_fmt(weight))
-            except (KeyError, IndexError, ValueError):  # checks refuse bad templates; never crash on one
+                text = f.explain.format(
+                    value=_fmt_value(ev.value),
+                    score=_fmt(score),
+                    source=ev.source or "no source",
+                    as_of=ev.as_of or "undated",
+                    confidence=ev.confidence,
+                    weight=_fmt(weight),
+                )
+            except (
+                KeyError,
+                IndexError,
+                ValueError,
+            ):  # checks refuse bad templates; never crash on one
                 text = f.explain
             if status == "missing":
                 text = f"No evidence: {text}" if ev.confidence != "unknown" else f"Evidence unknown: {text}"
             elif status == "contested":
                 text = f"Contested, scored on the worst reading: {text}"
-            results.append(FactorResult(f.id, f.title, ev, score, cf.worst, weight, weight * score / total_w,
-                                        status, f.missing.policy, text, tuple(f.cite), cf.at))
+            results.append(
+                FactorResult(
+                    f.id,
+                    f.title,
+                    ev,
+                    score,
+                    cf.worst,
+                    weight,
+                    weight * score / total_w,
+                    status,
+                    f.missing.policy,
+                    text,
+                    cr.cites(f.cite),
+                    cf.at,
+                )
+            )
         wmean = sum(r.contribution for r in results)
         worst = max(r.score for r in results)
         inherent = min(float(pol.score_max), max(wmean, worst - float(pol.floor_gap), float(pol.score_min)))
@@ -311,25 +420,60 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
             level = "acceptable"
         label = _label(cr.label_steps, residual)
         why = _criterion_line(c, inherent, residual, reduction, wmean, worst, pol.floor_gap, label, level)
-        thresholds = tuple((k, float(v)) for k, v in (("conditions", th.conditions), ("refer", th.refer),
-                                                      ("deny", th.deny)) if v is not None)
-        criteria.append(CriterionResult(c.id, c.title, c.kind, c.refusal_code, c.legal_text, tuple(c.cite),
-                                        tuple(results), wmean, worst, inherent, c.mitigable, reduction, cap,
-                                        residual, thresholds, level, label, why, cc.at))
+        thresholds = tuple(
+            (k, float(v))
+            for k, v in (("conditions", th.conditions), ("refer", th.refer), ("deny", th.deny))
+            if v is not None
+        )
+        criteria.append(
+            CriterionResult(
+                c.id,
+                c.title,
+                c.kind,
+                c.refusal_code,
+                c.legal_text,
+                cr.cites(c.cite),
+                tuple(results),
+                wmean,
+                worst,
+                inherent,
+                c.mitigable,
+                reduction,
+                cap,
+                residual,
+                thresholds,
+                level,
+                label,
+                why,
+                cc.at,
+            )
+        )
         if level == "deny":
-            reason("deny", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", c.cite)
+            reason("deny", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", cr.cites(c.cite))
         elif level == "refer":
-            reason("refer", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", c.cite)
+            reason("refer", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", cr.cites(c.cite))
         elif level == "conditions":
-            reason("approve_with_conditions", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", c.cite)
+            reason(
+                "approve_with_conditions",
+                "criterion",
+                c.id,
+                c.refusal_code,
+                f"{c.title}: {why}",
+                cr.cites(c.cite),
+            )
             if mits:
                 for mid, _, ctext in mits:
-                    conditions.append(AttachCondition(ctext, mid, tuple(c.cite)))
+                    conditions.append(AttachCondition(ctext, mid, cr.cites(c.cite)))
             else:
                 options = [m.title for m, _, _ in cr.mitigations if c.id in m.reduces]
                 ask = f"one of: {'; '.join(options)}" if options else "controls agreed with the recipient"
-                conditions.append(AttachCondition(
-                    f"Residual risk under '{c.title}' needs controls before approval: {ask}", c.id, tuple(c.cite)))
+                conditions.append(
+                    AttachCondition(
+                        f"Residual risk under '{c.title}' needs controls before approval: {ask}",
+                        c.id,
+                        cr.cites(c.cite),
+                    )
+                )
 
     # 4. Presumptions of denial.
     presumptions = []
@@ -340,42 +484,82 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         for item, cond, item_at in r.extra:
             ichk = _check(cond, facts)
             status = {True: "met", False: "unmet", None: "unknown"}[ichk.result]
-            items.append(RebuttalResult(item.id, item.text, status, ichk, tuple(item.cite), item_at))
+            items.append(RebuttalResult(item.id, item.text, status, ichk, cr.cites(item.cite), item_at))
             if ichk.result is None and chk.result is not False:
                 note_unknowns(ichk, f"{p.id}/{item.id}", "not demonstrated (counts as unmet)")
         rebutted = all(i.status == "met" for i in items)
-        presumptions.append(PresumptionResult(p.id, p.title, STATUS[chk.result], chk, tuple(items), rebutted,
-                                              p.refusal_code, p.explain, p.when_rebutted.minimum_outcome,
-                                              tuple(p.cite), r.at))
+        presumptions.append(
+            PresumptionResult(
+                p.id,
+                p.title,
+                STATUS[chk.result],
+                chk,
+                tuple(items),
+                rebutted,
+                p.refusal_code,
+                p.explain,
+                p.when_rebutted.minimum_outcome,
+                cr.cites(p.cite),
+                r.at,
+            )
+        )
         if chk.result is False:
             continue
         if chk.result is None:
             note_unknowns(chk, p.id, "presumption treated as applying")
         if not rebutted:
             open_items = [i.id for i in items if i.status != "met"]
-            reason("deny", "presumption", p.id, p.refusal_code,
-                   f"{p.title}: {p.explain} Not demonstrated: {', '.join(open_items)}.", p.cite)
+            reason(
+                "deny",
+                "presumption",
+                p.id,
+                p.refusal_code,
+                f"{p.title}: {p.explain} Not demonstrated: {', '.join(open_items)}.",
+                cr.cites(p.cite),
+            )
         else:
-            reason(p.when_rebutted.minimum_outcome, "presumption", p.id, None,
-                   f"{p.title}: rebutted (every condition demonstrated); the outcome is at most "
-                   f"'{p.when_rebutted.minimum_outcome}'", p.cite)
-            conditions.extend(AttachCondition(t, p.id, tuple(p.cite)) for t in p.when_rebutted.conditions)
+            reason(
+                p.when_rebutted.minimum_outcome,
+                "presumption",
+                p.id,
+                None,
+                f"{p.title}: rebutted (every condition demonstrated); the outcome is at most "
+                f"'{p.when_rebutted.minimum_outcome}'",
+                cr.cites(p.cite),
+            )
+            conditions.extend(AttachCondition(t, p.id, cr.cites(p.cite)) for t in p.when_rebutted.conditions)
 
     # 5. Escalations.
     escalations = []
     for r in cr.escalations:
         e = r.spec
         chk = _check(r.cond, facts)
-        escalations.append(EscalationResult(e.id, e.title, STATUS[chk.result], chk, e.outcome, e.explain,
-                                            tuple(e.cite), r.at))
+        escalations.append(
+            EscalationResult(
+                e.id, e.title, STATUS[chk.result], chk, e.outcome, e.explain, cr.cites(e.cite), r.at
+            )
+        )
         if chk.result is True:
-            reason(e.outcome, "escalation", e.id, e.refusal_code, f"{e.title}: {e.explain}", e.cite)
-            conditions.extend(AttachCondition(t, e.id, tuple(e.cite)) for t in e.conditions)
+            reason(
+                e.outcome,
+                "escalation",
+                e.id,
+                e.refusal_code,
+                f"{e.title}: {e.explain}",
+                cr.cites(e.cite),
+            )
+            conditions.extend(AttachCondition(t, e.id, cr.cites(e.cite)) for t in e.conditions)
         elif chk.result is None:
             outcome = e.outcome if SEVERITY[e.outcome] < SEVERITY["refer"] else "refer"
             note_unknowns(chk, e.id, f"cannot be excluded: at least '{outcome}'")
-            reason(outcome, "escalation", e.id, None,
-                   f"{e.title} cannot be excluded: the evidence is missing ({chk.text})", e.cite)
+            reason(
+                outcome,
+                "escalation",
+                e.id,
+                None,
+                f"{e.title} cannot be excluded: the evidence is missing ({chk.text})",
+                cr.cites(e.cite),
+            )
 
     # 6. Decision: the most severe outcome any step calls for.
     reasons.sort(key=lambda t: (-t[0], -t[1]))
@@ -383,30 +567,56 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
     decision = ordered[0].outcome if ordered else "approve"
     if decision == "approve_with_conditions" and not conditions:  # pragma: no cover - defensive
         conditions.append(AttachCondition("Standard end-use assurances", "engine", ()))
-    refusal_codes = tuple(sorted({r.code for r in ordered if r.code and SEVERITY[r.outcome] >= SEVERITY["deny"]}))
+    refusal_codes = tuple(
+        sorted({r.code for r in ordered if r.code and SEVERITY[r.outcome] >= SEVERITY["deny"]})
+    )
     if decision in ("approve", "approve_with_conditions", "refer"):
         refusal_codes = ()
     top = [r.text for r in ordered if r.outcome == decision][:2]
-    summary = f"{DECISION_WORDS[decision]}: " + (" | ".join(top) if top else
-                                                 "no prohibition applies and every criterion's residual risk "
-                                                 "is below its thresholds")
+    summary = f"{DECISION_WORDS[decision]}: " + (
+        " | ".join(top)
+        if top
+        else "no prohibition applies and every criterion's residual risk is below its thresholds"
+    )
     if decision != "approve_with_conditions":
         conditions = [] if decision in ("prohibited", "deny") else conditions
     dedup = tuple(dict.fromkeys(conditions))
 
     all_evidence = {fr.evidence.field: fr.evidence for c in criteria for fr in c.factors}
-    missing = tuple(MissingEvidence(f, tuple(dict.fromkeys(users)), treatment[f], facts[f].note,
-                                    str(facts[f].location) if facts[f].location else None)
-                    for f, users in sorted(used_missing.items()))
+    missing = tuple(
+        MissingEvidence(
+            f,
+            tuple(dict.fromkeys(users)),
+            treatment[f],
+            facts[f].note,
+            str(facts[f].location) if facts[f].location else None,
+        )
+        for f, users in sorted(used_missing.items())
+    )
     contested = tuple(e for _, e in sorted(all_evidence.items()) if e.confidence == "contested")
     stale = tuple(e for _, e in sorted(all_evidence.items()) if e.stale or e.after_assessment_date)
     return Assessment(
-        scenario_id=meta["scenario_id"], scenario_title=meta["scenario_title"], decision=decision,
-        refusal_codes=refusal_codes, summary=summary, reasons=ordered, prohibitions=tuple(prohibitions),
-        presumptions=tuple(presumptions), escalations=tuple(escalations), criteria=tuple(criteria),
-        mitigations=tuple(mitigations), conditions=dedup if decision in ("approve_with_conditions", "refer") else (),
-        missing=missing, contested=contested, stale=stale, overrides=meta["overrides"],
-        not_formalised=tuple(rs.not_formalised), disclaimer=rs.disclaimer, provenance=meta["provenance"])
+        scenario_id=meta["scenario_id"],
+        scenario_title=meta["scenario_title"],
+        decision=decision,
+        refusal_codes=refusal_codes,
+        summary=summary,
+        reasons=ordered,
+        prohibitions=tuple(prohibitions),
+        presumptions=tuple(presumptions),
+        escalations=tuple(escalations),
+        criteria=tuple(criteria),
+        mitigations=tuple(mitigations),
+        conditions=dedup if decision in ("approve_with_conditions", "refer") else (),
+        missing=missing,
+        contested=contested,
+        stale=stale,
+        overrides=meta["overrides"],
+        not_formalised=tuple(rs.not_formalised),
+        disclaimer=rs.disclaimer,
+        sources=cr.sources,
+        provenance=meta["provenance"],
+    )
 
 
 def _fmt_value(v: Any) -> str:
@@ -419,16 +629,32 @@ def _fmt_value(v: Any) -> str:
     return str(v)
 
 
-def _criterion_line(c: Criterion, inherent: float, residual: float, reduction: float, wmean: float,
-                    worst: float, gap: float, label: str, level: str) -> str:
-    floor = " (raised to the worst factor's floor: one severe factor is not averaged away)" \
-        if inherent > wmean + 1e-9 and worst - gap >= inherent - 1e-9 else ""
+def _criterion_line(
+    c: Criterion,
+    inherent: float,
+    residual: float,
+    reduction: float,
+    wmean: float,
+    worst: float,
+    gap: float,
+    label: str,
+    level: str,
+) -> str:
+    floor = (
+        " (raised to the worst factor's floor: one severe factor is not averaged away)"
+        if inherent > wmean + 1e-9 and worst - gap >= inherent - 1e-9
+        else ""
+    )
     mit = f", lowered by {_fmt(reduction)} through mitigation" if reduction > 0 else ""
     if not c.mitigable:
         mit = " (not mitigable)"
-    words = {"deny": "reaches the denial threshold", "refer": "reaches the referral threshold",
-             "conditions": "approval needs conditions", "acceptable": "below every threshold"}[level]
-    return (f"inherent risk {_fmt(inherent)}{floor}{mit}; residual {_fmt(residual)} ({label}): {words}")
+    words = {
+        "deny": "reaches the denial threshold",
+        "refer": "reaches the referral threshold",
+        "conditions": "approval needs conditions",
+        "acceptable": "below every threshold",
+    }[level]
+    return f"inherent risk {_fmt(inherent)}{floor}{mit}; residual {_fmt(residual)} ({label}): {words}"
 
 
 def facts_for(scenario: LoadedScenario, as_of: dt.date) -> Facts:
@@ -442,8 +668,17 @@ def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[
         "scenario_id": scenario.model.id,
         "scenario_title": scenario.model.title,
         "overrides": scenario.overrides,
-        "provenance": Provenance(rs.id, rs.version, rs.title, lr.path, lr.sha256, scenario.path,
-                                 scenario.sha256, ENGINE_VERSION, as_of),
+        "provenance": Provenance(
+            rs.id,
+            rs.version,
+            rs.title,
+            lr.path,
+            lr.sha256,
+            scenario.path,
+            scenario.sha256,
+            ENGINE_VERSION,
+            as_of,
+        ),
     }
 
 

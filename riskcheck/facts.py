@@ -49,10 +49,12 @@ FIELDS: dict[str, FieldSpec] = {
     "embargo.eu": FieldSpec("bool", "An EU arms embargo in force covers this end user"),
     "embargo.osce": FieldSpec("bool", "An OSCE arms embargo in force covers this end user"),
     "prior_denials.identical_within_3y": FieldSpec(
-        "bool", "A partner denied an essentially identical transaction in the last three years"),
+        "bool", "A partner denied an essentially identical transaction in the last three years"
+    ),
     "conflicts.recipient_party": FieldSpec("bool", "The recipient is a party to an armed conflict"),
     "conflicts.exporter_arms_other_side": FieldSpec(
-        "bool", "The exporter has armed another party to a conflict the recipient is in"),
+        "bool", "The exporter has armed another party to a conflict the recipient is in"
+    ),
 }
 
 
@@ -104,14 +106,20 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def derive(scenario: Any, country: dict[str, Fact], unit: dict[str, Fact],
-           where: dict[str, Location], as_of: dt.date) -> Facts:
+def derive(
+    scenario: Any,
+    country: dict[str, Fact],
+    unit: dict[str, Fact],
+    where: dict[str, Location],
+    as_of: dt.date,
+) -> Facts:
     """All facts for one scenario. ``where`` maps evidence keys to their file positions."""
     t = scenario.transfer
     ev = scenario.evidence
     transfer_loc = where.get("transfer")
-    facts: Facts = {f"country.{k}": country.get(k) or missing(where.get("country"))
-                    for k in v.COUNTRY_INDICATORS}
+    facts: Facts = {
+        f"country.{k}": country.get(k) or missing(where.get("country")) for k in v.COUNTRY_INDICATORS
+    }
     facts.update({f"unit.{k}": unit.get(k) or missing(where.get("unit")) for k in v.UNIT_INDICATORS})
 
     def given(value: Any, origin: str = "transfer", loc: Location | None = transfer_loc) -> Fact:
@@ -127,13 +135,16 @@ def derive(scenario: Any, country: dict[str, Fact], unit: dict[str, Fact],
     facts["items.ml_category"] = given(frozenset(i.ml_category for i in t.items))
     facts["items.att_category"] = given(frozenset(i.att_category for i in t.items))
     facts["items.max_service_life_years"] = given(
-        max(v.SENSITIVITY[i.sensitivity].service_life_years for i in t.items), "derived")
+        max(v.SENSITIVITY[i.sensitivity].service_life_years for i in t.items), "derived"
+    )
     facts["items.portable"] = given(any(v.SENSITIVITY[i.sensitivity].portable for i in t.items), "derived")
     facts["items.total_quantity"] = given(sum(i.quantity for i in t.items), "derived")
     values = [i.value_eur for i in t.items]
     facts["items.total_value_eur"] = (
-        given(sum(values), "derived") if None not in values
-        else missing(transfer_loc, "an item has no value_eur"))
+        given(sum(values), "derived")
+        if None not in values
+        else missing(transfer_loc, "an item has no value_eur")
+    )
 
     emb = ev.embargoes
     for authority in ("un", "eu", "osce"):
@@ -141,21 +152,38 @@ def derive(scenario: Any, country: dict[str, Fact], unit: dict[str, Fact],
         if emb is None:
             facts[key] = missing(where.get("embargoes"), "no embargo check recorded")
             continue
-        hits = [e for e in emb.in_force if e.authority.lower() == authority
-                and _in_force(e.start, e.end, as_of) and _covers(e, t.end_user)]
-        facts[key] = Fact(bool(hits), "known", source="; ".join(e.legal_act for e in hits) or emb.source,
-                          as_of=emb.as_of, origin="derived", location=where.get("embargoes"))
+        hits = [
+            e
+            for e in emb.in_force
+            if e.authority.lower() == authority
+            and _in_force(e.start, e.end, as_of)
+            and _covers(e, t.end_user)
+        ]
+        facts[key] = Fact(
+            bool(hits),
+            "known",
+            source="; ".join(e.legal_act for e in hits) or emb.source,
+            as_of=emb.as_of,
+            origin="derived",
+            location=where.get("embargoes"),
+        )
 
     pd = ev.prior_denials
     if pd is None:
-        facts["prior_denials.identical_within_3y"] = missing(where.get("prior_denials"),
-                                                             "no check of partners' denials recorded")
+        facts["prior_denials.identical_within_3y"] = missing(
+            where.get("prior_denials"), "no check of partners' denials recorded"
+        )
     else:
         cutoff = _years_before(as_of, 3)
         hits = [d for d in pd.denials if d.essentially_identical and cutoff <= d.date <= as_of]
         facts["prior_denials.identical_within_3y"] = Fact(
-            bool(hits), "known", source="; ".join(f"{d.by} {d.date}" for d in hits) or pd.source,
-            as_of=pd.as_of, origin="derived", location=where.get("prior_denials"))
+            bool(hits),
+            "known",
+            source="; ".join(f"{d.by} {d.date}" for d in hits) or pd.source,
+            as_of=pd.as_of,
+            origin="derived",
+            location=where.get("prior_denials"),
+        )
 
     conflicts = ev.conflicts
     recipient = t.recipient.country
@@ -165,15 +193,24 @@ def derive(scenario: Any, country: dict[str, Fact], unit: dict[str, Fact],
     else:
         mine = [c for c in conflicts if recipient in c.parties]
         facts["conflicts.recipient_party"] = Fact(
-            bool(mine), "known", source="; ".join(c.source for c in mine) or "conflict check",
-            origin="derived", location=where.get("conflicts"))
+            bool(mine),
+            "known",
+            source="; ".join(c.source for c in mine) or "conflict check",
+            origin="derived",
+            location=where.get("conflicts"),
+        )
         if ev.prior_transfers is None:
             facts["conflicts.exporter_arms_other_side"] = missing(
-                where.get("conflicts"), "the exporter's prior transfers are not recorded")
+                where.get("conflicts"), "the exporter's prior transfers are not recorded"
+            )
         else:
             others = {p for c in mine for p in c.parties if p != recipient}
             armed = sorted({p.recipient for p in ev.prior_transfers if p.recipient in others})
             facts["conflicts.exporter_arms_other_side"] = Fact(
-                bool(armed), "known", source=("prior transfers to " + ", ".join(armed)) if armed
-                else "prior transfers record", origin="derived", location=where.get("prior_transfers"))
+                bool(armed),
+                "known",
+                source=("prior transfers to " + ", ".join(armed)) if armed else "prior transfers record",
+                origin="derived",
+                location=where.get("prior_transfers"),
+            )
     return facts

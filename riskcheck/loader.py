@@ -34,7 +34,8 @@ def _all_field_names(module: Any) -> set[str]:
 
 _KNOWN_KEYS = {
     "rules": _all_field_names(rules_model),
-    "scenario": _all_field_names(scenario_model) | set(scenario_model.CountryIndicators.model_fields)
+    "scenario": _all_field_names(scenario_model)
+    | set(scenario_model.CountryIndicators.model_fields)
     | set(scenario_model.UnitIndicators.model_fields),
 }
 
@@ -50,10 +51,13 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     path: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (
+            isinstance(node, dict)
+            and part in node
+            or isinstance(node, list)
+            and isinstance(part, int)
+            and 0 <= part < len(node)
+        ):
             path.append(part)
             node = node[part]
     return tuple(path)
@@ -159,9 +163,15 @@ def _indicator_facts(group: Any, doc: Document, prefix: tuple[Any, ...], origin:
         if ind is None:
             continue
         out[key] = Fact(
-            value=ind.value, confidence=ind.confidence, source=ind.source, as_of=ind.as_of,
-            alternatives=tuple(ind.alternatives), origin=origin,
-            location=doc.locate((*prefix, key)), note=ind.note)
+            value=ind.value,
+            confidence=ind.confidence,
+            source=ind.source,
+            as_of=ind.as_of,
+            alternatives=tuple(ind.alternatives),
+            origin=origin,
+            location=doc.locate((*prefix, key)),
+            note=ind.note,
+        )
     return out
 
 
@@ -190,13 +200,21 @@ def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
             here = doc.locate(("evidence", "profile"))
             first = e.diagnostics[0]
             if first.code == "RC106":
-                raise InputError([Diagnostic(here, "RC401", f"profile {ev.profile!r}: {first.message}")]) from None
+                raise InputError(
+                    [Diagnostic(here, "RC401", f"profile {ev.profile!r}: {first.message}")]
+                ) from None
             raise
         if profile.country != model.transfer.recipient.country:
-            raise InputError([Diagnostic(
-                doc.locate(("evidence", "profile")), "RC402",
-                f"profile {profile.id!r} describes {profile.country}, but the recipient is "
-                f"{model.transfer.recipient.country}")])
+            raise InputError(
+                [
+                    Diagnostic(
+                        doc.locate(("evidence", "profile")),
+                        "RC402",
+                        f"profile {profile.id!r} describes {profile.country}, but the recipient is "
+                        f"{model.transfer.recipient.country}",
+                    )
+                ]
+            )
         country = _indicator_facts(profile.indicators, profile_doc, ("indicators",), "profile")
     local = _indicator_facts(ev.country, doc, ("evidence", "country"), "scenario")
     overrides = tuple(sorted(k for k in local if k in country))
@@ -215,16 +233,30 @@ def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
     def at(*loc: Any, d: Document = doc) -> Location:
         return d.locate(loc)
 
-    where = {"transfer": at("transfer"), "country": at("evidence", "country"), "unit": at("evidence", "unit"),
-             "prior_denials": at("evidence", "prior_denials"), "prior_transfers": at("evidence", "prior_transfers")}
+    where = {
+        "transfer": at("transfer"),
+        "country": at("evidence", "country"),
+        "unit": at("evidence", "unit"),
+        "prior_denials": at("evidence", "prior_denials"),
+        "prior_transfers": at("evidence", "prior_transfers"),
+    }
     for key in ("embargoes", "conflicts"):
         if key in doc.data.get("evidence", {}) or profile_doc is None:
             where[key] = at("evidence", key)
         else:
             where[key] = at(key, d=profile_doc)
     resolved = {"scenario": doc.data, "profile": profile_doc.data if profile_doc else None}
-    return LoadedScenario(model=model, doc=doc, profile=profile, profile_doc=profile_doc, country=country,
-                          unit=unit, where=where, sha256=canonical_hash(resolved), overrides=overrides)
+    return LoadedScenario(
+        model=model,
+        doc=doc,
+        profile=profile,
+        profile_doc=profile_doc,
+        country=country,
+        unit=unit,
+        where=where,
+        sha256=canonical_hash(resolved),
+        overrides=overrides,
+    )
 
 
 def _fact_fields(f: Fact) -> dict[str, Any]:

@@ -9,7 +9,7 @@ policy with its thresholds. Conditions are structured trees, never code.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -32,11 +32,16 @@ class Strict(BaseModel):
 
 
 Number = Annotated[StrictInt | StrictFloat, Field(ge=-1e6, le=1e6)]
-FieldPath = Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)+$", description="An input field, e.g. country.pts")]
+FieldPath = Annotated[
+    str, Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)+$", description="An input field, e.g. country.pts")
+]
 Citation = Annotated[
     str,
-    Field(pattern=r"^[a-z0-9_-]+ \S.*$", max_length=300,
-          description="'<source id> <provision>', e.g. 'att Art. 7(1)(b)(i)'"),
+    Field(
+        pattern=r"^[a-z0-9_-]+ \S.*$",
+        max_length=300,
+        description="'<source id> <provision>', e.g. 'att Art. 7(1)(b)(i)'",
+    ),
 ]
 Citations = Annotated[list[Citation], Field(min_length=1, max_length=20)]
 Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
@@ -45,10 +50,20 @@ Verification = Literal["V", "M", "M?", "D"]
 # --- conditions ---------------------------------------------------------------
 
 Operator = Literal[
-    "eq", "ne", "lt", "le", "gt", "ge",  # scalar comparisons
-    "in", "not_in",                       # scalar field, list value
-    "has", "has_any", "has_all", "has_none",  # set-valued field (items.sensitivity, transfer.controls)
-    "known", "unknown",                   # is the evidence there at all (never itself unknown)
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",  # scalar comparisons
+    "in",
+    "not_in",  # scalar field, list value
+    "has",
+    "has_any",
+    "has_all",
+    "has_none",  # set-valued field (items.sensitivity, transfer.controls)
+    "known",
+    "unknown",  # is the evidence there at all (never itself unknown)
 ]
 
 
@@ -72,6 +87,8 @@ class NotOf(Strict):
 
 
 def _condition_tag(data: Any) -> str:
+    if isinstance(data, BaseModel):  # already-built conditions (Python callers, tests)
+        return {"AllOf": "all", "AnyOf": "any", "NotOf": "not"}.get(type(data).__name__, "compare")
     if isinstance(data, dict):
         for key in ("all", "any", "not"):
             if key in data:
@@ -80,12 +97,10 @@ def _condition_tag(data: Any) -> str:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[NotOf, Tag("not")],
-        Annotated[Compare, Tag("compare")],
-    ],
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[Compare, Tag("compare")],
     Discriminator(_condition_tag),
 ]
 
@@ -159,7 +174,8 @@ class Criterion(Strict):
     cite: Citations
     mitigable: StrictBool
     max_mitigation: Annotated[Number, Field(ge=0)] = Field(
-        description="Most that all mitigations together may lower this criterion (0 if not mitigable)")
+        description="Most that all mitigations together may lower this criterion (0 if not mitigable)"
+    )
     thresholds: Thresholds | None = Field(None, description="Overrides the policy's thresholds for this kind")
     factors: Annotated[list[Factor], Field(min_length=1)]
     verification: Verification | None = None
@@ -184,7 +200,8 @@ class RebuttalItem(Strict):
 
 class WhenRebutted(Strict):
     minimum_outcome: Literal["refer", "approve_with_conditions"] = Field(
-        description="Even when rebutted, the outcome is never more favourable than this")
+        description="Even when rebutted, the outcome is never more favourable than this"
+    )
     conditions: list[Text] = Field(default_factory=list, description="Conditions any approval must carry")
 
 
@@ -233,7 +250,8 @@ class Policy(Strict):
     score_max: Number
     labels: Annotated[list[RiskLabel], Field(min_length=1)]
     floor_gap: Annotated[Number, Field(ge=0)] = Field(
-        description="Non-compensation: a criterion's risk is at least its worst factor minus this")
+        description="Non-compensation: a criterion's risk is at least its worst factor minus this"
+    )
     thresholds: dict[Literal["clear_risk", "overriding_risk", "consider"], Thresholds]
     stale_after_days: Annotated[StrictInt, Field(ge=1)]
 
@@ -257,7 +275,8 @@ class RuleSet(Strict):
     disclaimer: Text
     sources: Annotated[dict[Id, Source], Field(min_length=1)]
     not_formalised: list[Text] = Field(
-        default_factory=list, description="What this rule set leaves to human judgement")
+        default_factory=list, description="What this rule set leaves to human judgement"
+    )
     policy: Policy
     prohibitions: list[Prohibition] = Field(default_factory=list)
     presumptions: list[Presumption] = Field(default_factory=list)

@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    create_model,
+    model_validator,
+)
 
 from . import vocabulary as v
 
@@ -22,7 +31,9 @@ class Strict(BaseModel):
 
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
-CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3, or X.. for fictional states")]
+CountryCode = Annotated[
+    str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3, or X.. for fictional states")
+]
 Confidence = Literal["known", "unknown", "contested"]
 
 
@@ -115,7 +126,8 @@ class Transfer(Strict):
     end_use: Text
     channel: ChannelCode
     controls: Annotated[list[ControlCode], Field(max_length=50)] = Field(
-        default_factory=list, description="Controls offered; an empty list means none offered")
+        default_factory=list, description="Controls offered; an empty list means none offered"
+    )
 
 
 class Embargo(Strict):
@@ -123,7 +135,9 @@ class Embargo(Strict):
     authority: Literal["UN", "EU", "OSCE", "national"]
     legal_act: Text
     scope: Literal["whole_state", "non_state_actors", "named_forces"]
-    targets: list[Text] = Field(default_factory=list, description="Named forces or groups (scope named_forces)")
+    targets: list[Text] = Field(
+        default_factory=list, description="Named forces or groups (scope named_forces)"
+    )
     start: dt.date
     end: dt.date | None = None
     source: Text
@@ -165,21 +179,32 @@ class Conflict(Strict):
     as_of: dt.date
 
 
-class Evidence(Strict):
-    profile: Text | None = Field(None, description="Path of a shared profile file, relative to this file")
+class EvidenceChanges(Strict):
+    """Evidence as an inject changes it: indicators given here replace earlier ones."""
+
     country: CountryIndicators = Field(default_factory=CountryIndicators)  # type: ignore[valid-type]
     unit: UnitIndicators = Field(default_factory=UnitIndicators)  # type: ignore[valid-type]
     embargoes: EmbargoCheck | None = None
     prior_denials: PriorDenials | None = None
     prior_transfers: list[PriorTransfer] | None = Field(
-        None, description="Earlier transfers by the exporter (to anyone in the region); absent = not checked")
-    conflicts: list[Conflict] | None = Field(None, description="Armed conflicts in the region; absent = not checked")
+        None,
+        description="Earlier transfers by the exporter (to anyone in the region); absent = not checked",
+    )
+    conflicts: list[Conflict] | None = Field(
+        None, description="Armed conflicts in the region; absent = not checked"
+    )
+
+
+class Evidence(EvidenceChanges):
+    profile: Text | None = Field(None, description="Path of a shared profile file, relative to this file")
 
 
 class Expectation(Strict):
     decision: Literal["prohibited", "deny", "refer", "approve_with_conditions", "approve"]
     refusal_codes: list[Text] | None = Field(None, description="Exactly these codes, in any order")
-    reasons: list[Text] = Field(default_factory=list, description="Rule ids that must appear among the reasons")
+    reasons: list[Text] = Field(
+        default_factory=list, description="Rule ids that must appear among the reasons"
+    )
     why: Text = Field(description="One line of legal reasoning behind the expected outcome")
 
 
@@ -187,7 +212,7 @@ class Inject(Strict):
     at: Text = Field(description="When, in the exercise's story (e.g. '2014-06-10')")
     title: Text
     briefing: Text
-    evidence: Evidence
+    evidence: EvidenceChanges
     expected: dict[Id, Expectation] = Field(default_factory=dict)
 
 
@@ -203,7 +228,8 @@ class Scenario(Strict):
     transfer: Transfer
     evidence: Evidence
     expected: dict[Id, Expectation] = Field(
-        default_factory=dict, description="Expected outcome per rule-set id")
+        default_factory=dict, description="Expected outcome per rule-set id"
+    )
     injects: list[Inject] = Field(default_factory=list)
 
 

@@ -173,6 +173,17 @@ class MissingEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceRef:
+    id: str
+    short: str
+    title: str
+    version: str
+    url: str | None
+    verification: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Provenance:
     rule_set_id: str
     rule_set_version: str
@@ -205,6 +216,7 @@ class Assessment:
     overrides: tuple[str, ...]
     not_formalised: tuple[str, ...]
     disclaimer: str
+    sources: tuple[SourceRef, ...]
     provenance: Provenance
 
     def criterion(self, cid: str) -> CriterionResult:

@@ -124,32 +124,46 @@ COUNTRY_INDICATORS: dict[str, IndicatorSpec] = {
     "pts": _scale("Political Terror Scale, worst of the A/H/S codings (1 best - 5 worst)", 1, 5),
     "cirights_physint": _scale("CIRIGHTS physical integrity index (0 worst - 8 best)", 0, 8),
     "hr_violations_established": IndicatorSpec(
-        "bool", "Serious HR violations established by UN, EU or Council of Europe bodies"),
+        "bool", "Serious HR violations established by UN, EU or Council of Europe bodies"
+    ),
     "govt_one_sided_violence_5y": IndicatorSpec(
-        "bool", "UCDP one-sided violence by the government in the last five years"),
+        "bool", "UCDP one-sided violence by the government in the last five years"
+    ),
     "ihl_violations_credible": IndicatorSpec(
-        "bool", "Credible reports of serious IHL violations by the recipient's forces"),
-    "gbv_risk": IndicatorSpec("enum", "Risk of serious gender-based violence by armed actors",
-                              values=("low", "moderate", "high")),
+        "bool", "Credible reports of serious IHL violations by the recipient's forces"
+    ),
+    "gbv_risk": IndicatorSpec(
+        "enum",
+        "Risk of serious gender-based violence by armed actors",
+        values=("low", "moderate", "high"),
+    ),
     "internal_conflict": IndicatorSpec(
-        "enum", "Internal armed conflict (UCDP: minor >= 25, war >= 1000 deaths/yr)",
-        values=("none", "tension", "minor", "war")),
+        "enum",
+        "Internal armed conflict (UCDP: minor >= 25, war >= 1000 deaths/yr)",
+        values=("none", "tension", "minor", "war"),
+    ),
     "interstate_conflict": IndicatorSpec(
-        "enum", "Armed conflict or threat with another state",
-        values=("none", "dispute", "threat", "active")),
+        "enum",
+        "Armed conflict or threat with another state",
+        values=("none", "dispute", "threat", "active"),
+    ),
     "territorial_claim_by_force": IndicatorSpec(
-        "bool", "A territorial claim the recipient has pursued or threatened by force"),
+        "bool", "A territorial claim the recipient has pursued or threatened by force"
+    ),
     "terrorism_support": IndicatorSpec("bool", "Record of supporting terrorism or organised crime"),
     "nonproliferation_record": IndicatorSpec(
-        "enum", "Record on non-proliferation and arms-control commitments",
-        values=("good", "mixed", "poor")),
+        "enum",
+        "Record on non-proliferation and arms-control commitments",
+        values=("good", "mixed", "poor"),
+    ),
     "att_state_party": IndicatorSpec("bool", "State party to the Arms Trade Treaty"),
     "unroca_reporting": IndicatorSpec("bool", "Reports to the UN Register of Conventional Arms"),
     "cpi": _scale("Corruption Perceptions Index (0 highly corrupt - 100 very clean)", 0, 100),
     "export_control_capacity": _scale("Capacity to enforce export controls (0 none - 3 advanced)"),
     "reexport_breaches": IndicatorSpec("bool", "Record of breaching re-export or end-use assurances"),
     "diversion_history": IndicatorSpec(
-        "bool", "Items from its stocks found with unauthorised users (loss, theft, capture)"),
+        "bool", "Items from its stocks found with unauthorised users (loss, theft, capture)"
+    ),
     "conflict_near_depots": IndicatorSpec("bool", "Active fighting near military depots"),
     "stockpile_records": _scale("SC2 accounting and records (0 absent - 3 advanced)"),
     "stockpile_physical_security": _scale("SC3 physical security (0 absent - 3 advanced)"),
@@ -158,24 +172,35 @@ COUNTRY_INDICATORS: dict[str, IndicatorSpec] = {
     "hdi": IndicatorSpec("number", "UNDP Human Development Index (0 - 1)", 0, 1),
     "milex_pct_gdp": IndicatorSpec("number", "Military expenditure, % of GDP", 0, 100),
     "threat_to_eu_allies": IndicatorSpec(
-        "bool", "Risk the items are used against EU member states or allies"),
+        "bool", "Risk the items are used against EU member states or allies"
+    ),
 }
 
 # The named end-user unit's own record: it outranks country averages.
 UNIT_INDICATORS: dict[str, IndicatorSpec] = {
     "atrocity_use_known": IndicatorSpec(
-        "bool", "Knowledge at authorisation that the items would be used for atrocity crimes"),
+        "bool", "Knowledge at authorisation that the items would be used for atrocity crimes"
+    ),
     "credible_gvhr_information": IndicatorSpec(
-        "bool", "Credible information that the unit committed a gross violation of human rights"),
-    "remediation": IndicatorSpec("enum", "Steps to bring the responsible members to justice",
-                                 values=("none", "partial", "complete")),
+        "bool", "Credible information that the unit committed a gross violation of human rights"
+    ),
+    "remediation": IndicatorSpec(
+        "enum",
+        "Steps to bring the responsible members to justice",
+        values=("none", "partial", "complete"),
+    ),
     "ihl_compliance_mechanisms": IndicatorSpec(
-        "bool", "Demonstrated IHL/IHRL training, investigations and accountability in the unit"),
+        "bool", "Demonstrated IHL/IHRL training, investigations and accountability in the unit"
+    ),
     "stockpile_control_demonstrated": IndicatorSpec(
-        "bool", "The unit demonstrated effective stockpile control (records, security, audits)"),
+        "bool", "The unit demonstrated effective stockpile control (records, security, audits)"
+    ),
     "quantity_plausible": IndicatorSpec(
-        "bool", "Quantity and type plausible against the unit's size and stated end use"),
+        "bool", "Quantity and type plausible against the unit's size and stated end use"
+    ),
     "past_conduct_with_similar_items": IndicatorSpec(
-        "enum", "Past use of this or similar equipment by the unit",
-        values=("lawful", "some_concerns", "misuse_documented")),
+        "enum",
+        "Past use of this or similar equipment by the unit",
+        values=("lawful", "some_concerns", "misuse_documented"),
+    ),
 }

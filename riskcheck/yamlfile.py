@@ -104,8 +104,11 @@ def _build(loader: _StrictLoader, node: Node, path: PathKey, doc: Document) -> A
                 raise _Problem("RC104", "mapping keys must be strings or numbers", key_node.start_mark)
             if key in first_seen:
                 line = first_seen[key].line + 1
-                raise _Problem("RC102", f"duplicate key {key!r} (first defined on line {line})",
-                               key_node.start_mark)
+                raise _Problem(
+                    "RC102",
+                    f"duplicate key {key!r} (first defined on line {line})",
+                    key_node.start_mark,
+                )
             first_seen[key] = key_node.start_mark
             # Errors about a key point at the key, not at the (possibly multi-line) value below it.
             child = (*path, key)
@@ -122,14 +125,16 @@ def parse_text(text: str, path: str) -> Document:
     """Parse one YAML document; raise InputError with a located RC1xx diagnostic on failure."""
     doc = Document(path=path, data=None, text=text)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise InputError([Diagnostic(Location(path, 1, 1), "RC105",
-                                     f"file is larger than {MAX_BYTES} bytes")])
+        raise InputError(
+            [Diagnostic(Location(path, 1, 1), "RC105", f"file is larger than {MAX_BYTES} bytes")]
+        )
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise InputError([Diagnostic(Location(path, 1, 1), "RC107",
-                                         "the file is empty; expected a YAML mapping")])
+            raise InputError(
+                [Diagnostic(Location(path, 1, 1), "RC107", "the file is empty; expected a YAML mapping")]
+            )
         doc.data = _build(loader, node, (), doc)
     except _Problem as p:
         line, col = _pos(p.mark)
@@ -146,8 +151,9 @@ def parse_text(text: str, path: str) -> Document:
     finally:
         loader.dispose()
     if not isinstance(doc.data, dict):
-        raise InputError([Diagnostic(Location(path, 1, 1), "RC107",
-                                     "expected a YAML mapping at the top of the file")])
+        raise InputError(
+            [Diagnostic(Location(path, 1, 1), "RC107", "expected a YAML mapping at the top of the file")]
+        )
     return doc
 
 
@@ -157,8 +163,15 @@ def read_document(path: Path) -> Document:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise InputError([Diagnostic(Location(shown, 1, 1), "RC105",
-                                         f"file is {size} bytes; the limit is {MAX_BYTES}")])
+            raise InputError(
+                [
+                    Diagnostic(
+                        Location(shown, 1, 1),
+                        "RC105",
+                        f"file is {size} bytes; the limit is {MAX_BYTES}",
+                    )
+                ]
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError([Diagnostic(Location(shown), "RC106", "file not found")]) from None
@@ -171,6 +184,5 @@ def read_document(path: Path) -> Document:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise InputError([Diagnostic(Location(shown, line, col), "RC106",
-                                     "not valid UTF-8 text")]) from None
+        raise InputError([Diagnostic(Location(shown, line, col), "RC106", "not valid UTF-8 text")]) from None
     return parse_text(text, shown)

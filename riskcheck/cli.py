@@ -1,0 +1,182 @@
+"""The command line. Exit codes: 0 ok, 1 invalid input or failed expectations, 2 usage.
+
+Domain errors (InputError) become located messages on stderr here and nowhere
+else; a traceback reaching the user is a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError, display_path
+
+SCHEMA_KINDS = ("rules", "scenario", "profile")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="riskcheck",
+        description="Explained arms-export risk assessment. Decision support, not a decision.",
+    )
+    from . import ENGINE_VERSION
+
+    p.add_argument("--version", action="version", version=f"riskcheck {ENGINE_VERSION}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    a = sub.add_parser("assess", help="assess one scenario and explain the decision")
+    a.add_argument("scenario", type=Path)
+    a.add_argument("--rules", type=Path, help="rule file (default: the scenario's own rule set)")
+    a.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    a.add_argument("--as-of", type=_date, help="assess as on this date (default: the scenario's date)")
+
+    c = sub.add_parser("check", help="validate rule, scenario and profile files; report every problem")
+    c.add_argument("paths", type=Path, nargs="+", metavar="FILE_OR_DIR")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+
+    t = sub.add_parser("test", help="run scenario expectations (all bundled scenarios by default)")
+    t.add_argument("paths", type=Path, nargs="*", metavar="SCENARIO_OR_DIR")
+    t.add_argument("--rules", type=Path, help="only run expectations for this rule file")
+    t.add_argument("-v", "--verbose", action="store_true", help="list passing expectations too")
+
+    s = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editors)")
+    s.add_argument("kind", choices=SCHEMA_KINDS)
+    s.add_argument("-o", "--output", type=Path)
+    return p
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from .atomic import write_text_atomic
+
+    write_text_atomic(output, text)
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    from .engine import assess
+    from .explain import render
+    from .loader import load_rules, load_scenario
+    from .paths import rules_file_for
+
+    scenario = load_scenario(args.scenario)
+    rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
+    sys.stdout.write(render(assess(rules, scenario, args.as_of), args.format))
+    return 0
+
+
+def _kind_of(data: object) -> str:
+    if isinstance(data, dict):
+        if "transfer" in data:
+            return "scenario"
+        if "indicators" in data and "criteria" not in data:
+            return "profile"
+    return "rules"
+
+
+def check_paths(paths: list[Path]) -> tuple[list[Diagnostic], int]:
+    """Every problem in every file named (folders: their *.yaml, recursively)."""
+    from .loader import load_profile, scenario_from_document, validate_rules_document
+    from .yamlfile import read_document
+
+    files: list[Path] = []
+    diags: list[Diagnostic] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(p.rglob("*.yaml"))
+        elif p.exists():
+            files.append(p)
+        else:
+            diags.append(Diagnostic(Location(display_path(p)), "RC106", "file not found"))
+    for f in files:
+        try:
+            doc = read_document(f)
+            kind = _kind_of(doc.data)
+            if kind == "scenario":
+                scenario_from_document(doc, f.resolve().parent)
+            elif kind == "profile":
+                load_profile(f)
+            else:
+                validate_rules_document(doc)
+        except InputError as e:
+            diags += e.diagnostics
+    return sorted(diags), len(files)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    diags, n = check_paths(args.paths)
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"files": n, "problems": [d.as_dict() for d in diags]}, indent=2) + "\n")
+    else:
+        for d in diags:
+            print(d)
+        word = "problem" if len(diags) == 1 else "problems"
+        print(f"{len(diags)} {word} in {n} file{'s' if n != 1 else ''}", file=sys.stderr)
+    return 1 if diags else 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from .loader import load_rules
+    from .paths import scenario_files, scenarios_dir
+    from .scenarios import run_all
+
+    rules = load_rules(args.rules) if args.rules else None
+    files = scenario_files(args.paths or [scenarios_dir()])
+    results, errors = run_all(files, rules)
+    for e in errors:
+        for d in e.diagnostics:
+            print(d)
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if not r.ok or args.verbose:
+            print(("FAIL " if not r.ok else "ok   ") + str(r))
+    print(f"{len(results) - len(failed)} passed, {len(failed) + len(errors)} failed")
+    if not results and not errors:
+        print("no scenario with an expected outcome was found", file=sys.stderr)
+        return 1
+    return 1 if failed or errors else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schemas import schema_text
+
+    _emit(schema_text(args.kind), args.output)
+    return 0
+
+
+COMMANDS = {"assess": cmd_assess, "check": cmd_check, "test": cmd_test, "schema": cmd_schema}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as e:
+        for d in e.diagnostics:
+            print(d, file=sys.stderr)
+        return e.exit_code
+    except UsageError as e:
+        print(f"riskcheck: {e}", file=sys.stderr)
+        return e.exit_code
+    except RiskcheckError as e:  # pragma: no cover - every raise site uses a subclass
+        print(f"riskcheck: {e}", file=sys.stderr)
+        return e.exit_code
+    except BrokenPipeError:  # e.g. `riskcheck assess x | head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
