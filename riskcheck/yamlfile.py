@@ -128,8 +128,9 @@ def parse_text(text: str, path: str) -> Document:
         raise InputError(
             [Diagnostic(Location(path, 1, 1), "RC105", f"file is larger than {MAX_BYTES} bytes")]
         )
-    loader = _StrictLoader(text)
+    loader: _StrictLoader | None = None
     try:
+        loader = _StrictLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise InputError(
@@ -144,12 +145,18 @@ def parse_text(text: str, path: str) -> Document:
         line, col = _pos(mark) if mark else (1, 1)
         msg = " ".join(str(x) for x in (e.context, e.problem) if x) or "invalid YAML"
         raise InputError([Diagnostic(Location(path, line, col), "RC101", f"YAML syntax: {msg}")]) from None
-    except yaml.YAMLError as e:  # reader errors (control characters) carry no problem_mark
+    except yaml.reader.ReaderError as e:  # control characters: located by character offset
+        line = text.count("\n", 0, e.position) + 1
+        col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        msg = f"YAML: character {e.character:#06x} is not allowed ({e.reason})"
+        raise InputError([Diagnostic(Location(path, line, col), "RC101", msg)]) from None
+    except yaml.YAMLError as e:
         raise InputError([Diagnostic(Location(path, 1, 1), "RC101", f"YAML: {e}")]) from None
     except (ValueError, OverflowError, RecursionError) as e:  # e.g. an impossible date 2014-02-30
         raise InputError([Diagnostic(Location(path, 1, 1), "RC101", f"YAML value: {e}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(doc.data, dict):
         raise InputError(
             [Diagnostic(Location(path, 1, 1), "RC107", "expected a YAML mapping at the top of the file")]
