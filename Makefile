@@ -23,7 +23,8 @@ test: setup
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
 
 bench: setup
-	$(BIN)/python -m pytest tests/bench --benchmark-enable --benchmark-only -q -p no:randomly
+	mkdir -p .benchmarks
+	$(BIN)/python -m pytest tests/bench --benchmark-enable --benchmark-only -q --benchmark-json=.benchmarks/latest.json
 	$(BIN)/python -m tests.bench.summary
 
 lint: setup

@@ -466,14 +466,14 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                     conditions.append(AttachCondition(ctext, mid, cr.cites(c.cite)))
             else:
                 options = [m.title for m, _, _ in cr.mitigations if c.id in m.reduces]
-                ask = f"one of: {'; '.join(options)}" if options else "controls agreed with the recipient"
-                conditions.append(
-                    AttachCondition(
-                        f"Residual risk under '{c.title}' needs controls before approval: {ask}",
-                        c.id,
-                        cr.cites(c.cite),
+                if options:
+                    text = f"Residual risk under '{c.title}' needs controls before approval: one of: {'; '.join(options)}"
+                else:  # nothing lowers this criterion: the condition is to watch it
+                    text = (
+                        f"'{c.title}' stays at {label} risk and no control lowers it: reassess the licence "
+                        "if the situation changes (ATT Art. 7(7); EU CP Art. 1(1a))"
                     )
-                )
+                conditions.append(AttachCondition(text, c.id, cr.cites(c.cite)))
 
     # 4. Presumptions of denial.
     presumptions = []

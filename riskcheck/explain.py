@@ -195,7 +195,7 @@ def _provenance(a: Assessment, w: Callable[[str], None], bullet: str) -> None:
         ("engine", f"riskcheck {p.engine_version}"),
         ("as of", p.as_of.isoformat()),
     ):
-        w(f"  {bullet}{k}: {v}")
+        w(f"{bullet or '  '}{k}: {v}")
 
 
 # --- markdown -----------------------------------------------------------------------

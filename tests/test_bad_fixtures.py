@@ -17,14 +17,40 @@ MARK = re.compile(r"# <- (RC\d{3})")
 
 
 def expected_marks(path: Path) -> list[tuple[int, str]]:
-    return [(n, m.group(1)) for n, line in enumerate(path.read_text().splitlines(), 1) if (m := MARK.search(line))]
+    return [
+        (n, m.group(1)) for n, line in enumerate(path.read_text().splitlines(), 1) if (m := MARK.search(line))
+    ]
 
 
 def test_there_is_a_fixture_for_every_diagnostic_code():
     codes = {code for f in FILES for _, code in expected_marks(f)}
-    assert codes >= {"RC101", "RC102", "RC103", "RC104", "RC201", "RC202", "RC203", "RC301", "RC302", "RC303",
-                     "RC304", "RC305", "RC306", "RC307", "RC308", "RC309", "RC310", "RC311", "RC312", "RC313",
-                     "RC314", "RC315", "RC317", "RC401", "RC402"}
+    assert codes >= {
+        "RC101",
+        "RC102",
+        "RC103",
+        "RC104",
+        "RC201",
+        "RC202",
+        "RC203",
+        "RC301",
+        "RC302",
+        "RC303",
+        "RC304",
+        "RC305",
+        "RC306",
+        "RC307",
+        "RC308",
+        "RC309",
+        "RC310",
+        "RC311",
+        "RC312",
+        "RC313",
+        "RC314",
+        "RC315",
+        "RC317",
+        "RC401",
+        "RC402",
+    }
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -46,12 +72,14 @@ def test_bad_fixture_is_reported_at_its_marked_line(path: Path):
 
 def test_every_problem_in_a_file_is_reported_at_once(tmp_path: Path):
     text = (BAD.parent / "rules" / "tiny.yaml").read_text()
-    text = text.replace("input: country.pts", "input: country.ptss").replace('cite: ["att Art. 11(2)"]',
-                                                                              'cite: ["atx Art. 11(2)"]')
+    text = text.replace("input: country.pts", "input: country.ptss").replace(
+        'cite: ["att Art. 11(2)"]', 'cite: ["atx Art. 11(2)"]'
+    )
     text = text.replace("reduces: {conflict: 0.5}", "reduces: {conflit: 0.5}")
     f = tmp_path / "many.yaml"
     f.write_text(text)
     diags, _ = check_paths([f])
-    assert [d.code for d in diags] == sorted(["RC305", "RC306", "RC302"], key=lambda c: {
-        "RC305": 0, "RC302": 1, "RC306": 2}[c])
+    assert [d.code for d in diags] == sorted(
+        ["RC305", "RC306", "RC302"], key=lambda c: {"RC305": 0, "RC302": 1, "RC306": 2}[c]
+    )
     assert [d.location.line for d in diags] == sorted(d.location.line for d in diags)

@@ -37,7 +37,9 @@ def test_alias_expansion_bomb_is_rejected_fast_with_bounded_memory():
     for i in range(1, 10):
         prev = chr(ord("a") + i - 1)
         cur = chr(ord("a") + i)
-        lines.append(f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+        lines.append(
+            f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]"
+        )
     tracemalloc.start()
     start = time.perf_counter()
     assert codes("\n".join(lines)) == ["RC103"]
@@ -47,8 +49,10 @@ def test_alias_expansion_bomb_is_rejected_fast_with_bounded_memory():
     assert elapsed < 1.0 and peak < 20_000_000
 
 
-@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['touch /tmp/rc-pwned']", "!!binary aGk=",
-                                 "!custom x", "!!set {a}"])
+@pytest.mark.parametrize(
+    "tag",
+    ["!!python/object/apply:os.system ['touch /tmp/rc-pwned']", "!!binary aGk=", "!custom x", "!!set {a}"],
+)
 def test_non_standard_tags_are_rejected_without_running_anything(tag: str):
     assert codes(f"a: {tag}\n") == ["RC104"]
     assert not Path("/tmp/rc-pwned").exists()
@@ -73,12 +77,25 @@ def test_invalid_utf8_is_located(tmp_path: Path):
     with pytest.raises(InputError) as e:
         read_document(f)
     d = e.value.diagnostics[0]
-    assert (d.code, d.location.line, d.location.col) == ("RC106", 2, 7)  # "b: caf" is six characters; the bad byte is the seventh
+    assert (d.code, d.location.line, d.location.col) == (
+        "RC106",
+        2,
+        7,
+    )  # "b: caf" is six characters; the bad byte is the seventh
 
 
-@pytest.mark.parametrize(("text", "code"), [("", "RC107"), ("# only a comment\n", "RC107"), ("- a\n- b\n", "RC107"),
-                                            ("just text\n", "RC107"), ("a: 1\n---\nb: 2\n", "RC101"),
-                                            ("a: \x07\n", "RC101"), ("d: 2014-02-30\n", "RC101")])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", "RC107"),
+        ("# only a comment\n", "RC107"),
+        ("- a\n- b\n", "RC107"),
+        ("just text\n", "RC107"),
+        ("a: 1\n---\nb: 2\n", "RC101"),
+        ("a: \x07\n", "RC101"),
+        ("d: 2014-02-30\n", "RC101"),
+    ],
+)
 def test_other_malformed_documents(text: str, code: str):
     assert codes(text) == [code]
 
