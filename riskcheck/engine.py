@@ -64,6 +64,7 @@ class CFactor:
     score_of: Callable[[Any], float | None]
     scores: tuple[float, ...]
     at: str
+    weight: float  # held here (not read from spec) so robustness draws can vary it cheaply
 
     @property
     def worst(self) -> float:
@@ -152,6 +153,7 @@ def compile_rules(lr: LoadedRules) -> CompiledRules:
                 _scorer(f),
                 tuple(float(b.score) for b in (f.bands or f.table or ())),
                 at("criteria", ci, "factors", fi),
+                float(f.weight),
             )
             for fi, f in enumerate(c.factors)
         )
@@ -341,7 +343,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
     for cc in cr.criteria:
         c = cc.spec
         results = []
-        total_w = sum(float(cf.spec.weight) for cf in cc.factors)
+        total_w = sum(cf.weight for cf in cc.factors)
         for cf in cc.factors:
             f = cf.spec
             fact = facts[f.input]
@@ -366,7 +368,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                         f"Evidence for '{f.title}' ({f.input}) must be established before a decision",
                         cr.cites(f.cite),
                     )
-            weight = float(f.weight)
+            weight = cf.weight
             try:
                 text = f.explain.format(
                     value=_fmt_value(ev.value),

@@ -245,6 +245,17 @@ class RiskLabel(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class Robustness(Strict):
+    """How far weights and thresholds may plausibly vary: a robustness run draws within these ranges."""
+
+    weight_spread: Annotated[Number, Field(ge=0, le=0.9)] = Field(
+        description="Each factor weight is multiplied by a draw from [1 - spread, 1 + spread]"
+    )
+    threshold_spread: Annotated[Number, Field(ge=0)] = Field(
+        description="Each threshold moves by a draw from [-spread, +spread] (in score units)"
+    )
+
+
 class Policy(Strict):
     score_min: Number
     score_max: Number
@@ -254,6 +265,7 @@ class Policy(Strict):
     )
     thresholds: dict[Literal["clear_risk", "overriding_risk", "consider"], Thresholds]
     stale_after_days: Annotated[StrictInt, Field(ge=1)]
+    robustness: Robustness | None = Field(None, description="Declared uncertainty of weights and thresholds")
 
 
 class Source(Strict):

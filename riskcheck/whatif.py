@@ -1,0 +1,364 @@
+"""What would change the outcome: counterfactuals, the value of missing evidence, robustness.
+
+All three re-run the engine's own ``evaluate`` on modified facts or parameters; none
+has scoring logic of its own. Everything is deterministic (robustness takes a seed).
+
+- ``counterfactuals``: the smallest sets of changes (offer a control, establish a piece
+  of evidence, use another channel) that move the decision, as plain sentences.
+- ``rank_missing``: each missing item, and whether establishing it could change the decision.
+- ``robustness``: how often the decision holds when weights and thresholds vary within the
+  ranges the rule set declares, and which parameter matters most.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from . import vocabulary as v
+from .conditions import walk_compares
+from .engine import CompiledRules, compile_rules, evaluate, facts_for, meta_for
+from .explain import value_text
+from .facts import FIELDS, Fact, Facts, with_value
+from .loader import LoadedRules, LoadedScenario
+from .rules_model import Thresholds
+from .trace import DECISION_WORDS, SEVERITY, Assessment
+
+# Evidence the assessor can establish; derived facts (embargoes in force, denials, conflicts) are not
+# levers: they are looked up, not argued.
+ESTABLISHABLE = ("country.", "unit.")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: str  # control | evidence | channel
+    field: str
+    value: Any
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Counterfactual:
+    changes: tuple[Change, ...]
+    decision: str
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class MissingImpact:
+    field: str
+    used_by: tuple[str, ...]
+    treatment: str
+    could_change: bool
+    decisions_if_known: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Robustness:
+    declared: bool
+    draws: int
+    seed: int
+    decision: str
+    holds: float  # share of draws with the same decision
+    decisions: tuple[tuple[str, int], ...]
+    influence: tuple[tuple[str, float], ...]  # parameter -> |correlation| with a flip, largest first
+    most_influential: str | None
+    weight_spread: float = 0.0
+    threshold_spread: float = 0.0
+
+
+class Context:
+    """A scenario prepared for many re-evaluations."""
+
+    def __init__(self, rules: LoadedRules, scenario: LoadedScenario, as_of: dt.date | None = None):
+        self.rules, self.scenario = rules, scenario
+        self.as_of = as_of or scenario.model.date
+        self.compiled = compile_rules(rules)
+        self.facts = facts_for(scenario, self.as_of)
+        self.meta = meta_for(rules, scenario, self.as_of)
+        self.base = evaluate(self.compiled, self.facts, self.meta)
+
+    def run(self, facts: Facts, compiled: CompiledRules | None = None) -> Assessment:
+        return evaluate(compiled or self.compiled, facts, self.meta)
+
+
+# --- candidate changes ----------------------------------------------------------------
+
+
+def _representatives(field: str, cr: CompiledRules) -> list[Any]:
+    """Values worth trying for a field: every enum/bool value, and one value inside each band."""
+    spec = FIELDS[field]
+    if spec.kind == "bool":
+        return [False, True]
+    if spec.kind == "enum":
+        return list(spec.values)
+    values: set[Any] = set()
+    for cc in cr.criteria:
+        for cf in cc.factors:
+            if cf.spec.input != field:
+                continue
+            if cf.spec.table:
+                values |= {row.value for row in cf.spec.table}
+            for b in cf.spec.bands or ():
+                lo = b.min if b.min is not None else (spec.low if spec.low is not None else (b.max or 0) - 1)
+                values.add(int(lo) if spec.kind == "int" else lo)
+    return sorted(values)
+
+
+def _condition_fields(cr: CompiledRules) -> dict[str, set[Any]]:
+    """Fields read by conditions, with the literal values the conditions compare them to."""
+    out: dict[str, set[Any]] = {}
+    rs = cr.loaded.model
+    conds = [p.applies_when for p in rs.presumptions] + [r.when for p in rs.presumptions for r in p.rebuttal]
+    conds += [e.when for e in rs.escalations] + [p.when for p in rs.prohibitions]
+    for cond in conds:
+        for cmp, _ in walk_compares(cond, ()):
+            vals = cmp.value if isinstance(cmp.value, list) else [cmp.value]
+            out.setdefault(cmp.field, set()).update(x for x in vals if x is not None)
+    return out
+
+
+def candidate_changes(ctx: Context) -> list[Change]:
+    cr, facts = ctx.compiled, ctx.facts
+    out: list[Change] = []
+    offered = facts["transfer.controls"].value or frozenset()
+    wanted_controls = {m.control for m, _, _ in cr.mitigations}
+    for field, vals in _condition_fields(cr).items():
+        if field == "transfer.controls":
+            wanted_controls |= {x for x in vals if x in v.CONTROLS}
+    for control in sorted(wanted_controls - offered):
+        out.append(
+            Change(
+                "control", "transfer.controls", control, f"offer {v.CONTROLS[control].lower()} ({control})"
+            )
+        )
+    channel = facts["transfer.channel"].value
+    for alt in ("g2g_with_eum",):
+        if channel != alt:
+            out.append(
+                Change("channel", "transfer.channel", alt, f"make it a {v.CHANNELS[alt].lower()} transfer")
+            )
+    read = {cf.spec.input for cc in cr.criteria for cf in cc.factors} | set(_condition_fields(cr))
+    for field in sorted(read):
+        if not field.startswith(ESTABLISHABLE):
+            continue
+        current = facts[field]
+        for value in _representatives(field, cr):
+            if current.value == value and not current.alternatives:
+                continue
+            verb = "establish" if current.value is None or current.alternatives else "show instead"
+            out.append(Change("evidence", field, value, f"{verb} that {field} is {value_text(value)}"))
+    return out
+
+
+def apply(facts: Facts, changes: tuple[Change, ...]) -> Facts:
+    new = dict(facts)
+    for ch in changes:
+        if ch.kind == "control":
+            cur = new["transfer.controls"]
+            new["transfer.controls"] = dataclasses.replace(cur, value=(cur.value or frozenset()) | {ch.value})
+        else:
+            new[ch.field] = with_value(new[ch.field], ch.value)
+    return new
+
+
+def actionable(change: Change) -> bool:
+    """What the applicant or the end-user unit can offer or demonstrate (not facts about the country)."""
+    return change.kind in ("control", "channel") or change.field.startswith("unit.")
+
+
+def counterfactuals(ctx: Context, max_size: int = 2, limit: int = 12) -> list[Counterfactual]:
+    """Smallest sets of changes that make the decision less severe, least severe outcome first.
+
+    Exhaustive up to ``max_size`` changes; if no set that small is within the applicant's reach
+    (controls, channel, the unit's own record), a greedy search adds the package of such changes
+    that would move the decision, pruned to what is needed.
+    """
+    base = ctx.base.decision
+    if base == "approve" or any(p.status == "applies" for p in ctx.base.prohibitions):
+        return []  # nothing to improve, or a prohibition that no control or evidence about risk can lift
+    singles = candidate_changes(ctx)
+    found: list[Counterfactual] = []
+    movers: set[tuple[str, Any]] = set()
+    for size in range(1, max_size + 1):
+        for combo in itertools.combinations(singles, size):
+            if len({c.field for c in combo}) < size and all(c.kind != "control" for c in combo):
+                continue  # two values for the same field
+            keys = {(c.field, c.value) for c in combo}
+            if size > 1 and any((c.field, c.value) in movers for c in combo):
+                continue  # not minimal: a subset already moves the decision
+            decision = ctx.run(apply(ctx.facts, combo)).decision
+            if SEVERITY[decision] < SEVERITY[base]:
+                movers |= keys if size == 1 else set()
+                found.append(Counterfactual(combo, decision, _sentence(combo, base, decision)))
+        if found:
+            break  # only the smallest sets
+    found.sort(key=lambda c: (SEVERITY[c.decision], c.sentence))
+    found = found[:limit]
+    if not any(all(actionable(c) for c in cf.changes) for cf in found):
+        package = _greedy_package(ctx, [c for c in singles if actionable(c)])
+        if package is not None:
+            found.append(package)
+    return found
+
+
+def _progress(a: Assessment) -> tuple[int, int, float]:
+    unmet = sum(
+        1 for p in a.presumptions if p.applies != "does_not_apply" for i in p.rebuttal if i.status != "met"
+    )
+    return (SEVERITY[a.decision], unmet, round(sum(c.residual for c in a.criteria), 6))
+
+
+def _greedy_package(ctx: Context, options: list[Change], max_steps: int = 15) -> Counterfactual | None:
+    base = ctx.base.decision
+    chosen: list[Change] = []
+    current = _progress(ctx.base)
+    decision = base
+    while len(chosen) < max_steps and SEVERITY[decision] >= SEVERITY[base]:
+        taken = {c.field for c in chosen if c.kind != "control"}
+        best: tuple[tuple[int, int, float], Change, str] | None = None
+        for ch in options:
+            if ch in chosen or (ch.kind != "control" and ch.field in taken):
+                continue
+            a = ctx.run(apply(ctx.facts, (*chosen, ch)))
+            key = _progress(a)
+            if best is None or key < best[0]:
+                best = (key, ch, a.decision)
+        if best is None or best[0] >= current:
+            return None  # nothing within reach moves the case any further
+        current, decision = best[0], best[2]
+        chosen.append(best[1])
+    if SEVERITY[decision] >= SEVERITY[base]:
+        return None
+    for ch in list(chosen):  # prune what the outcome does not need
+        rest = tuple(c for c in chosen if c != ch)
+        if SEVERITY[ctx.run(apply(ctx.facts, rest)).decision] <= SEVERITY[decision]:
+            chosen = list(rest)
+    final = ctx.run(apply(ctx.facts, tuple(chosen))).decision
+    return Counterfactual(tuple(chosen), final, _sentence(tuple(chosen), base, final))
+
+
+def _sentence(changes: tuple[Change, ...], before: str, after: str) -> str:
+    what = " and ".join(c.sentence for c in changes)
+    return (
+        f"If you {what}, the decision would be '{DECISION_WORDS[after]}' "
+        f"instead of '{DECISION_WORDS[before]}'."
+    )
+
+
+def rank_missing(ctx: Context) -> list[MissingImpact]:
+    """Missing evidence, those whose establishment could change the decision first."""
+    out = []
+    for m in ctx.base.missing:
+        decisions: set[str] = set()
+        if m.field in FIELDS and FIELDS[m.field].kind != "set":
+            for value in _representatives(m.field, ctx.compiled):
+                decisions.add(ctx.run(apply(ctx.facts, (Change("evidence", m.field, value, ""),))).decision)
+        ordered = tuple(sorted(decisions, key=lambda d: SEVERITY[d]))
+        out.append(
+            MissingImpact(
+                m.field, m.used_by, m.treatment, any(d != ctx.base.decision for d in decisions), ordered
+            )
+        )
+    out.sort(key=lambda x: (not x.could_change, x.field))
+    return out
+
+
+# --- robustness -----------------------------------------------------------------------
+
+
+def robustness(ctx: Context, draws: int = 1000, seed: int = 0) -> Robustness:
+    pol = ctx.rules.model.policy
+    base = ctx.base.decision
+    if pol.robustness is None:
+        return Robustness(False, 0, seed, base, 1.0, ((base, 0),), (), None)
+    ws, ts = float(pol.robustness.weight_spread), float(pol.robustness.threshold_spread)
+    rng = random.Random(seed)
+    cr = ctx.compiled
+    names: list[str] = []
+    for cc in cr.criteria:
+        names += [f"weight {cc.spec.id}/{cf.spec.id}" for cf in cc.factors]
+    names += [f"threshold {cc.spec.id}" for cc in cr.criteria]
+    samples: list[list[float]] = []
+    flips: list[int] = []
+    counts: Counter[str] = Counter()
+    for _ in range(draws):
+        params: list[float] = []
+        criteria = []
+        for cc in cr.criteria:
+            factors = []
+            for cf in cc.factors:
+                m = rng.uniform(1 - ws, 1 + ws)
+                params.append(m)
+                factors.append(dataclasses.replace(cf, weight=cf.weight * m))
+            shift = rng.uniform(-ts, ts)
+            th = cc.thresholds
+            criteria.append(
+                dataclasses.replace(
+                    cc,
+                    factors=tuple(factors),
+                    thresholds=Thresholds.model_construct(
+                        conditions=th.conditions + shift,
+                        refer=th.refer + shift,
+                        deny=None if th.deny is None else th.deny + shift,
+                    ),
+                )
+            )
+        for cc in cr.criteria:
+            params.append(0.0)  # placeholder, filled below from the shifts drawn
+        shifts = [
+            c.thresholds.conditions - o.thresholds.conditions
+            for c, o in zip(criteria, cr.criteria, strict=True)
+        ]
+        params[-len(cr.criteria) :] = shifts
+        decision = ctx.run(ctx.facts, dataclasses.replace(cr, criteria=tuple(criteria))).decision
+        counts[decision] += 1
+        samples.append(params)
+        flips.append(int(decision != base))
+    influence = sorted(
+        ((n, abs(_corr([s[i] for s in samples], flips))) for i, n in enumerate(names)),
+        key=lambda t: (-t[1], t[0]),
+    )
+    top = influence[0][0] if influence and influence[0][1] > 0 else None
+    return Robustness(
+        True,
+        draws,
+        seed,
+        base,
+        counts[base] / draws,
+        tuple(sorted(counts.items(), key=lambda kv: -SEVERITY[kv[0]])),
+        tuple(influence[:10]),
+        top,
+        ws,
+        ts,
+    )
+
+
+def _corr(xs: list[float], ys: list[int]) -> float:
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return 0.0
+    return sxy / math.sqrt(sxx * syy)
+
+
+# --- convenience for front ends -----------------------------------------------------------
+
+
+def override(ctx: Context, values: dict[str, Any], controls: frozenset[str] | None = None) -> Assessment:
+    """Re-assess with some facts established by hand (marked as overrides) and/or other controls."""
+    facts = dict(ctx.facts)
+    for field, value in values.items():
+        facts[field] = dataclasses.replace(with_value(facts[field], value), origin="override")
+    if controls is not None:
+        facts["transfer.controls"] = Fact(frozenset(controls), "known", source="what-if", origin="override")
+    return ctx.run(facts)
