@@ -290,6 +290,7 @@ def robustness(ctx: Context, draws: int = 1000, seed: int = 0) -> Robustness:
     counts: Counter[str] = Counter()
     for _ in range(draws):
         params: list[float] = []
+        shifts: list[float] = []
         criteria = []
         for cc in cr.criteria:
             factors = []
@@ -298,25 +299,15 @@ def robustness(ctx: Context, draws: int = 1000, seed: int = 0) -> Robustness:
                 params.append(m)
                 factors.append(dataclasses.replace(cf, weight=cf.weight * m))
             shift = rng.uniform(-ts, ts)
+            shifts.append(shift)
             th = cc.thresholds
-            criteria.append(
-                dataclasses.replace(
-                    cc,
-                    factors=tuple(factors),
-                    thresholds=Thresholds.model_construct(
-                        conditions=th.conditions + shift,
-                        refer=th.refer + shift,
-                        deny=None if th.deny is None else th.deny + shift,
-                    ),
-                )
+            moved = Thresholds.model_construct(
+                conditions=th.conditions + shift,
+                refer=th.refer + shift,
+                deny=None if th.deny is None else th.deny + shift,
             )
-        for cc in cr.criteria:
-            params.append(0.0)  # placeholder, filled below from the shifts drawn
-        shifts = [
-            c.thresholds.conditions - o.thresholds.conditions
-            for c, o in zip(criteria, cr.criteria, strict=True)
-        ]
-        params[-len(cr.criteria) :] = shifts
+            criteria.append(dataclasses.replace(cc, factors=tuple(factors), thresholds=moved))
+        params += shifts  # names list weights first, then one threshold shift per criterion
         decision = ctx.run(ctx.facts, dataclasses.replace(cr, criteria=tuple(criteria))).decision
         counts[decision] += 1
         samples.append(params)
