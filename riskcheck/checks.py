@@ -8,7 +8,8 @@ RC305 unknown input field               RC314 operator or value does not fit the
 RC306 unknown citation source           RC315 risk labels out of order
 RC307 score bands gapped/overlapping    RC316 score range empty
 RC308 score table incomplete/invalid    RC317 'deny' escalation without a refusal code
-RC309 scoring does not fit the field
+RC309 scoring does not fit the field   RC318 reference data file missing
+RC319 a factor outranked by its own input or by a non-unit field
 """
 
 from __future__ import annotations
@@ -293,6 +294,22 @@ def _check_factor(f: Any, loc: tuple[Any, ...], pol: Any, err: Any) -> None:
                 "RC311",
                 f"missing evidence would score {f.missing.score}, in the favourable half of {low}..{high}: "
                 "missing evidence must never count as good news",
+            )
+    if f.outranked_by is not None:
+        ob = f.outranked_by.field
+        if ob not in FIELDS:
+            err((*loc, "outranked_by", "field"), "RC305", f"unknown input field {ob!r}{_suggest(ob, FIELDS)}")
+        elif ob == f.input or not ob.startswith("unit."):
+            err(
+                (*loc, "outranked_by", "field"),
+                "RC319",
+                f"a factor is outranked by the end-user unit's own evidence (unit.*), not by {ob!r}",
+            )
+        elif f.outranked_by.weight >= f.weight:
+            err(
+                (*loc, "outranked_by", "weight"),
+                "RC319",
+                f"outranked weight {f.outranked_by.weight} must be below the factor's weight {f.weight}",
             )
     for _, name, _, _ in string.Formatter().parse(f.explain):
         if name is not None and name not in PLACEHOLDERS:

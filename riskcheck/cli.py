@@ -83,12 +83,14 @@ def _kind_of(data: object) -> str:
             return "scenario"
         if "indicators" in data and "criteria" not in data:
             return "profile"
+        if "entries" in data and "criteria" not in data:
+            return "embargo_list"
     return "rules"
 
 
 def check_paths(paths: list[Path]) -> tuple[list[Diagnostic], int]:
     """Every problem in every file named (folders: their *.yaml, recursively)."""
-    from .loader import load_profile, scenario_from_document, validate_rules_document
+    from .loader import load_embargo_list, load_profile, scenario_from_document, validate_rules_document
     from .yamlfile import read_document
 
     files: list[Path] = []
@@ -108,8 +110,10 @@ def check_paths(paths: list[Path]) -> tuple[list[Diagnostic], int]:
                 scenario_from_document(doc, f.resolve().parent)
             elif kind == "profile":
                 load_profile(f)
+            elif kind == "embargo_list":
+                load_embargo_list(f)
             else:
-                validate_rules_document(doc)
+                validate_rules_document(doc, f.resolve().parent)
         except InputError as e:
             diags += e.diagnostics
     return sorted(diags), len(files)

@@ -23,13 +23,16 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from . import vocabulary as v
 from .conditions import Compiled, compile_condition
+from .errors import Location
 from .facts import Fact, Facts, derive
 from .loader import LoadedRules, LoadedScenario
 from .rules_model import Criterion, Factor
 from .trace import (
     DECISION_WORDS,
     SEVERITY,
+    ArgumentResult,
     Assessment,
     AttachCondition,
     ConditionCheck,
@@ -343,8 +346,10 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
     for cc in cr.criteria:
         c = cc.spec
         results = []
-        total_w = sum(cf.weight for cf in cc.factors)
-        for cf in cc.factors:
+        # Unit evidence outranks country averages: an outranked factor counts with its reduced weight.
+        weights = [_effective_weight(cf, facts) for cf in cc.factors]
+        total_w = sum(w for w, _ in weights) or 1.0
+        for cf, (weight, outranked) in zip(cc.factors, weights, strict=True):
             f = cf.spec
             fact = facts[f.input]
             ev = _evidence(f.input, fact, as_of, pol.stale_after_days)
@@ -368,7 +373,6 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                         f"Evidence for '{f.title}' ({f.input}) must be established before a decision",
                         cr.cites(f.cite),
                     )
-            weight = cf.weight
             try:
                 text = f.explain.format(
                     value=_fmt_value(ev.value),
@@ -388,6 +392,10 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 text = f"No evidence: {text}" if ev.confidence != "unknown" else f"Evidence unknown: {text}"
             elif status == "contested":
                 text = f"Contested, scored on the worst reading: {text}"
+            if outranked:
+                text += (
+                    f" (outranked by the unit's own record, {f.outranked_by.field}: weight {_fmt(weight)})"  # type: ignore[union-attr]
+                )
             results.append(
                 FactorResult(
                     f.id,
@@ -402,11 +410,15 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                     text,
                     cr.cites(f.cite),
                     cf.at,
+                    f.past_conduct,
+                    outranked,
                 )
             )
         wmean = sum(r.contribution for r in results)
-        worst = max(r.score for r in results)
-        inherent = min(float(pol.score_max), max(wmean, worst - float(pol.floor_gap), float(pol.score_min)))
+        # The floor is set by factors that still count fully: an outranked country average does not set it.
+        worst = max((r.score for r in results if not r.outranked), default=0.0)
+        gap = float(c.floor_gap if c.floor_gap is not None else pol.floor_gap)
+        inherent = min(float(pol.score_max), max(wmean, worst - gap, float(pol.score_min)))
         mits = credited.get(c.id, []) if c.mitigable else []
         cap = float(c.max_mitigation) if c.mitigable else 0.0
         reduction = min(sum(x for _, x, _ in mits), cap)
@@ -421,7 +433,9 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         else:
             level = "acceptable"
         label = _label(cr.label_steps, residual)
-        why = _criterion_line(c, inherent, residual, reduction, wmean, worst, pol.floor_gap, label, level)
+        why = _criterion_line(c, inherent, residual, reduction, wmean, worst, gap, label, level)
+        past = [r.explanation for r in results if r.past_conduct]
+        past_line = ("Past conduct: " + "; ".join(past)) if past else ""
         thresholds = tuple(
             (k, float(v))
             for k, v in (("conditions", th.conditions), ("refer", th.refer), ("deny", th.deny))
@@ -448,6 +462,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 label,
                 why,
                 cc.at,
+                past_line,
             )
         )
         if level == "deny":
@@ -563,6 +578,24 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 cr.cites(e.cite),
             )
 
+    # Arguments put forward for approval are recorded and answered; none changes a score.
+    rejected = {ra.argument: ra for ra in rs.rejected_arguments}
+    arguments = []
+    for arg in meta.get("arguments", ()):
+        ra = rejected.get(arg)
+        if ra is not None:
+            arguments.append(ArgumentResult(arg, v.ARGUMENTS[arg], True, ra.reason, cr.cites(ra.cite)))
+        else:
+            arguments.append(
+                ArgumentResult(
+                    arg,
+                    v.ARGUMENTS[arg],
+                    False,
+                    "Not addressed by this rule set; it has no effect on any score.",
+                    (),
+                )
+            )
+
     # 6. Decision: the most severe outcome any step calls for.
     reasons.sort(key=lambda t: (-t[0], -t[1]))
     ordered = tuple(rr for _, _, rr in reasons)
@@ -614,11 +647,21 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         contested=contested,
         stale=stale,
         overrides=meta["overrides"],
+        arguments=tuple(arguments),
         not_formalised=tuple(rs.not_formalised),
         disclaimer=rs.disclaimer,
         sources=cr.sources,
         provenance=meta["provenance"],
     )
+
+
+def _effective_weight(cf: CFactor, facts: Facts) -> tuple[float, bool]:
+    ob = cf.spec.outranked_by
+    if ob is not None:
+        unit_fact = facts[ob.field]
+        if unit_fact.value is not None and not unit_fact.alternatives:
+            return float(ob.weight), True
+    return cf.weight, False
 
 
 def _fmt_value(v: Any) -> str:
@@ -659,8 +702,10 @@ def _criterion_line(
     return f"inherent risk {_fmt(inherent)}{floor}{mit}; residual {_fmt(residual)} ({label}): {words}"
 
 
-def facts_for(scenario: LoadedScenario, as_of: dt.date) -> Facts:
-    return derive(scenario.model, scenario.country, scenario.unit, scenario.where, as_of)
+def facts_for(scenario: LoadedScenario, as_of: dt.date, rules: LoadedRules | None = None) -> Facts:
+    reference = rules.embargoes if rules is not None else None
+    at = Location(rules.embargoes_path) if rules is not None and rules.embargoes_path else None
+    return derive(scenario.model, scenario.country, scenario.unit, scenario.where, as_of, reference, at)
 
 
 def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[str, Any]:
@@ -670,6 +715,7 @@ def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[
         "scenario_id": scenario.model.id,
         "scenario_title": scenario.model.title,
         "overrides": scenario.overrides,
+        "arguments": tuple(scenario.model.transfer.arguments),
         "provenance": Provenance(
             rs.id,
             rs.version,
@@ -680,6 +726,7 @@ def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[
             scenario.sha256,
             ENGINE_VERSION,
             as_of,
+            lr.reference_sha256,
         ),
     }
 
@@ -687,4 +734,4 @@ def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[
 def assess(rules: LoadedRules, scenario: LoadedScenario, as_of: dt.date | None = None) -> Assessment:
     """Assess one transfer. Same rules, scenario and date -> an equal Assessment, every time."""
     day = as_of or scenario.model.date
-    return evaluate(compile_rules(rules), facts_for(scenario, day), meta_for(rules, scenario, day))
+    return evaluate(compile_rules(rules), facts_for(scenario, day, rules), meta_for(rules, scenario, day))

@@ -123,6 +123,7 @@ def as_text(a: Assessment) -> str:
             w(f"  - {m.title} ({m.control}): {m.why} [{red}]")
     if not any(m.offered for m in a.mitigations):
         w("  (no control offered)")
+    _arguments_text(a, w)
     if a.conditions:
         w("")
         w("Conditions to attach to any licence:")
@@ -147,6 +148,8 @@ def _criterion_text(c: CriterionResult, w: Callable[[str], None]) -> None:
         f"({c.label}): {LEVEL_WORDS[c.level]} [{th}]"
     )
     w(f"           {c.explanation}")
+    if c.past_conduct:
+        w(f"           {c.past_conduct}")
     for f in c.factors:
         w(
             f"           - {f.title}: score {num(f.score)}/{num(f.max_score)} x weight {num(f.weight)} "
@@ -155,6 +158,17 @@ def _criterion_text(c: CriterionResult, w: Callable[[str], None]) -> None:
         w(f"             {f.explanation}")
         w(f"             evidence: {evidence_line(f)}" + (f" at {f.evidence.at}" if f.evidence.at else ""))
         w(f"             cites: {'; '.join(f.cite)}; rule at {f.rule_at}")
+
+
+def _arguments_text(a: Assessment, w: Callable[[str], None]) -> None:
+    if not a.arguments:
+        return
+    w("")
+    w("Arguments put forward for approval (none lowers any risk):")
+    for arg in a.arguments:
+        verdict = "rejected" if arg.rejected else "not addressed"
+        cites = f" ({'; '.join(arg.cite)})" if arg.cite else ""
+        w(f"  - {arg.title}: {verdict} - {arg.reason}{cites}")
 
 
 def _missing_text(a: Assessment, w: Callable[[str], None]) -> None:
@@ -268,6 +282,9 @@ def as_markdown(a: Assessment) -> str:
         w(f"*{_md(c.legal_text)}* ({'; '.join(c.cite)})")
         w("")
         w(_md(c.explanation))
+        if c.past_conduct:
+            w("")
+            w(f"**{_md(c.past_conduct)}**")
         w("")
         w("| Factor | Evidence | Score | Weight | Contribution | Cites |")
         w("|---|---|---|---|---|---|")
@@ -284,6 +301,16 @@ def as_markdown(a: Assessment) -> str:
         w("No control offered.")
     for m in offered:
         w(f"- {_md(m.title)}: {m.why}")
+    if a.arguments:
+        w("")
+        w("## Arguments put forward for approval")
+        w("")
+        for arg in a.arguments:
+            verdict = "Rejected" if arg.rejected else "Not addressed"
+            w(
+                f"- **{_md(arg.title)}**: {verdict}. {_md(arg.reason)}"
+                + (f" ({'; '.join(arg.cite)})" if arg.cite else "")
+            )
     if a.conditions:
         w("")
         w("## Conditions to attach")

@@ -51,6 +51,9 @@ FIELDS: dict[str, FieldSpec] = {
     "prior_denials.identical_within_3y": FieldSpec(
         "bool", "A partner denied an essentially identical transaction in the last three years"
     ),
+    "prior_transfers.count_5y": FieldSpec(
+        "int", "Transfers by this exporter to the recipient in the last five years", low=0
+    ),
     "conflicts.recipient_party": FieldSpec("bool", "The recipient is a party to an armed conflict"),
     "conflicts.exporter_arms_other_side": FieldSpec(
         "bool", "The exporter has armed another party to a conflict the recipient is in"
@@ -112,8 +115,11 @@ def derive(
     unit: dict[str, Fact],
     where: dict[str, Location],
     as_of: dt.date,
+    reference: Any = None,
+    reference_at: Location | None = None,
 ) -> Facts:
-    """All facts for one scenario. ``where`` maps evidence keys to their file positions."""
+    """All facts for one scenario. ``where`` maps evidence keys to their file positions;
+    ``reference`` is the rule set's embargo list, used when the scenario records no embargo check."""
     t = scenario.transfer
     ev = scenario.evidence
     transfer_loc = where.get("transfer")
@@ -147,6 +153,16 @@ def derive(
     )
 
     emb = ev.embargoes
+    emb_at = where.get("embargoes")
+    if emb is None and reference is not None:
+        from .scenario_model import EmbargoCheck
+
+        emb = EmbargoCheck(
+            source=f"{reference.title} ({reference.source})",
+            as_of=reference.as_of,
+            in_force=[e for e in reference.entries if e.country == t.recipient.country],
+        )
+        emb_at = reference_at
     for authority in ("un", "eu", "osce"):
         key = f"embargo.{authority}"
         if emb is None:
@@ -159,13 +175,15 @@ def derive(
             and _in_force(e.start, e.end, as_of)
             and _covers(e, t.end_user)
         ]
+        doubts = "; ".join(f"{e.id}: {e.uncertain}" for e in hits if e.uncertain) or None
         facts[key] = Fact(
             bool(hits),
             "known",
             source="; ".join(e.legal_act for e in hits) or emb.source,
             as_of=emb.as_of,
             origin="derived",
-            location=where.get("embargoes"),
+            location=emb_at,
+            note=doubts,
         )
 
     pd = ev.prior_denials
@@ -185,8 +203,29 @@ def derive(
             location=where.get("prior_denials"),
         )
 
-    conflicts = ev.conflicts
     recipient = t.recipient.country
+    exporter = t.exporter.country
+    if ev.prior_transfers is None:
+        facts["prior_transfers.count_5y"] = missing(
+            where.get("prior_transfers"), "prior transfers not recorded"
+        )
+    else:
+        recent = [
+            p
+            for p in ev.prior_transfers
+            if p.recipient == recipient
+            and p.exporter in (None, exporter)
+            and as_of.year - 5 <= p.year <= as_of.year
+        ]
+        facts["prior_transfers.count_5y"] = Fact(
+            len(recent),
+            "known",
+            source="prior transfers record",
+            origin="derived",
+            location=where.get("prior_transfers"),
+        )
+
+    conflicts = ev.conflicts
     if conflicts is None:
         facts["conflicts.recipient_party"] = missing(where.get("conflicts"), "no conflict check recorded")
         facts["conflicts.exporter_arms_other_side"] = missing(where.get("conflicts"))
@@ -205,7 +244,13 @@ def derive(
             )
         else:
             others = {p for c in mine for p in c.parties if p != recipient}
-            armed = sorted({p.recipient for p in ev.prior_transfers if p.recipient in others})
+            armed = sorted(
+                {
+                    p.recipient
+                    for p in ev.prior_transfers
+                    if p.recipient in others and p.exporter in (None, exporter)
+                }
+            )
             facts["conflicts.exporter_arms_other_side"] = Fact(
                 bool(armed),
                 "known",

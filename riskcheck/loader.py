@@ -108,6 +108,9 @@ class LoadedRules:
     model: rules_model.RuleSet
     doc: Document
     sha256: str
+    embargoes: scenario_model.EmbargoList | None = None
+    embargoes_path: str | None = None
+    reference_sha256: str | None = None
 
     @property
     def path(self) -> str:
@@ -117,7 +120,8 @@ class LoadedRules:
         return self.doc.locate(tuple(loc))
 
 
-def validate_rules_document(doc: Document) -> LoadedRules:
+def validate_rules_document(doc: Document, base_dir: Path | None = None) -> LoadedRules:
+    """Validate a parsed rule file; ``base_dir`` is where its reference data files are looked up."""
     try:
         model = rules_model.RuleSet.model_validate(doc.data)
     except ValidationError as e:
@@ -127,13 +131,42 @@ def validate_rules_document(doc: Document) -> LoadedRules:
     from .checks import check_rules  # checks import the loaded form; avoid a cycle at import time
 
     problems = [d for d in check_rules(loaded) if d.severity == "error"]
+    ref = model.reference_data.get("embargoes")
+    if ref is not None and base_dir is not None:
+        try:
+            elist, edoc = load_embargo_list(base_dir / ref)
+            loaded = LoadedRules(
+                model=model,
+                doc=doc,
+                sha256=sha,
+                embargoes=elist,
+                embargoes_path=edoc.path,
+                reference_sha256=hashlib.sha256(edoc.text.encode("utf-8")).hexdigest(),
+            )
+        except InputError as e:
+            if e.diagnostics[0].code == "RC106":
+                problems.append(
+                    Diagnostic(
+                        doc.locate(("reference_data", "embargoes")),
+                        "RC318",
+                        f"reference data {ref!r}: {e.diagnostics[0].message}",
+                    )
+                )
+            else:
+                problems += e.diagnostics
     if problems:
         raise InputError(problems)
     return loaded
 
 
+def load_embargo_list(path: Path) -> tuple[scenario_model.EmbargoList, Document]:
+    doc = read_document(path)
+    return _validate(doc, scenario_model.EmbargoList), doc
+
+
 def load_rules(path: Path | str) -> LoadedRules:
-    return validate_rules_document(read_document(Path(path)))
+    p = Path(path)
+    return validate_rules_document(read_document(p), p.resolve().parent)
 
 
 # --- scenarios ------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from .scenario_model import ControlCode, Id, Text
+from .scenario_model import ArgumentCode, ControlCode, Id, Text
 
 
 class Strict(BaseModel):
@@ -136,11 +136,23 @@ class MissingPolicy(Strict):
         return self
 
 
+class OutrankedBy(Strict):
+    """Unit evidence outranks country averages: when ``field`` is established, this factor counts
+    with ``weight`` instead and no longer sets the criterion's floor."""
+
+    field: FieldPath
+    weight: Annotated[Number, Field(ge=0)]
+
+
 class Factor(Strict):
     id: Id
     title: Text
     input: FieldPath
     weight: Annotated[Number, Field(gt=0)]
+    past_conduct: StrictBool = Field(
+        False, description="Evidence of past conduct (shown as such in explanations)"
+    )
+    outranked_by: OutrankedBy | None = None
     bands: list[Band] | None = None
     table: list[TableRow] | None = None
     missing: MissingPolicy
@@ -177,6 +189,10 @@ class Criterion(Strict):
         description="Most that all mitigations together may lower this criterion (0 if not mitigable)"
     )
     thresholds: Thresholds | None = Field(None, description="Overrides the policy's thresholds for this kind")
+    floor_gap: Annotated[Number, Field(ge=0)] | None = Field(
+        None,
+        description="Overrides the policy's floor_gap (0: the worst factor sets the risk - weakest link)",
+    )
     factors: Annotated[list[Factor], Field(min_length=1)]
     verification: Verification | None = None
 
@@ -239,6 +255,12 @@ class Mitigation(Strict):
     cite: Citations
 
 
+class RejectedArgument(Strict):
+    argument: ArgumentCode
+    reason: Text
+    cite: Citations
+
+
 class RiskLabel(Strict):
     from_: Number = Field(alias="from")
     label: Annotated[str, Field(min_length=1, max_length=40)]
@@ -286,6 +308,10 @@ class RuleSet(Strict):
     description: Text
     disclaimer: Text
     sources: Annotated[dict[Id, Source], Field(min_length=1)]
+    reference_data: dict[Literal["embargoes"], Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict, description="Data files this rule set reads, relative to it"
+    )
+    rejected_arguments: list[RejectedArgument] = Field(default_factory=list)
     not_formalised: list[Text] = Field(
         default_factory=list, description="What this rule set leaves to human judgement"
     )

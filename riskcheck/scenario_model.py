@@ -95,6 +95,7 @@ SensitivityCode = Literal[tuple(v.SENSITIVITY)]  # type: ignore[valid-type]
 ChannelCode = Literal[tuple(v.CHANNELS)]  # type: ignore[valid-type]
 EndUserType = Literal[tuple(v.END_USER_TYPES)]  # type: ignore[valid-type]
 ControlCode = Literal[tuple(v.CONTROLS)]  # type: ignore[valid-type]
+ArgumentCode = Literal[tuple(v.ARGUMENTS)]  # type: ignore[valid-type]
 
 
 class Item(Strict):
@@ -128,10 +129,14 @@ class Transfer(Strict):
     controls: Annotated[list[ControlCode], Field(max_length=50)] = Field(
         default_factory=list, description="Controls offered; an empty list means none offered"
     )
+    arguments: list[ArgumentCode] = Field(
+        default_factory=list, description="Arguments put forward for approval (recorded; never lower risk)"
+    )
 
 
 class Embargo(Strict):
     id: Id
+    country: CountryCode | None = Field(None, description="The state concerned (required in reference data)")
     authority: Literal["UN", "EU", "OSCE", "national"]
     legal_act: Text
     scope: Literal["whole_state", "non_state_actors", "named_forces"]
@@ -141,6 +146,7 @@ class Embargo(Strict):
     start: dt.date
     end: dt.date | None = None
     source: Text
+    uncertain: Text | None = Field(None, description="What about this entry is not verified")
 
 
 class EmbargoCheck(Strict):
@@ -170,6 +176,9 @@ class PriorTransfer(Strict):
     year: Annotated[StrictInt, Field(ge=1900, le=2200)]
     description: Text
     source: Text
+    exporter: CountryCode | None = Field(
+        None, description="Who supplied it (default: this transfer's exporter)"
+    )
 
 
 class Conflict(Strict):
@@ -242,3 +251,21 @@ class Profile(Strict):
     indicators: CountryIndicators = Field(default_factory=CountryIndicators)  # type: ignore[valid-type]
     embargoes: EmbargoCheck | None = None
     conflicts: list[Conflict] | None = None
+
+
+class EmbargoList(Strict):
+    """Reference data: arms embargoes by state, read by the prohibitions of rule sets that name it."""
+
+    id: Id
+    title: Text
+    as_of: dt.date
+    source: Text
+    note: Text | None = None
+    entries: list[Embargo]
+
+    @model_validator(mode="after")
+    def _countries(self) -> EmbargoList:
+        for i, e in enumerate(self.entries):
+            if e.country is None:
+                raise ValueError(f"entry {i + 1} ({e.id}) needs 'country'")
+        return self

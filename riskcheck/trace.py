@@ -51,6 +51,8 @@ class FactorResult:
     explanation: str
     cite: tuple[str, ...]
     rule_at: str
+    past_conduct: bool = False
+    outranked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,16 @@ class CriterionResult:
     label: str
     explanation: str
     rule_at: str
+    past_conduct: str = ""  # "Past conduct: ..." where the criterion weighs it
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentResult:
+    argument: str
+    title: str
+    rejected: bool
+    reason: str
+    cite: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +206,7 @@ class Provenance:
     input_sha256: str
     engine_version: str
     as_of: dt.date
+    reference_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +227,7 @@ class Assessment:
     contested: tuple[EvidenceUsed, ...]
     stale: tuple[EvidenceUsed, ...]
     overrides: tuple[str, ...]
+    arguments: tuple[ArgumentResult, ...]
     not_formalised: tuple[str, ...]
     disclaimer: str
     sources: tuple[SourceRef, ...]

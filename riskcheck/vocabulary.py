@@ -103,6 +103,15 @@ CONTROLS: dict[str, str] = {
     "ihl_training": "IHL/IHRL training and accountability programme for the unit",
 }
 
+# Arguments sometimes put forward for approval that must never lower risk (each rule set says why).
+ARGUMENTS: dict[str, str] = {
+    "others_would_supply": "If we do not supply, others will",
+    "economic_interest": "Economic, commercial or employment interests",
+    "contract_predates_embargo": "The contract was signed before the embargo",
+    "assurances_only": "The recipient's assurances alone",
+    "strategic_partner": "The recipient is a strategic partner",
+}
+
 ValueKind = Literal["bool", "int", "number", "enum"]
 
 
@@ -197,6 +206,9 @@ UNIT_INDICATORS: dict[str, IndicatorSpec] = {
     ),
     "quantity_plausible": IndicatorSpec(
         "bool", "Quantity and type plausible against the unit's size and stated end use"
+    ),
+    "implicated_in_war_crimes": IndicatorSpec(
+        "bool", "Credible findings (e.g. a UN commission of inquiry) that the end user committed war crimes"
     ),
     "past_conduct_with_similar_items": IndicatorSpec(
         "enum",

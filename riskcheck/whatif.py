@@ -80,7 +80,7 @@ class Context:
         self.rules, self.scenario = rules, scenario
         self.as_of = as_of or scenario.model.date
         self.compiled = compile_rules(rules)
-        self.facts = facts_for(scenario, self.as_of)
+        self.facts = facts_for(scenario, self.as_of, rules)
         self.meta = meta_for(rules, scenario, self.as_of)
         self.base = evaluate(self.compiled, self.facts, self.meta)
 
