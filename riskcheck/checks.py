@@ -126,6 +126,14 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
     for pi, p in enumerate(rs.presumptions):
         for ri, r in enumerate(p.rebuttal):
             cites(r.cite, ("presumptions", pi, "rebuttal", ri, "cite"))
+    answered: set[str] = set()
+    for ai, ra in enumerate(rs.rejected_arguments):
+        cites(ra.cite, ("rejected_arguments", ai, "cite"))
+        if ra.argument in answered:
+            err(
+                ("rejected_arguments", ai, "argument"), "RC301", f"argument {ra.argument!r} is answered twice"
+            )
+        answered.add(ra.argument)
 
     # Conditions.
     conds: list[tuple[Any, tuple[Any, ...]]] = []

@@ -133,6 +133,7 @@ def _cite_map(lr: LoadedRules) -> dict[str, str]:
             raw += el.cite
     raw += [c for cr in rs.criteria for f in cr.factors for c in f.cite]
     raw += [c for p in rs.presumptions for r in p.rebuttal for c in r.cite]
+    raw += [c for ra in rs.rejected_arguments for c in ra.cite]
     out = {}
     for c in raw:
         src, _, rest = c.partition(" ")
