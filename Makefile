@@ -32,7 +32,7 @@ lint: setup
 	$(BIN)/ruff format --check riskcheck tests
 
 schemas: setup
-	for k in rules scenario profile; do $(BIN)/riskcheck schema $$k -o riskcheck/schemas/$$k.schema.json; done
+	for k in rules scenario profile embargoes; do $(BIN)/riskcheck schema $$k -o riskcheck/schemas/$$k.schema.json; done
 
 golden: setup
 	$(BIN)/python -m pytest tests/test_golden.py --update-golden

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError, display_path
 
-SCHEMA_KINDS = ("rules", "scenario", "profile")
+SCHEMA_KINDS = ("rules", "scenario", "profile", "embargoes")
 
 
 def _date(text: str) -> dt.date:

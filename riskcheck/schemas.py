@@ -13,9 +13,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .rules_model import RuleSet
-from .scenario_model import Profile, Scenario
+from .scenario_model import EmbargoList, Profile, Scenario
 
-MODELS: dict[str, type[BaseModel]] = {"rules": RuleSet, "scenario": Scenario, "profile": Profile}
+MODELS: dict[str, type[BaseModel]] = {
+    "rules": RuleSet,
+    "scenario": Scenario,
+    "profile": Profile,
+    "embargoes": EmbargoList,
+}
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 
