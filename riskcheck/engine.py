@@ -245,7 +245,7 @@ def _fmt(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
 
-def _score_factor(cf: CFactor, fact: Fact, ev: EvidenceUsed) -> tuple[float, str]:
+def _score_factor(cf: CFactor, fact: Fact, ev: EvidenceUsed | None) -> tuple[float, str]:
     f = cf.spec
     if fact.value is None:
         if f.missing.policy == "assume":
@@ -348,7 +348,8 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         c = cc.spec
         results = []
         # Unit evidence outranks country averages: an outranked factor counts with its reduced weight.
-        weights = [_effective_weight(cf, facts) for cf in cc.factors]
+        gap = float(c.floor_gap if c.floor_gap is not None else pol.floor_gap)
+        weights, undetermined = _weights(cc, facts, gap)
         total_w = sum(w for w, _ in weights) or 1.0
         for cf, (weight, outranked) in zip(cc.factors, weights, strict=True):
             f = cf.spec
@@ -393,7 +394,9 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 text = f"No evidence: {text}" if ev.confidence != "unknown" else f"Evidence unknown: {text}"
             elif status == "contested":
                 text = f"Contested, scored on the worst reading: {text}"
-            if outranked:
+            if f.outranked_by is not None and f.outranked_by.field in undetermined:
+                text += f" (the unit's record, {f.outranked_by.field}, is missing: counted whichever way is worse)"
+            elif outranked:
                 text += (
                     f" (outranked by the unit's own record, {f.outranked_by.field}: weight {_fmt(weight)})"  # type: ignore[union-attr]
                 )
@@ -418,7 +421,6 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         wmean = sum(r.contribution for r in results)
         # The floor is set by factors that still count fully: an outranked country average does not set it.
         worst = max((r.score for r in results if not r.outranked), default=0.0)
-        gap = float(c.floor_gap if c.floor_gap is not None else pol.floor_gap)
         inherent = min(float(pol.score_max), max(wmean, worst - gap, float(pol.score_min)))
         mits = credited.get(c.id, []) if c.mitigable else []
         cap = float(c.max_mitigation) if c.mitigable else 0.0
@@ -654,6 +656,38 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         sources=cr.sources,
         provenance=meta["provenance"],
     )
+
+
+def _weights(cc: CCriterion, facts: Facts, gap: float) -> tuple[list[tuple[float, bool]], set[str]]:
+    """Each factor's weight and whether it is outranked. Where the unit evidence that would outrank a
+    country factor is missing, both readings are tried and the riskier one is kept: a gap in the unit's
+    record must not make the country average count for more *or* less than is conservative."""
+    known = [_effective_weight(cf, facts) for cf in cc.factors]
+    open_fields = {
+        cf.spec.outranked_by.field
+        for cf in cc.factors
+        if cf.spec.outranked_by is not None
+        and (
+            facts[cf.spec.outranked_by.field].value is None or facts[cf.spec.outranked_by.field].alternatives
+        )
+    }
+    if not open_fields:
+        return known, open_fields
+    alt = [
+        (float(cf.spec.outranked_by.weight), True)
+        if cf.spec.outranked_by is not None and cf.spec.outranked_by.field in open_fields
+        else wo
+        for cf, wo in zip(cc.factors, known, strict=True)
+    ]
+    scores = [_score_factor(cf, facts[cf.spec.input], None)[0] for cf in cc.factors]
+
+    def inherent(ws: list[tuple[float, bool]]) -> float:
+        total = sum(w for w, _ in ws) or 1.0
+        mean = sum(w * sc for (w, _), sc in zip(ws, scores, strict=True)) / total
+        worst = max((sc for (_, o), sc in zip(ws, scores, strict=True) if not o), default=0.0)
+        return max(mean, worst - gap)
+
+    return (alt if inherent(alt) > inherent(known) else known), open_fields
 
 
 def _effective_weight(cf: CFactor, facts: Facts) -> tuple[float, bool]:

@@ -183,6 +183,9 @@ COUNTRY_INDICATORS: dict[str, IndicatorSpec] = {
     "threat_to_eu_allies": IndicatorSpec(
         "bool", "Risk the items are used against EU member states or allies"
     ),
+    "absorptive_capacity_exceeded": IndicatorSpec(
+        "bool", "Recent and proposed transfers exceed what the forces can absorb (destabilising accumulation)"
+    ),
 }
 
 # The named end-user unit's own record: it outranks country averages.
