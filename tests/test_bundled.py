@@ -82,3 +82,51 @@ def test_readme_quick_start_is_two_commands_that_exist_in_the_makefile():
         target = cmd.split()[1]
         assert re.search(rf"^{target}:", makefile, re.M), cmd
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+HR_IHL_PROVISIONS = ("Criterion 2", "Art. 7(1)(b)(i)", "Art. 7(1)(b)(ii)")
+
+
+def test_every_human_rights_and_ihl_criterion_assesses_past_conduct():
+    checked = 0
+    for path in sorted((ROOT / "rules").glob("*.yaml")):
+        rs = load_rules(path).model
+        for c in rs.criteria:
+            if any(p in cite for cite in c.cite for p in HR_IHL_PROVISIONS):
+                checked += 1
+                assert any(f.past_conduct for f in c.factors), f"{path.name}: {c.id} has no past-conduct factor"
+    assert checked >= 9
+
+
+def test_rule_sets_state_sources_versions_and_dates():
+    for path in sorted((ROOT / "rules").glob("*.yaml")):
+        rs = load_rules(path).model
+        assert rs.effective_from and rs.version and rs.disclaimer
+        assert all(s.version and s.verification for s in rs.sources.values())
+        # an instrument known only from memory says so where it is used
+        if any(s.verification == "M" for s in rs.sources.values()):
+            assert any(s.note for s in rs.sources.values() if s.verification == "M") or any(
+                c.verification for c in rs.criteria), path.name
+
+
+def test_the_same_transfer_differs_between_rule_sets_with_the_reason_visible():
+    from riskcheck.engine import assess
+
+    scenario = load_scenario(ROOT / "scenarios" / "valdoria-rifles-weak-stockpile.yaml")
+    base = assess(load_rules(ROOT / "rules" / "baseline.yaml"), scenario)
+    eu = assess(load_rules(ROOT / "rules" / "eu-common-position.yaml"), scenario)
+    assert (base.decision, eu.decision) == ("deny", "refer")
+    # the reason is visible: a presumption and a refusal-kind criterion 7 under baseline, a 'consider' one under the CP
+    assert {r.rule_id for r in base.reasons if r.outcome == "deny"} == {"presumption-looted-stocks", "c7-diversion"}
+    assert base.criterion("c7-diversion").kind == "clear_risk" and eu.criterion("c7-diversion").kind == "consider"
+    assert eu.presumptions == ()
+
+
+def test_embargo_reference_data_entries_are_sourced_and_flag_uncertainty():
+    from riskcheck.loader import load_embargo_list
+
+    elist, _ = load_embargo_list(ROOT / "rules" / "reference" / "embargoes.yaml")
+    assert len(elist.entries) >= 5
+    for e in elist.entries:
+        assert e.legal_act and e.source and e.country
+        assert e.uncertain, f"{e.id}: entries written from memory must say what to verify"
