@@ -95,7 +95,7 @@ def test_every_human_rights_and_ihl_criterion_assesses_past_conduct():
             if any(p in cite for cite in c.cite for p in HR_IHL_PROVISIONS):
                 checked += 1
                 assert any(f.past_conduct for f in c.factors), f"{path.name}: {c.id} has no past-conduct factor"
-    assert checked >= 9
+    assert checked >= 8  # 2(a), 2(b), 2(c) in two rule sets; 7(1)(b)(i) and (ii) in att-minimum
 
 
 def test_rule_sets_state_sources_versions_and_dates():
