@@ -53,6 +53,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editors)")
     s.add_argument("kind", choices=SCHEMA_KINDS)
     s.add_argument("-o", "--output", type=Path)
+
+    r = sub.add_parser("report", help="write the assessment memo (Markdown or printable HTML)")
+    r.add_argument("scenario", type=Path)
+    r.add_argument("--rules", type=Path, help="rule file (default: the scenario's own rule set)")
+    r.add_argument("--format", choices=("md", "html"), default="md")
+    r.add_argument("--as-of", type=_date, help="assess as on this date (default: the scenario's date)")
+    r.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
+    ap = sub.add_parser("app", help="open the app for policy staff in the browser (Streamlit)")
+    ap.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    ap.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ap.add_argument("--db", metavar="URL", help="history database as a SQLAlchemy URL (default: SQLite file)")
     return p
 
 
@@ -160,7 +172,67 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"assess": cmd_assess, "check": cmd_check, "test": cmd_test, "schema": cmd_schema}
+def cmd_report(args: argparse.Namespace) -> int:
+    from .loader import load_rules, load_scenario
+    from .paths import rules_file_for
+    from .report import analyse, memo
+
+    scenario = load_scenario(args.scenario)
+    rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
+    text = memo(analyse(rules, scenario, args.as_of), args.format, scenario, scenario.doc.text)
+    _emit(text, args.output)
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Run Streamlit on the app's entry script; returns when the server stops (Ctrl+C)."""
+    import os
+    import subprocess
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
+    script = Path(__file__).resolve().parent / "app" / "main.py"
+    env = dict(os.environ)
+    if args.db:
+        env["RISKCHECK_DB_URL"] = args.db
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.headless",
+        "true",
+        "--server.address",
+        args.address,
+        "--server.port",
+        str(args.port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--theme.base",
+        "light",
+    ]
+    print(
+        f"riskcheck app: open http://{args.address}:{args.port} (Ctrl+C stops it)",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+COMMANDS = {
+    "assess": cmd_assess,
+    "check": cmd_check,
+    "test": cmd_test,
+    "schema": cmd_schema,
+    "report": cmd_report,
+    "app": cmd_app,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

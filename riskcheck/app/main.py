@@ -1,0 +1,24 @@
+"""Entry script of the app: `riskcheck app` runs `streamlit run` on this file.
+
+Pages live in ``views/`` (not ``pages/``: Streamlit's legacy router would take that folder
+over). Every page sees the same session state, initialised here with a bundled scenario.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from riskcheck.app import state
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="riskcheck", page_icon="⚖️", layout="wide")
+state.init()
+pages = [
+    st.Page(HERE / "views" / "assess.py", title="Assess", icon=":material/gavel:", default=True),
+    st.Page(HERE / "views" / "history.py", title="History", icon=":material/history:"),
+    st.Page(HERE / "views" / "rules.py", title="Rule sets", icon=":material/menu_book:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,245 @@
+"""Session state, caches and the history store for the app.
+
+Cross-page state lives in our own ``rc.*`` session keys (never in widget keys, which
+Streamlit drops when a widget is not rendered):
+
+- ``rc.case``     the scenario document being assessed (plain data, as in a YAML file)
+- ``rc.rules``    the path of the chosen rule file
+- ``rc.origin``   where the case came from, in words
+- ``rc.version``  a counter in every form widget key: loading a case bumps it, so the form
+                  shows the new case instead of what was typed for the last one
+- ``rc.errors``   form errors from the last submission, by field
+
+Rule sets are cached with ``st.cache_resource`` keyed on the file's path, mtime and size;
+analyses (counterfactuals, missing-evidence ranking, robustness) on the rule set's and the
+input's sha256 and the as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from ..errors import InputError
+from ..history import History, Record, default_url
+from ..loader import LoadedRules, LoadedScenario, load_rules
+from ..paths import rules_dir, rules_file_for, scenarios_dir
+from ..report import Analysis, analyse
+from ..whatif import Context
+from . import forms
+
+CASE, RULES, ORIGIN, VERSION, ERRORS, NOTICE = (
+    "rc.case",
+    "rc.rules",
+    "rc.origin",
+    "rc.version",
+    "rc.errors",
+    "rc.notice",
+)
+RECORDED, LAST_RECORD, RULES_CHOICE = "rc.recorded", "rc.last_record", "rc.rules_choice"
+BUILT = "rc.built"
+DEFAULT_SCENARIO = "valdoria-rifles-weak-stockpile.yaml"
+
+
+# --- rule sets --------------------------------------------------------------------------
+
+
+def rule_files() -> list[str]:
+    return [str(p) for p in sorted(rules_dir().glob("*.yaml"))]
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _rules_cached(path: str, mtime_ns: int, size: int) -> LoadedRules:
+    return load_rules(path)
+
+
+def load_rules_cached(path: str | Path) -> LoadedRules:
+    """The compiled rule set; re-read when the file changes (key: path, mtime, size)."""
+    st_ = Path(path).stat()
+    return _rules_cached(str(path), st_.st_mtime_ns, st_.st_size)
+
+
+def rules_title(path: str) -> str:
+    try:
+        rs = load_rules_cached(path).model
+        return f"{rs.title} ({rs.id} {rs.version})"
+    except (InputError, OSError):
+        return f"{Path(path).name} (has errors: run riskcheck check)"
+
+
+# --- analyses ---------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=64, show_spinner="Assessing: counterfactuals and 1,000 robustness draws...")
+def _analysis_cached(
+    rules_key: str, scenario_key: str, _rules: LoadedRules, _scenario: LoadedScenario
+) -> tuple[Context, Analysis]:
+    ctx = Context(_rules, _scenario)
+    return ctx, analyse(_rules, _scenario, ctx=ctx)
+
+
+def analysis(rules: LoadedRules, scenario: LoadedScenario) -> tuple[Context, Analysis]:
+    rules_key = f"{rules.path}:{rules.sha256}:{getattr(rules, 'reference_sha256', None)}"
+    scenario_key = f"{scenario.sha256}:{scenario.model.date.isoformat()}"
+    return _analysis_cached(rules_key, scenario_key, rules, scenario)
+
+
+# --- the case ---------------------------------------------------------------------------
+
+
+def wkey(name: str) -> str:
+    """A form widget's key: changes whenever a new case is loaded."""
+    return f"form.{st.session_state.get(VERSION, 0)}.{name}"
+
+
+def _drop_old_widget_state() -> None:
+    current = f"form.{st.session_state.get(VERSION, 0)}."
+    for key in list(st.session_state.keys()):
+        if str(key).startswith("form.") and not str(key).startswith(current):
+            del st.session_state[key]
+
+
+def set_case(data: dict[str, Any], rules_path: str | None, origin: str) -> None:
+    st.session_state[CASE] = data
+    if rules_path is None:
+        rules_path = str(rules_file_for(str(data.get("rules") or "baseline")))
+    st.session_state[RULES] = rules_path
+    st.session_state[RULES_CHOICE] = rules_path
+    st.session_state[ORIGIN] = origin
+    st.session_state[VERSION] = st.session_state.get(VERSION, 0) + 1
+    st.session_state[ERRORS] = {}
+    _drop_old_widget_state()
+
+
+def open_bundled(path: str) -> None:
+    data = forms.scenario_data(path)
+    set_case(data, None, f"bundled scenario {Path(path).name}")
+
+
+def open_blank() -> None:
+    set_case(forms.blank_scenario(), st.session_state.get(RULES), "a blank form")
+
+
+def open_record(rec: Record) -> None:
+    import yaml
+
+    data = yaml.safe_load(rec.scenario_yaml)
+    path = str(rules_file_for(rec.rule_set_id))
+    set_case(data, path if Path(path).is_file() else None, f"saved assessment #{rec.id}")
+    try:
+        current = load_rules_cached(st.session_state[RULES])
+        if current.sha256 != rec.rules_sha256:
+            st.session_state[NOTICE] = (
+                f"Assessment #{rec.id} was made with another version of rule set {rec.rule_set_id!r} "
+                "(its sha256 differs from the file now): the answer below may differ from the one recorded."
+            )
+    except (InputError, OSError):
+        pass
+
+
+def init() -> None:
+    """Open the default bundled scenario on a new session."""
+    if CASE in st.session_state:
+        return
+    bundled = forms.bundled_scenarios()
+    default = str(scenarios_dir() / DEFAULT_SCENARIO)
+    if default in bundled:
+        open_bundled(default)
+    elif bundled:
+        open_bundled(next(iter(bundled)))
+    else:
+        open_blank()
+
+
+def case() -> dict[str, Any]:
+    return st.session_state[CASE]  # type: ignore[no-any-return]
+
+
+def built_case() -> forms.Built:
+    """The case validated by the loader; kept until the next case is loaded (which bumps the version)."""
+    version = st.session_state.get(VERSION, 0)
+    cached = st.session_state.get(BUILT)
+    if cached is None or cached[0] != version:
+        cached = (version, forms.build(case()))
+        st.session_state[BUILT] = cached
+    return cached[1]  # type: ignore[no-any-return]
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def chart_specs(key: str, _a: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two Altair charts of an assessment as Vega-Lite specs, built once per assessment."""
+    from .widgets import contribution_chart, risk_chart
+
+    return risk_chart(_a).to_dict(), contribution_chart(_a).to_dict()
+
+
+@dataclass
+class Current:
+    """What the Assess page shows: the rule set, the built case and, when valid, its analysis."""
+
+    rules_path: str
+    rules: LoadedRules | None
+    rules_errors: list[str]
+    built: forms.Built | None
+    ctx: Context | None
+    analysis: Analysis | None
+
+
+def current() -> Current:
+    path = st.session_state.get(RULES) or str(rules_file_for("baseline"))
+    try:
+        rules = load_rules_cached(path)
+    except InputError as e:
+        return Current(path, None, [str(d) for d in e.diagnostics], None, None, None)
+    except OSError as e:
+        return Current(path, None, [f"{path}: {e.strerror}"], None, None, None)
+    built = built_case()
+    if not built.ok:
+        return Current(path, rules, [], built, None, None)
+    assert built.scenario is not None
+    ctx, an = analysis(rules, built.scenario)
+    return Current(path, rules, [], built, ctx, an)
+
+
+# --- history ----------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> History:
+    return History(url)
+
+
+def store() -> History:
+    return _store(default_url())
+
+
+def record_once(cur: Current) -> Record | None:
+    """Record the assessment shown, once per session for the same input, rules and date."""
+    if cur.analysis is None or cur.built is None or cur.built.scenario is None:
+        return None
+    a = cur.analysis.assessment
+    p = a.provenance
+    key = f"{p.rules_sha256}:{p.input_sha256}:{p.as_of}"
+    done: dict[str, int] = st.session_state.setdefault(RECORDED, {})
+    if key in done:
+        return None
+    s = cur.built.scenario
+    rec = store().record(
+        a,
+        cur.built.yaml_text,
+        recipient=s.model.transfer.recipient.country,
+        profile_yaml=s.profile_doc.text if s.profile_doc is not None else None,
+        origin="app",
+        note=st.session_state.get(ORIGIN),
+    )
+    done[key] = rec.id
+    st.session_state[LAST_RECORD] = rec.id
+    return rec
+
+
+def today() -> dt.date:
+    return dt.date.today()
