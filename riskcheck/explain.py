@@ -220,6 +220,14 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _table(w: Callable[[str], None], header: list[str], rows: list[list[Any]]) -> None:
+    """A Markdown table; every cell is escaped."""
+    w("| " + " | ".join(header) + " |")
+    w("|" + "---|" * len(header))
+    for row in rows:
+        w("| " + " | ".join(_md(cell) for cell in row) + " |")
+
+
 def as_markdown(a: Assessment) -> str:
     out: list[str] = []
     w = out.append
@@ -244,13 +252,14 @@ def as_markdown(a: Assessment) -> str:
     w("")
     w("## Prohibitions")
     w("")
-    w("| Prohibition | Status | Test | Evidence | Cites |")
-    w("|---|---|---|---|---|")
-    for p in a.prohibitions:
-        w(
-            f"| {_md(p.title)} | {p.status.replace('_', ' ')} | {_md(p.check.text)} | "
-            f"{_md(check_values(p.check))} | {_md('; '.join(p.cite))} |"
-        )
+    _table(
+        w,
+        ["Prohibition", "Status", "Test", "Evidence", "Cites"],
+        [
+            [p.title, p.status.replace("_", " "), p.check.text, check_values(p.check), "; ".join(p.cite)]
+            for p in a.prohibitions
+        ],
+    )
     for pr in a.presumptions:
         w("")
         w(f"## Presumption of denial: {_md(pr.title)}")
@@ -261,20 +270,29 @@ def as_markdown(a: Assessment) -> str:
         )
         if pr.applies != "does_not_apply":
             w("")
-            w("| Rebuttal condition | Status | Evidence |")
-            w("|---|---|---|")
-            for item in pr.rebuttal:
-                w(f"| {_md(item.text)} | {item.status} | {_md(check_values(item.check))} |")
+            _table(
+                w,
+                ["Rebuttal condition", "Status", "Evidence"],
+                [[item.text, item.status, check_values(item.check)] for item in pr.rebuttal],
+            )
     w("")
     w("## Criteria")
     w("")
-    w("| Code | Criterion | Kind | Inherent | Residual | Level |")
-    w("|---|---|---|---|---|---|")
-    for c in a.criteria:
-        w(
-            f"| {c.refusal_code} | {_md(c.title)} | {c.kind} | {num(c.inherent)} | {num(c.residual)} "
-            f"({c.label}) | {LEVEL_WORDS[c.level]} |"
-        )
+    _table(
+        w,
+        ["Code", "Criterion", "Kind", "Inherent", "Residual", "Level"],
+        [
+            [
+                c.refusal_code,
+                c.title,
+                c.kind,
+                num(c.inherent),
+                f"{num(c.residual)} ({c.label})",
+                LEVEL_WORDS[c.level],
+            ]
+            for c in a.criteria
+        ],
+    )
     for c in a.criteria:
         w("")
         w(f"### {c.refusal_code} - {_md(c.title)}")
@@ -286,13 +304,21 @@ def as_markdown(a: Assessment) -> str:
             w("")
             w(f"**{_md(c.past_conduct)}**")
         w("")
-        w("| Factor | Evidence | Score | Weight | Contribution | Cites |")
-        w("|---|---|---|---|---|---|")
-        for f in c.factors:
-            w(
-                f"| {_md(f.title)} | {_md(evidence_line(f))} | {num(f.score)}/{num(f.max_score)} | {num(f.weight)} | "
-                f"{num(f.contribution)} | {_md('; '.join(f.cite))} |"
-            )
+        _table(
+            w,
+            ["Factor", "Evidence", "Score", "Weight", "Contribution", "Cites"],
+            [
+                [
+                    f.title,
+                    evidence_line(f),
+                    f"{num(f.score)}/{num(f.max_score)}",
+                    num(f.weight),
+                    num(f.contribution),
+                    "; ".join(f.cite),
+                ]
+                for f in c.factors
+            ],
+        )
     offered = [m for m in a.mitigations if m.offered]
     w("")
     w("## Mitigations")

@@ -52,14 +52,20 @@ def indicator(value: Any, confidence: str = "known", **extra: Any) -> dict[str, 
 Mutator = Callable[[dict[str, Any]], None]
 
 
-def run(scenario_edit: Mutator | None = None, rules_edit: Mutator | None = None) -> Assessment:
-    """Assess the clean fixture after applying edits to copies of the scenario and rule data."""
+def build(
+    scenario_edit: Mutator | None = None, rules_edit: Mutator | None = None
+) -> tuple[LoadedRules, LoadedScenario]:
+    """The fixture rule set and clean scenario, after applying edits to copies of their data."""
     s, r = copy.deepcopy(scenario_data()), copy.deepcopy(rules_data())
     if scenario_edit:
         scenario_edit(s)
     if rules_edit:
         rules_edit(r)
-    return assess(rules_from(r), scenario_from(s))
+    return rules_from(r), scenario_from(s)
+
+
+def run(scenario_edit: Mutator | None = None, rules_edit: Mutator | None = None) -> Assessment:
+    return assess(*build(scenario_edit, rules_edit))
 
 
 @pytest.fixture

@@ -94,7 +94,9 @@ def test_every_human_rights_and_ihl_criterion_assesses_past_conduct():
         for c in rs.criteria:
             if any(p in cite for cite in c.cite for p in HR_IHL_PROVISIONS):
                 checked += 1
-                assert any(f.past_conduct for f in c.factors), f"{path.name}: {c.id} has no past-conduct factor"
+                assert any(f.past_conduct for f in c.factors), (
+                    f"{path.name}: {c.id} has no past-conduct factor"
+                )
     assert checked >= 8  # 2(a), 2(b), 2(c) in two rule sets; 7(1)(b)(i) and (ii) in att-minimum
 
 
@@ -106,7 +108,8 @@ def test_rule_sets_state_sources_versions_and_dates():
         # an instrument known only from memory says so where it is used
         if any(s.verification == "M" for s in rs.sources.values()):
             assert any(s.note for s in rs.sources.values() if s.verification == "M") or any(
-                c.verification for c in rs.criteria), path.name
+                c.verification for c in rs.criteria
+            ), path.name
 
 
 def test_the_same_transfer_differs_between_rule_sets_with_the_reason_visible():
@@ -117,8 +120,14 @@ def test_the_same_transfer_differs_between_rule_sets_with_the_reason_visible():
     eu = assess(load_rules(ROOT / "rules" / "eu-common-position.yaml"), scenario)
     assert (base.decision, eu.decision) == ("deny", "refer")
     # the reason is visible: a presumption and a refusal-kind criterion 7 under baseline, a 'consider' one under the CP
-    assert {r.rule_id for r in base.reasons if r.outcome == "deny"} == {"presumption-looted-stocks", "c7-diversion"}
-    assert base.criterion("c7-diversion").kind == "clear_risk" and eu.criterion("c7-diversion").kind == "consider"
+    assert {r.rule_id for r in base.reasons if r.outcome == "deny"} == {
+        "presumption-looted-stocks",
+        "c7-diversion",
+    }
+    assert (
+        base.criterion("c7-diversion").kind == "clear_risk"
+        and eu.criterion("c7-diversion").kind == "consider"
+    )
     assert eu.presumptions == ()
 
 

@@ -3,20 +3,14 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 
 from riskcheck.whatif import Context, counterfactuals, rank_missing, robustness
-from tests.conftest import indicator, rules_data, rules_from, scenario_data, scenario_from
+from tests.conftest import build, indicator
 
 
 def context(scenario_edit=None, rules_edit=None) -> Context:
-    s, r = copy.deepcopy(scenario_data()), copy.deepcopy(rules_data())
-    if scenario_edit:
-        scenario_edit(s)
-    if rules_edit:
-        rules_edit(r)
-    return Context(rules_from(r), scenario_from(s))
+    return Context(*build(scenario_edit, rules_edit))
 
 
 def corrupt(s):
