@@ -96,6 +96,15 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
                 )
             rids.add(r.id)
 
+    for section, items in elements:
+        for i, item in enumerate(items):
+            if item.effective_from and item.effective_to and item.effective_to < item.effective_from:
+                err(
+                    (section, i, "effective_to"),
+                    "RC313",
+                    f"{item.id}: effective_to {item.effective_to} is before effective_from {item.effective_from}",
+                )
+
     # Thresholds.
     for kind in KINDS:
         if kind not in pol.thresholds:

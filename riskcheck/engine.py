@@ -282,7 +282,18 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
 
     # 1. Prohibitions.
     prohibitions = []
+    skipped: list[str] = []
+
+    def in_effect(spec: Any) -> bool:
+        if spec.in_effect(as_of):
+            return True
+        span = f"{spec.effective_from or '...'} to {spec.effective_to or '...'}"
+        skipped.append(f"{spec.id} is not in effect on {as_of} (effective {span})")
+        return False
+
     for r in cr.prohibitions:
+        if not in_effect(r.spec):
+            continue
         p = r.spec
         chk = _check(r.cond, facts)
         status = STATUS[chk.result]
@@ -314,6 +325,8 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
     mitigations = []
     credited: dict[str, list[tuple[str, float, str]]] = {}
     for m, requires, m_at in cr.mitigations:
+        if not in_effect(m):
+            continue
         offered = m.control in controls
         req = requires.evaluate(facts) if requires is not None else True
         if not offered:
@@ -346,6 +359,8 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
     conditions: list[AttachCondition] = []
     for cc in cr.criteria:
         c = cc.spec
+        if not in_effect(c):
+            continue
         results = []
         # Unit evidence outranks country averages: an outranked factor counts with its reduced weight.
         gap = float(c.floor_gap if c.floor_gap is not None else pol.floor_gap)
@@ -498,6 +513,8 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
     # 4. Presumptions of denial.
     presumptions = []
     for r in cr.presumptions:
+        if not in_effect(r.spec):
+            continue
         p = r.spec
         chk = _check(r.cond, facts)
         items = []
@@ -552,6 +569,8 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
     # 5. Escalations.
     escalations = []
     for r in cr.escalations:
+        if not in_effect(r.spec):
+            continue
         e = r.spec
         chk = _check(r.cond, facts)
         escalations.append(
@@ -651,11 +670,22 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         stale=stale,
         overrides=meta["overrides"],
         arguments=tuple(arguments),
+        notes=tuple(_rule_set_notes(rs, as_of) + skipped),
         not_formalised=tuple(rs.not_formalised),
         disclaimer=rs.disclaimer,
         sources=cr.sources,
         provenance=meta["provenance"],
     )
+
+
+def _rule_set_notes(rs: Any, as_of: dt.date) -> list[str]:
+    if as_of < rs.effective_from or (rs.effective_to is not None and as_of > rs.effective_to):
+        span = f"{rs.effective_from} to {rs.effective_to or 'now'}"
+        return [
+            f"Rule set '{rs.id}' is in effect {span}; applied here to a case dated {as_of} "
+            "(a retrospective reading: what this policy would say, not what applied then)"
+        ]
+    return []
 
 
 def _weights(cc: CCriterion, facts: Facts, gap: float) -> tuple[list[tuple[float, bool]], set[str]]:

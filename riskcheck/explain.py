@@ -82,6 +82,8 @@ def as_text(a: Assessment) -> str:
         w(f"Refusal criteria: {', '.join(a.refusal_codes)}")
     w(f"Why: {a.summary}")
     w(f"Note: {a.disclaimer.strip()}")
+    for note in a.notes:
+        w(f"Note: {note}")
     w("")
     w("Reasons, most severe first:")
     if not a.reasons:
@@ -241,6 +243,9 @@ def as_markdown(a: Assessment) -> str:
     w(f"{_md(a.summary)}")
     w("")
     w(f"> {_md(a.disclaimer.strip())}")
+    for note in a.notes:
+        w("")
+        w(f"> {_md(note)}")
     w("")
     w("## Reasons")
     w("")

@@ -67,6 +67,18 @@ Operator = Literal[
 ]
 
 
+class Dated(Strict):
+    """Elements may carry their own effective dates; outside them they are skipped (and say so)."""
+
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+
+    def in_effect(self, day: dt.date) -> bool:
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+
 class Compare(Strict):
     field: FieldPath
     op: Operator
@@ -177,7 +189,7 @@ class Thresholds(Strict):
     deny: Number | None = Field(None, description="From this residual risk, deny (not for 'consider')")
 
 
-class Criterion(Strict):
+class Criterion(Dated):
     id: Id
     title: Text
     kind: Literal["clear_risk", "overriding_risk", "consider"]
@@ -197,7 +209,7 @@ class Criterion(Strict):
     verification: Verification | None = None
 
 
-class Prohibition(Strict):
+class Prohibition(Dated):
     id: Id
     title: Text
     when: Condition
@@ -221,7 +233,7 @@ class WhenRebutted(Strict):
     conditions: list[Text] = Field(default_factory=list, description="Conditions any approval must carry")
 
 
-class Presumption(Strict):
+class Presumption(Dated):
     id: Id
     title: Text
     applies_when: Condition
@@ -233,7 +245,7 @@ class Presumption(Strict):
     verification: Verification | None = None
 
 
-class Escalation(Strict):
+class Escalation(Dated):
     id: Id
     title: Text
     when: Condition
@@ -245,7 +257,7 @@ class Escalation(Strict):
     verification: Verification | None = None
 
 
-class Mitigation(Strict):
+class Mitigation(Dated):
     id: Id
     title: Text
     control: ControlCode

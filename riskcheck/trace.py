@@ -228,6 +228,7 @@ class Assessment:
     stale: tuple[EvidenceUsed, ...]
     overrides: tuple[str, ...]
     arguments: tuple[ArgumentResult, ...]
+    notes: tuple[str, ...]
     not_formalised: tuple[str, ...]
     disclaimer: str
     sources: tuple[SourceRef, ...]
