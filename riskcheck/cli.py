@@ -50,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--rules", type=Path, help="only run expectations for this rule file")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing expectations too")
 
+    d = sub.add_parser("diff", help="compare two rule sets and replay every scenario under both")
+    d.add_argument("old", type=Path, help="the rule file before the change")
+    d.add_argument("new", type=Path, help="the rule file after the change")
+    d.add_argument("--scenarios", type=Path, nargs="*", metavar="SCENARIO_OR_DIR",
+                   help="scenarios to replay (default: the bundled ones)")
+    d.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    d.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
     s = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editors)")
     s.add_argument("kind", choices=SCHEMA_KINDS)
     s.add_argument("-o", "--output", type=Path)
@@ -165,6 +173,25 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed or errors else 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import as_json, as_markdown, diff
+    from .loader import load_rules
+    from .paths import scenario_files, scenarios_dir
+
+    problems: list[Diagnostic] = []
+    loaded = []
+    for path in (args.old, args.new):  # report the problems of both files at once
+        try:
+            loaded.append(load_rules(path))
+        except InputError as e:
+            problems += e.diagnostics
+    if problems:
+        raise InputError(problems)
+    report = diff(loaded[0], loaded[1], scenario_files(args.scenarios or [scenarios_dir()]))
+    _emit(as_json(report) if args.format == "json" else as_markdown(report), args.output)
+    return 1 if report.errors else 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schemas import schema_text
 
@@ -230,6 +257,7 @@ COMMANDS = {
     "check": cmd_check,
     "test": cmd_test,
     "schema": cmd_schema,
+    "diff": cmd_diff,
     "report": cmd_report,
     "app": cmd_app,
 }

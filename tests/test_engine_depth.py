@@ -161,3 +161,38 @@ def test_exporter_arming_the_other_side_and_recent_transfers():
     assert (
         facts_for(scenario_from(s), dt.date(2025, 1, 1))["conflicts.exporter_arms_other_side"].value is False
     )
+
+
+def test_elements_outside_their_effective_dates_are_skipped_and_noted():
+    corrupt = lambda s: s["evidence"]["country"].update(cpi=indicator(10))  # noqa: E731
+
+    def later(r):  # the diversion criterion only takes effect after the case's date (2025-01-01)
+        r["criteria"][0]["effective_from"] = dt.date(2025, 6, 1)
+
+    a = run(corrupt, later)
+    assert "div" not in {c.id for c in a.criteria}
+    assert a.decision == "approve"  # the only criterion that would deny is not yet in effect
+    assert any(n.startswith("div is not in effect on 2025-01-01") for n in a.notes)
+    assert run(corrupt).decision == "deny"
+
+
+def test_a_rule_set_applied_to_an_earlier_case_says_so():
+    def early(s):
+        s["date"] = dt.date(2019, 6, 1)
+        for group in ("country", "unit"):
+            for ind in s["evidence"][group].values():
+                ind["as_of"] = dt.date(2019, 5, 1)
+
+    a = run(early)
+    assert a.notes and "retrospective" in a.notes[0] and "2019-06-01" in a.notes[0]
+    assert run().notes == ()
+
+
+def test_element_dates_out_of_order_are_refused():
+    def bad(r):
+        r["criteria"][0]["effective_from"] = dt.date(2025, 6, 1)
+        r["criteria"][0]["effective_to"] = dt.date(2025, 1, 1)
+
+    with pytest.raises(InputError) as e:
+        run(None, bad)
+    assert [d.code for d in e.value.diagnostics] == ["RC313"]
