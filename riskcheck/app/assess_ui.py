@@ -447,13 +447,22 @@ def whatif(ctx: Context, an: Analysis) -> None:
                 f"- Rebuttal: {md(i1.text)}: {widgets.STATUS_ICONS[i0.status]} → {widgets.STATUS_ICONS[i1.status]}"
             )
         st.markdown(f"Presumption {'rebutted' if p1.rebutted else 'not rebutted'} with these controls.")
-    if st.button("Use these controls in the transfer", key=wkey("whatif.apply")):
-        data = state.case()
-        new = {**data, "transfer": {**data["transfer"], "controls": chosen}}
-        state.set_case(
-            new, st.session_state[state.RULES], f"{st.session_state.get(state.ORIGIN, '')} (controls changed)"
-        )
-        st.rerun()
+    if st.button(
+        "Use these controls in the transfer",
+        key=wkey("whatif.apply"),
+        on_click=_apply_controls,
+        args=(chosen,),
+    ):
+        st.rerun()  # the whole page: the transfer changed
+
+
+def _apply_controls(chosen: list[str]) -> None:
+    data = state.case()
+    new = {**data, "transfer": {**data["transfer"], "controls": list(chosen)}}
+    origin = str(st.session_state.get(state.ORIGIN, ""))
+    state.set_case(
+        new, st.session_state[state.RULES], origin if origin.endswith("(edited)") else f"{origin} (edited)"
+    )
 
 
 # --- the memo -------------------------------------------------------------------------------

@@ -1,0 +1,73 @@
+"""Helpers for AppTest: a fresh history database per test, widget keys, the decision shown."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+MAIN = ROOT / "riskcheck" / "app" / "main.py"
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture
+def db_url(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    monkeypatch.setenv("RISKCHECK_DB_URL", url)
+    return url
+
+
+@pytest.fixture
+def app(db_url) -> AppTest:
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def wk(at: AppTest, name: str) -> str:
+    """The key of a form widget for the case now loaded."""
+    return f"form.{at.session_state['rc.version']}.{name}"
+
+
+def decisions(at: AppTest) -> list[str]:
+    """Every decision banner on the page, in order: the answer first, then the what-if panel's."""
+    return [m for md in at.markdown for m in re.findall(r'data-decision="([a-z_]+)"', md.value)]
+
+
+def decision(at: AppTest) -> str:
+    found = decisions(at)
+    assert found, "no decision is shown"
+    return found[0]
+
+
+def texts(at: AppTest) -> str:
+    """All markdown, captions and alerts on the page as one string (for 'is it explained' checks)."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [x.value for x in (*at.error, *at.warning, *at.info, *at.success)]
+    return "\n".join(parts)
+
+
+def submit(at: AppTest) -> AppTest:
+    button = next(b for b in at.button if b.label == "Assess")
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_bundled(at: AppTest, filename: str) -> AppTest:
+    at.radio(key="start.kind").set_value("A bundled scenario").run()
+    at.selectbox(key="start.scenario").set_value(str(SCENARIOS / filename)).run()
+    at.button(key="start.open").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def edit_rows(
+    at: AppTest, editor: str, edits: dict[int, dict[str, object]], added: list | None = None
+) -> None:
+    """Seed a data_editor's edit state (AppTest cannot type into its cells)."""
+    at.session_state[wk(at, editor)] = {"edited_rows": edits, "added_rows": added or [], "deleted_rows": []}

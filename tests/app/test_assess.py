@@ -1,0 +1,191 @@
+"""The Assess page, headless (AppTest).
+
+Expected outcomes are reasoned from rules/baseline.yaml and the scenarios' `expected` blocks, not
+copied from the engine:
+
+- valdoria-rifles-weak-stockpile: SALW to a state whose stocks were lost to armed groups, so the
+  presumption of denial applies; the unit has not demonstrated stockpile control and neither the
+  pre-delivery (government EUC + no re-export + serial lists) nor the post-delivery (delivery
+  verification + on-site checks or enhanced EUM) controls are offered -> deny, code 7.
+- Offering those controls and establishing the unit's stockpile control meets every rebuttal item, so
+  the presumption no longer requires denial -> not deny (it caps the outcome at approval with conditions).
+- valdoria-rifles-rebutted without consent to on-site checks: the post-delivery rebuttal item needs
+  delivery verification AND (on-site checks OR enhanced EUM); without either it is unmet, the
+  presumption stands -> deny.
+"""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+from riskcheck import vocabulary as v
+
+from .conftest import decision, decisions, edit_rows, open_bundled, submit, texts, wk
+
+PRE_AND_POST = [
+    "euc_government",
+    "no_reexport_clause",
+    "serial_number_lists",
+    "delivery_verification",
+    "psv_consent",
+]
+
+
+def test_opens_on_a_bundled_scenario_already_assessed(app):
+    assert decision(app) == "deny"
+    page = texts(app)
+    assert "refusal criteria 7" in page
+    assert "Presumption of denial" in page
+    assert "decision support" in page  # the disclaimer is part of the answer
+    assert [t.label for t in app.tabs][:6] == [
+        "Transfer",
+        "Why",
+        "What would change it",
+        "Missing evidence",
+        "Robustness",
+        "Memo",
+    ]
+    assert "unit.stockpile_control_demonstrated = no" in page.replace("\\", "")
+
+
+def test_controls_and_stockpile_evidence_in_the_form_lift_the_denial(app):
+    before = texts(app).replace("\\", "")
+    assert "❌ unmet - The unit has demonstrated effective stockpile control" in before
+    app.multiselect(key=wk(app, "controls")).set_value(["euc_commercial", *PRE_AND_POST])
+    row = list(v.UNIT_INDICATORS).index("stockpile_control_demonstrated")
+    edit_rows(app, "unit", {row: {"value": "yes"}})
+    submit(app)
+    assert decision(app) not in ("deny", "prohibited")
+    after = texts(app).replace("\\", "")
+    assert "❌ unmet" not in after  # every rebuttal item is met now
+    assert "✅ met - The unit has demonstrated effective stockpile control" in after
+    assert "rebutted" in after
+    # the form now shows the new case; the transfer keeps the controls offered
+    assert set(PRE_AND_POST) <= set(app.multiselect(key=wk(app, "controls")).value)
+
+
+def test_toggling_a_control_in_the_what_if_panel_updates_the_answer_at_once(app):
+    open_bundled(app, "valdoria-rifles-rebutted.yaml")
+    assert decision(app) != "deny"
+    app.checkbox(key=wk(app, "whatif.psv_consent")).uncheck().run()
+    assert not app.exception
+    main, with_controls = decisions(app)[:2]
+    assert main != "deny"  # the transfer itself is unchanged
+    assert with_controls == "deny"
+    page = texts(app).replace("\\", "")
+    assert "Delivery verification and post-shipment on-site checks" in page
+    assert "✅ met → ❌ unmet" in page
+    # applying it makes it the transfer (and records it)
+    app.button(key=wk(app, "whatif.apply")).click().run()
+    assert decision(app) == "deny"
+    assert "psv_consent" not in app.multiselect(key=wk(app, "controls")).value
+
+
+def test_invalid_input_is_shown_next_to_the_field_not_as_a_traceback(app):
+    app.text_input(key=wk(app, "end_user")).set_value("")
+    row = list(v.COUNTRY_INDICATORS).index("pts")
+    edit_rows(app, "country", {row: {"value": "9"}})
+    submit(app)
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert any("correct the fields" in e for e in errors)
+    assert any("required" in e for e in errors)
+    assert any(e.startswith("pts:") and "5" in e for e in errors)
+    assert decision(app) == "deny"  # the last valid answer still stands
+
+
+def test_a_recipient_profile_prefills_and_an_override_is_marked(app):
+    row = list(v.COUNTRY_INDICATORS).index("cpi")
+    edit_rows(app, "country", {row: {"value": "75"}})
+    submit(app)
+    case = app.session_state["rc.case"]
+    assert case["evidence"]["country"]["cpi"]["value"] == 75
+    assert "profile" in case["evidence"]
+    frame = app.dataframe
+    assert any("override (replaces the profile)" in str(df.value.to_dict()) for df in frame)
+    assert "cpi" in texts(app)  # listed among the profile values overridden
+
+
+def test_changing_the_recipient_resets_the_country_evidence_to_its_profile(app):
+    app.selectbox(key=wk(app, "recipient")).set_value("XNV")
+    app.text_input(key=wk(app, "recipient_name")).set_value("")
+    submit(app)
+    case = app.session_state["rc.case"]
+    assert case["transfer"]["recipient"]["country"] == "XNV"
+    assert case["evidence"]["profile"] == "profiles/nordvale.yaml"
+    assert "recipient changed" in texts(app)
+
+
+def test_a_blank_form_can_be_filled_in_and_assessed(app):
+    app.radio(key="start.kind").set_value("A blank form").run()
+    app.button(key="start.open").click().run()
+    assert "Describe the transfer" in texts(app)
+    assert decisions(app) == []
+    app.text_input(key=wk(app, "title")).set_value("Helmets to Norway")
+    app.selectbox(key=wk(app, "exporter")).set_value("XNV")
+    app.selectbox(key=wk(app, "recipient")).set_value("NOR")
+    app.text_input(key=wk(app, "end_user")).set_value("Norwegian Army")
+    app.text_input(key=wk(app, "end_use")).set_value("Personal protection")
+    item = {
+        "description": "Combat helmets",
+        "ml_category": "ML13",
+        "att_category": "not_covered",
+        "sensitivity": "protective_non_lethal",
+        "quantity": 500,
+        "value_eur": 150000,
+    }
+    edit_rows(app, "items", {}, added=[item])
+    submit(app)
+    assert not [e.value for e in app.error]
+    assert decision(app)  # assessed
+    case = app.session_state["rc.case"]
+    assert case["transfer"]["recipient"]["name"] == "Kingdom of Norway"  # from pycountry
+    assert "profile" not in case["evidence"]
+    # no evidence about Norway was entered: it is missing, never good news
+    assert "could change the decision" in texts(app).lower() or app.dataframe
+
+
+def test_the_rule_set_can_be_chosen_from_rules_folder(app):
+    options = app.selectbox(key="rc.rules_choice").options
+    assert any("baseline" in o for o in options)
+
+
+def test_explanation_has_factor_table_chart_and_linked_citations(app):
+    charts = app.get("vega_lite_chart")
+    assert len(charts) == 2
+    spec = json.dumps([json.loads(c.proto.spec) for c in charts])
+    assert '"residual"' in spec and '"contribution"' in spec
+    data = " ".join(
+        str(convert_arrow_bytes_to_pandas_df(ds.data.data).to_dict())
+        for c in charts
+        for ds in c.proto.datasets
+    )
+    assert "Past conduct: items from its stocks found with unauthorised users" in data  # a factor
+    assert "Criterion 7" in data or "diversion and re-export" in data
+    frames = [df.value for df in app.dataframe]
+    factor_tables = [f for f in frames if "Contribution" in f.columns]
+    assert factor_tables
+    joined = " ".join(str(f.to_dict()) for f in factor_tables)
+    assert "rules/baseline.yaml:" in joined  # the rule line
+    assert "Training tracing report (fictional), 2024" in joined  # evidence source
+    assert "https://" in joined  # a citation link where the rule set gives a URL
+    assert "](https://thearmstradetreaty.org)" in texts(app)
+
+
+def test_counterfactuals_missing_evidence_and_robustness_are_shown(app):
+    page = texts(app).replace("\\", "")
+    assert "If you " in page and "instead of 'Deny'" in page
+    assert "The decision holds in" in [m.label for m in app.metric]
+    assert any("holds in" in m.value and "draws" in m.value for m in app.markdown)
+
+
+def test_memo_downloads_are_offered(app):
+    labels = [b.label for b in app.get("download_button")]
+    assert labels == ["Download memo (Markdown)", "Download memo (printable HTML)"]
+    app.toggle(key="memo.preview").set_value(True).run()
+    memo = next(m.value for m in app.markdown if m.value.startswith("# Assessment:"))
+    assert "## What would change the outcome" in memo
+    assert "## Provenance" in memo
+    assert "## Input (scenario as assessed)" in memo

@@ -1,0 +1,82 @@
+"""The History and Rule sets pages, headless (AppTest)."""
+
+from __future__ import annotations
+
+from riskcheck.history import History
+
+from .conftest import decision, open_bundled, texts, wk
+
+
+def test_every_assessment_is_recorded_and_listed(app, db_url):
+    open_bundled(app, "nordvale-g2g-approve.yaml")
+    records = History(db_url).list()
+    assert [r.scenario_id for r in records] == ["nordvale-g2g-approve", "valdoria-rifles-weak-stockpile"]
+    assert records[1].decision == "deny" and records[0].decision == "approve"
+    assert "transfer:" in records[0].scenario_yaml and '"decision": "approve"' in records[0].result_json
+    app.switch_page("views/history.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert list(table["Decision"]) == ["Approve", "Deny"]
+    assert "hash chain intact" in texts(app)
+
+
+def test_rerunning_the_same_assessment_does_not_record_it_twice(app, db_url):
+    app.run()
+    app.run()
+    assert History(db_url).count() == 1
+
+
+def test_history_filters_by_decision_and_words(app, db_url):
+    open_bundled(app, "nordvale-g2g-approve.yaml")
+    app.switch_page("views/history.py").run()
+    app.multiselect(key="hist.decisions").set_value(["deny"]).run()
+    assert list(app.dataframe[0].value["Decision"]) == ["Deny"]
+    app.multiselect(key="hist.decisions").set_value([]).run()
+    app.text_input(key="hist.text").set_value("armoured").run()
+    assert list(app.dataframe[0].value["Title"]) == [
+        "Armoured vehicles to a stable ally under a government-to-government agreement"
+    ]
+    app.text_input(key="hist.text").set_value("no such thing").run()
+    assert "No recorded assessment matches" in texts(app)
+
+
+def test_a_saved_assessment_reopens_on_the_assess_page(app, db_url):
+    open_bundled(app, "nordvale-g2g-approve.yaml")
+    assert decision(app) == "approve"
+    first = History(db_url).list()[-1]  # the valdoria one, recorded at start
+    app.switch_page("views/history.py").run()
+    app.selectbox(key="hist.reopen").set_value(first.id).run()
+    app.button(key="hist.reopen.go").click().run()
+    assert not app.exception
+    assert decision(app) == "deny"
+    assert app.session_state["rc.case"]["id"] == "valdoria-rifles-weak-stockpile"
+    assert app.text_input(key=wk(app, "title")).value == first.title
+
+
+def test_two_assessments_compare_side_by_side(app, db_url):
+    open_bundled(app, "valdoria-rifles-rebutted.yaml")
+    app.switch_page("views/history.py").run()
+    page = texts(app)
+    assert "Side by side" in page
+    code = "\n".join(c.value for c in app.code)
+    assert "-  channel: commercial_licensed" in code and "+  channel: g2g" in code
+    criteria = next(df.value for df in app.dataframe if "Changed" in df.value.columns)
+    assert "yes" in set(criteria["Changed"])
+
+
+def test_start_from_a_saved_assessment_in_the_sidebar(app, db_url):
+    open_bundled(app, "karvonia-embargo.yaml")
+    assert decision(app) == "prohibited"
+    rid = History(db_url).list()[-1].id
+    app.radio(key="start.kind").set_value("A saved assessment").run()
+    app.selectbox(key="start.record").set_value(rid).run()
+    app.button(key="start.open").click().run()
+    assert decision(app) == "deny"
+
+
+def test_rule_sets_page_lists_sources_with_links(app):
+    app.switch_page("views/rules.py").run()
+    assert not app.exception
+    page = texts(app)
+    assert "](https://thearmstradetreaty.org)" in page
+    assert "Left to human judgement" in page
