@@ -10,6 +10,11 @@ RC307 score bands gapped/overlapping    RC316 score range empty
 RC308 score table incomplete/invalid    RC317 'deny' escalation without a refusal code
 RC309 scoring does not fit the field   RC318 reference data file missing
 RC319 a factor outranked by its own input or by a non-unit field
+
+Warnings (lint; `riskcheck check --strict` fails on them):
+RC320 a score band no value of its field can fall in
+RC321 a criterion whose factors can never reach one of its thresholds
+RC501 a criterion that no scenario brings to its conditions threshold (with --scenarios)
 """
 
 from __future__ import annotations
@@ -39,8 +44,11 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
     rs = lr.model
     out: list[Diagnostic] = []
 
-    def err(loc: tuple[Any, ...], code: str, msg: str) -> None:
-        out.append(Diagnostic(lr.line_of(*loc), code, msg))
+    def err(loc: tuple[Any, ...], code: str, msg: str, severity: str = "error") -> None:
+        out.append(Diagnostic(lr.line_of(*loc), code, msg, severity))
+
+    def warn(loc: tuple[Any, ...], code: str, msg: str) -> None:
+        err(loc, code, msg, "warning")
 
     pol = rs.policy
     if pol.score_min >= pol.score_max:
@@ -178,6 +186,9 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
             )
         for fi, f in enumerate(c.factors):
             _check_factor(f, ("criteria", ci, "factors", fi), pol, err)
+
+    for ci, c in enumerate(rs.criteria):
+        _check_reachable(c, ("criteria", ci), pol, warn)
 
     for mi, m in enumerate(rs.mitigations):
         for target in m.reduces:
@@ -338,10 +349,37 @@ def _check_factor(f: Any, loc: tuple[Any, ...], pol: Any, err: Any) -> None:
             )
 
 
+def _check_reachable(c: Any, loc: tuple[Any, ...], pol: Any, warn: Any) -> None:
+    """The most a criterion can reach is its factors' highest scores (the mean and the floor both stay
+    at or below the worst score); a threshold above that can never be met."""
+    top = max(max(b.score for b in (f.bands or f.table or [])) for f in c.factors)
+    th = c.thresholds or pol.thresholds.get(c.kind)
+    if th is None:
+        return
+    for name in ("conditions", "refer", "deny"):
+        value = getattr(th, name)
+        if value is not None and value > top:
+            warn(
+                (*loc, "factors"),
+                "RC321",
+                f"criterion {c.id!r} can never reach its {name!r} threshold "
+                f"({value}): its factors score at most {top}",
+            )
+
+
 def _check_bands(bands: list[Any], spec: Any, loc: tuple[Any, ...], err: Any) -> None:
     for k, b in enumerate(bands):
         if b.min is not None and b.max is not None and b.min >= b.max:
             err((*loc, k), "RC307", f"band {k + 1}: min {b.min} is not below max {b.max}")
+        elif (spec.high is not None and b.min is not None and b.min > spec.high) or (
+            spec.low is not None and b.max is not None and b.max <= spec.low
+        ):
+            err(
+                (*loc, k),
+                "RC320",
+                f"band {k + 1} can never apply: {spec.kind} values lie in {spec.low}..{spec.high}",
+                "warning",
+            )
     for k in range(1, len(bands)):
         prev, cur = bands[k - 1], bands[k]
         if prev.max is None or cur.min is None:

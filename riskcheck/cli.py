@@ -44,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate rule, scenario and profile files; report every problem")
     c.add_argument("paths", type=Path, nargs="+", metavar="FILE_OR_DIR")
     c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--strict", action="store_true", help="fail on lint warnings too")
+    c.add_argument(
+        "--scenarios",
+        type=Path,
+        nargs="+",
+        metavar="SCENARIO_OR_DIR",
+        help="also warn about criteria that none of these scenarios exercises",
+    )
 
     t = sub.add_parser("test", help="run scenario expectations (all bundled scenarios by default)")
     t.add_argument("paths", type=Path, nargs="*", metavar="SCENARIO_OR_DIR")
@@ -53,8 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diff", help="compare two rule sets and replay every scenario under both")
     d.add_argument("old", type=Path, help="the rule file before the change")
     d.add_argument("new", type=Path, help="the rule file after the change")
-    d.add_argument("--scenarios", type=Path, nargs="*", metavar="SCENARIO_OR_DIR",
-                   help="scenarios to replay (default: the bundled ones)")
+    d.add_argument(
+        "--scenarios",
+        type=Path,
+        nargs="*",
+        metavar="SCENARIO_OR_DIR",
+        help="scenarios to replay (default: the bundled ones)",
+    )
     d.add_argument("--format", choices=("markdown", "json"), default="markdown")
     d.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
@@ -108,8 +121,9 @@ def _kind_of(data: object) -> str:
     return "rules"
 
 
-def check_paths(paths: list[Path]) -> tuple[list[Diagnostic], int]:
-    """Every problem in every file named (folders: their *.yaml, recursively)."""
+def check_paths(paths: list[Path], scenarios: list[Path] | None = None) -> tuple[list[Diagnostic], int]:
+    """Every problem in every file named (folders: their *.yaml, recursively), lint warnings included;
+    with ``scenarios``, also the criteria of each rule set that no scenario exercises."""
     from .loader import load_embargo_list, load_profile, scenario_from_document, validate_rules_document
     from .yamlfile import read_document
 
@@ -133,22 +147,56 @@ def check_paths(paths: list[Path]) -> tuple[list[Diagnostic], int]:
             elif kind == "embargo_list":
                 load_embargo_list(f)
             else:
-                validate_rules_document(doc, f.resolve().parent)
+                rules = validate_rules_document(doc, f.resolve().parent)
+                diags += rules.warnings
+                if scenarios is not None:
+                    diags += _unexercised(rules, scenarios)
         except InputError as e:
             diags += e.diagnostics
     return sorted(diags), len(files)
 
 
+def _unexercised(rules: object, scenarios: list[Path]) -> list[Diagnostic]:
+    from .engine import assess
+    from .loader import LoadedRules, load_scenario
+    from .paths import scenario_files
+
+    assert isinstance(rules, LoadedRules)
+    exercised: set[str] = set()
+    for path in scenario_files(scenarios):
+        try:
+            a = assess(rules, load_scenario(path))
+        except InputError:
+            continue  # an invalid scenario is reported when it is checked itself
+        exercised |= {c.id for c in a.criteria if c.level != "acceptable" or c.inherent >= c.thresholds[0][1]}
+    return [
+        Diagnostic(
+            rules.line_of("criteria", i),
+            "RC501",
+            f"criterion {c.id!r} is not exercised: no scenario brings it to its conditions threshold",
+            "warning",
+        )
+        for i, c in enumerate(rules.model.criteria)
+        if c.id not in exercised
+    ]
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    diags, n = check_paths(args.paths)
+    diags, n = check_paths(args.paths, args.scenarios)
     if args.format == "json":
         sys.stdout.write(json.dumps({"files": n, "problems": [d.as_dict() for d in diags]}, indent=2) + "\n")
     else:
         for d in diags:
             print(d)
+        errors = sum(1 for d in diags if d.severity == "error")
         word = "problem" if len(diags) == 1 else "problems"
-        print(f"{len(diags)} {word} in {n} file{'s' if n != 1 else ''}", file=sys.stderr)
-    return 1 if diags else 0
+        print(
+            f"{len(diags)} {word} in {n} file{'s' if n != 1 else ''} ({errors} errors, "
+            f"{len(diags) - errors} warnings)",
+            file=sys.stderr,
+        )
+    failing = diags if args.strict else [d for d in diags if d.severity == "error"]
+    return 1 if failing else 0
 
 
 def cmd_test(args: argparse.Namespace) -> int:

@@ -111,6 +111,7 @@ class LoadedRules:
     embargoes: scenario_model.EmbargoList | None = None
     embargoes_path: str | None = None
     reference_sha256: str | None = None
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def path(self) -> str:
@@ -130,7 +131,10 @@ def validate_rules_document(doc: Document, base_dir: Path | None = None) -> Load
     loaded = LoadedRules(model=model, doc=doc, sha256=sha)
     from .checks import check_rules  # checks import the loaded form; avoid a cycle at import time
 
-    problems = [d for d in check_rules(loaded) if d.severity == "error"]
+    found = check_rules(loaded)
+    problems = [d for d in found if d.severity == "error"]
+    warnings = tuple(d for d in found if d.severity != "error")
+    loaded = LoadedRules(model=model, doc=doc, sha256=sha, warnings=warnings)
     ref = model.reference_data.get("embargoes")
     if ref is not None and base_dir is not None:
         try:
@@ -142,6 +146,7 @@ def validate_rules_document(doc: Document, base_dir: Path | None = None) -> Load
                 embargoes=elist,
                 embargoes_path=edoc.path,
                 reference_sha256=hashlib.sha256(edoc.text.encode("utf-8")).hexdigest(),
+                warnings=warnings,
             )
         except InputError as e:
             if e.diagnostics[0].code == "RC106":

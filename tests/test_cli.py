@@ -171,3 +171,23 @@ def test_console_script_runs_as_installed():
         and "tests/fixtures/bad/rc101_syntax.yaml:26:" in r.stdout
         and "Traceback" not in r.stderr
     )
+
+
+def test_check_lint_warnings_pass_unless_strict(capsys):
+    lint = BAD / "rc321_threshold_unreachable.yaml"
+    code, out, err = cli(capsys, "check", lint)
+    assert code == 0 and "warning RC321" in out and "(0 errors, 1 warnings)" in err
+    assert cli(capsys, "check", "--strict", lint)[0] == 1
+
+
+def test_check_with_scenarios_names_criteria_no_scenario_exercises(capsys):
+    fixtures = ROOT / "tests" / "fixtures"
+    code, out, _ = cli(
+        capsys, "check", fixtures / "rules" / "minimal.yaml", "--scenarios", fixtures / "scenarios"
+    )
+    # the only fixture scenario is the clean case: it brings no criterion to its conditions threshold
+    assert code == 0
+    assert [line.split("'")[1] for line in out.splitlines() if "RC501" in line] == ["div", "conf", "dev"]
+    # the bundled library exercises every criterion of every bundled rule set
+    code, out, _ = cli(capsys, "check", "--strict", ROOT / "rules", "--scenarios", ROOT / "scenarios")
+    assert code == 0, out
