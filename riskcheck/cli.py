@@ -288,6 +288,8 @@ def cmd_app(args: argparse.Namespace) -> int:
         "none",
         "--theme.base",
         "light",
+        "--client.toolbarMode",
+        "viewer",
     ]
     print(
         f"riskcheck app: open http://{args.address}:{args.port} (Ctrl+C stops it)",

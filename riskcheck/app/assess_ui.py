@@ -80,7 +80,7 @@ def start_panel() -> None:
             )
         else:
             sb.caption("No saved assessment yet: every assessment made here is recorded.")
-    sb.button("Open", on_click=_open_selected, type="primary", key="start.open")
+    sb.button("Load into the form", on_click=_open_selected, type="primary", key="start.open")
     sb.markdown("### Rule set")
     files = state.rule_files()
     if st.session_state.get(state.RULES_CHOICE) not in files and files:
@@ -146,6 +146,7 @@ EVIDENCE_CONFIG = {
         "From", disabled=True, help="profile · override (replaces the profile) · entered · missing"
     ),
 }
+EVIDENCE_ORDER = ["indicator", "value", "confidence", "origin", "source", "as_of", "alternatives", "what"]
 ITEM_CONFIG = {
     "description": st.column_config.TextColumn("Description", required=True),
     "ml_category": st.column_config.SelectboxColumn(
@@ -361,6 +362,7 @@ def transfer_form() -> None:
         st.data_editor(
             _evidence_frame(ss[wkey("rows.country")], "country"),
             column_config=EVIDENCE_CONFIG,
+            column_order=EVIDENCE_ORDER,
             hide_index=True,
             key=wkey("country"),
             width="stretch",
@@ -370,6 +372,7 @@ def transfer_form() -> None:
         st.data_editor(
             _evidence_frame(ss[wkey("rows.unit")], "unit"),
             column_config=EVIDENCE_CONFIG,
+            column_order=EVIDENCE_ORDER,
             hide_index=True,
             key=wkey("unit"),
             width="stretch",

@@ -147,10 +147,11 @@ def init() -> None:
         return
     bundled = forms.bundled_scenarios()
     default = str(scenarios_dir() / DEFAULT_SCENARIO)
+    if default not in bundled and bundled:
+        default = next(iter(bundled))
     if default in bundled:
         open_bundled(default)
-    elif bundled:
-        open_bundled(next(iter(bundled)))
+        st.session_state["start.scenario"] = default  # the sidebar shows what is open
     else:
         open_blank()
 

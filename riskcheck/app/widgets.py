@@ -20,9 +20,24 @@ from ..facts import FIELDS
 from ..report import DECISION_COLOURS, Analysis, cite_url, missing_sentence, robustness_sentence
 from ..trace import DECISION_WORDS, Assessment, CriterionResult
 
-LEVEL_ICONS = {"deny": "🔴", "refer": "🟠", "conditions": "🔵", "acceptable": "🟢"}
+# Material icons ship with Streamlit's own font: they render without an emoji font on the machine.
+LEVEL_ICONS = {
+    "deny": ":red[:material/block:]",
+    "refer": ":orange[:material/report:]",
+    "conditions": ":blue[:material/rule:]",
+    "acceptable": ":green[:material/check_circle:]",
+}
 LEVEL_COLOURS = {"deny": "#b3261e", "refer": "#b26a00", "conditions": "#1f5fa8", "acceptable": "#1e7a34"}
-STATUS_ICONS = {"met": "✅ met", "unmet": "❌ unmet", "unknown": "❔ unknown"}
+STATUS_ICONS = {
+    "met": ":green[:material/check_circle: **met**]",
+    "unmet": ":red[:material/cancel: **unmet**]",
+    "unknown": ":orange[:material/help: **unknown**]",
+}
+PROHIBITION_ICONS = {
+    "applies": ":red[:material/block: **applies**]",
+    "does_not_apply": ":green[:material/check_circle: does not apply]",
+    "cannot_be_excluded": ":orange[:material/help: **cannot be excluded**]",
+}
 ORIGIN_WORDS = {
     "profile": "profile",
     "scenario": "entered",
@@ -69,7 +84,7 @@ def answer(a: Assessment) -> None:
         st.markdown("**Why:** " + md(parts[0]))
         for p in parts[1:]:
             st.markdown("**Also:** " + md(p))
-    st.caption("⚖️ " + md(a.disclaimer.strip()))
+    st.caption(":material/balance: " + md(a.disclaimer.strip()))
 
 
 # --- drill-down -------------------------------------------------------------------------
@@ -199,9 +214,9 @@ def cites_md(a: Assessment, cites: tuple[str, ...]) -> str:
 def prohibitions(a: Assessment) -> None:
     st.markdown("#### Prohibitions (ATT Art. 6, embargoes): never offset by anything")
     for p in a.prohibitions:
-        icon = {"applies": "⛔", "does_not_apply": "✅", "cannot_be_excluded": "❔"}.get(p.status, "")
+        status = PROHIBITION_ICONS.get(p.status, md(p.status.replace("_", " ")))
         st.markdown(
-            f"{icon} **{md(p.title)}**: {md(p.status.replace('_', ' '))} "
+            f"- **{md(p.title)}**: {status} "
             f"(tested: {md(p.check.text)}; found: {md(check_values(p.check))}) · {cites_md(a, p.cite)} "
             f"· rule `{p.rule_at}`"
         )
@@ -235,8 +250,8 @@ def criteria(a: Assessment) -> None:
     for c in order:
         th = ", ".join(f"{k} {num(x)}" for k, x in c.thresholds)
         label = (
-            f"{LEVEL_ICONS[c.level]} {c.refusal_code} · {c.title} - residual {num(c.residual)} "
-            f"({c.label}): {LEVEL_WORDS[c.level]}"
+            f"{LEVEL_ICONS[c.level]} **{md(c.refusal_code)}** · {md(c.title)} - residual {num(c.residual)} "
+            f"({md(c.label)}): {md(LEVEL_WORDS[c.level])}"
         )
         with st.expander(label, expanded=c.level in ("deny", "refer")):
             st.markdown(f"*{md(c.legal_text)}* ({cites_md(a, c.cite)})")

@@ -21,9 +21,11 @@ import json
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from riskcheck import vocabulary as v
+from riskcheck.app.widgets import STATUS_ICONS
 
 from .conftest import decision, decisions, edit_rows, open_bundled, submit, texts, wk
 
+MET, UNMET = STATUS_ICONS["met"], STATUS_ICONS["unmet"]
 PRE_AND_POST = [
     "euc_government",
     "no_reexport_clause",
@@ -52,15 +54,15 @@ def test_opens_on_a_bundled_scenario_already_assessed(app):
 
 def test_controls_and_stockpile_evidence_in_the_form_lift_the_denial(app):
     before = texts(app).replace("\\", "")
-    assert "❌ unmet - The unit has demonstrated effective stockpile control" in before
+    assert f"{UNMET} - The unit has demonstrated effective stockpile control" in before
     app.multiselect(key=wk(app, "controls")).set_value(["euc_commercial", *PRE_AND_POST])
     row = list(v.UNIT_INDICATORS).index("stockpile_control_demonstrated")
     edit_rows(app, "unit", {row: {"value": "yes"}})
     submit(app)
     assert decision(app) not in ("deny", "prohibited")
     after = texts(app).replace("\\", "")
-    assert "❌ unmet" not in after  # every rebuttal item is met now
-    assert "✅ met - The unit has demonstrated effective stockpile control" in after
+    assert UNMET not in after  # every rebuttal item is met now
+    assert f"{MET} - The unit has demonstrated effective stockpile control" in after
     assert "rebutted" in after
     # the form now shows the new case; the transfer keeps the controls offered
     assert set(PRE_AND_POST) <= set(app.multiselect(key=wk(app, "controls")).value)
@@ -76,7 +78,7 @@ def test_toggling_a_control_in_the_what_if_panel_updates_the_answer_at_once(app)
     assert with_controls == "deny"
     page = texts(app).replace("\\", "")
     assert "Delivery verification and post-shipment on-site checks" in page
-    assert "✅ met → ❌ unmet" in page
+    assert f"{MET} → {UNMET}" in page
     # applying it makes it the transfer (and records it)
     app.button(key=wk(app, "whatif.apply")).click().run()
     assert decision(app) == "deny"
