@@ -44,7 +44,7 @@ class Diagnostic:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity} {self.code}: {self.message}"
+        return one_line(f"{self.location}: {self.severity} {self.code}: {self.message}")
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -55,6 +55,14 @@ class Diagnostic:
             "code": self.code,
             "message": self.message,
         }
+
+
+def one_line(text: str) -> str:
+    """Escape anything that is not printable (newlines, U+0085, U+2028, control characters) so a
+    diagnostic can never span two lines or hide text, whatever the input file contained."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 class RiskcheckError(Exception):
