@@ -139,3 +139,11 @@ def test_embargo_reference_data_entries_are_sourced_and_flag_uncertainty():
     for e in elist.entries:
         assert e.legal_act and e.source and e.country
         assert e.uncertain, f"{e.id}: entries written from memory must say what to verify"
+
+
+def test_every_rule_set_version_has_a_changelog_entry():
+    log = (ROOT / "rules" / "CHANGELOG.md").read_text()
+    for path in sorted((ROOT / "rules").glob("*.yaml")):
+        rs = load_rules(path).model
+        assert f"## {rs.id} {rs.version} — effective from {rs.effective_from}" in log, (
+            f"rules/CHANGELOG.md has no entry for {rs.id} {rs.version}")
