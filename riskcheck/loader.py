@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import rules_model, scenario_model
-from .errors import Diagnostic, InputError, Location, display_path
+from .errors import Diagnostic, InputError, Location
 from .facts import Fact
 from .yamlfile import Document, read_document
 
@@ -304,7 +304,3 @@ def _fact_fields(f: Fact) -> dict[str, Any]:
 def load_scenario(path: Path | str) -> LoadedScenario:
     p = Path(path)
     return scenario_from_document(read_document(p), p.resolve().parent)
-
-
-def shown(path: Path | str) -> str:
-    return display_path(path)
