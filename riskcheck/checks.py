@@ -20,7 +20,7 @@ RC501 a criterion that no scenario brings to its conditions threshold (with --sc
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .conditions import LIST_OPS, OPS_FOR_KIND, walk_compares
@@ -65,7 +65,7 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
 
     # Ids: unique across the rule set's elements, because reasons refer to them by id.
     seen: dict[str, tuple[Any, ...]] = {}
-    elements = [
+    elements: list[tuple[str, Sequence[Any]]] = [
         ("prohibitions", rs.prohibitions),
         ("presumptions", rs.presumptions),
         ("escalations", rs.escalations),
@@ -154,8 +154,8 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
 
     # Conditions.
     conds: list[tuple[Any, tuple[Any, ...]]] = []
-    for i, p in enumerate(rs.prohibitions):
-        conds.append((p.when, ("prohibitions", i, "when")))
+    for i, pr in enumerate(rs.prohibitions):
+        conds.append((pr.when, ("prohibitions", i, "when")))
     for i, p in enumerate(rs.presumptions):
         conds.append((p.applies_when, ("presumptions", i, "applies_when")))
         for ri, r in enumerate(p.rebuttal):

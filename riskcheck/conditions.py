@@ -78,7 +78,8 @@ class Compiled:
 
 
 def _compare(c: Compare) -> Compiled:
-    field, op, expected = c.field, c.op, c.value
+    field, op = c.field, c.op
+    expected: Any = c.value
     text = f"{field} {OP_WORDS[op]}" + ("" if op in ("known", "unknown") else f" {_show(expected)}")
     if op == "known":
         return Compiled(lambda f: f[field].value is not None, (field,), text)

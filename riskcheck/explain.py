@@ -353,8 +353,8 @@ def as_markdown(a: Assessment) -> str:
     w("")
     if not (a.missing or a.contested or a.stale):
         w("None.")
-    for m in a.missing:
-        w(f"- `{m.field}` missing: {m.treatment} (used by {', '.join(m.used_by)})")
+    for gap in a.missing:
+        w(f"- `{gap.field}` missing: {gap.treatment} (used by {', '.join(gap.used_by)})")
     for e in a.contested:
         w(
             f"- `{e.field}` contested: {value_text(e.value)} vs "

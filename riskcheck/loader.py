@@ -40,7 +40,7 @@ _KNOWN_KEYS = {
 }
 
 
-def suggest(word: str, choices: Any) -> str:
+def suggest(word: Any, choices: Any) -> str:
     """' (did you mean 'x'?)' or ''."""
     match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
@@ -71,9 +71,8 @@ def schema_diagnostics(doc: Document, error: ValidationError, kind: str) -> list
         path = _data_path(doc.data, loc)
         etype = e["type"]
         if etype == "extra_forbidden":
-            key = loc[-1]
-            path = _data_path(doc.data, loc)
-            code, msg = "RC201", f"unknown key {key!r}{suggest(key, _KNOWN_KEYS[kind])}"
+            name = str(loc[-1])
+            code, msg = "RC201", f"unknown key {name!r}{suggest(name, _KNOWN_KEYS[kind])}"
         elif etype == "missing":
             code, msg = "RC202", f"missing required key {loc[-1]!r}"
         else:
@@ -87,10 +86,9 @@ def schema_diagnostics(doc: Document, error: ValidationError, kind: str) -> list
                 msg = f"{where}: {got!r} is not one of the allowed values{suggest(got, options)}"
                 if len(options) <= 8:
                     msg += f"; allowed: {', '.join(options)}"
-        key = (path, code)
-        if key in seen:  # unions report one problem once per member
+        if (path, code) in seen:  # unions report one problem once per member
             continue
-        seen.add(key)
+        seen.add((path, code))
         out.append(Diagnostic(doc.locate(path), code, msg))
     return out
 

@@ -68,7 +68,7 @@ class _StrictLoader(yaml.SafeLoader):
         if self._depth > MAX_DEPTH:
             raise _Problem("RC105", f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)  # type: ignore[no-any-return, return-value]
         finally:
             self._depth -= 1
 
