@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/valdoria-rifles-weak-stockpile.yaml
+PORT ?= 8501
 
-.PHONY: setup run test bench lint schemas golden clean
+.PHONY: setup run assess browser test bench lint schemas golden clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,11 +16,26 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Open the app (Assess page, a bundled scenario already assessed) at http://127.0.0.1:$(PORT).
 run: setup
+	$(BIN)/riskcheck app --port $(PORT)
+
+assess: setup
 	$(BIN)/riskcheck assess $(SCENARIO)
 
+# The browser test drives Debian's chromium; playwright's own browser download is never used.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; \
+	  else \
+	    echo "chromium is missing and cannot be installed here: the browser test will be skipped"; \
+	  fi; \
+	fi
+
 # pytest exits 5 when it collects nothing: that is a failure, not a pass.
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
 
 bench: setup

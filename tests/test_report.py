@@ -124,3 +124,17 @@ def test_report_command_to_stdout_and_errors(tmp_path, capsys):
     assert main(["report", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "bad.yaml" in err and "RC202" in err
+
+
+def test_the_cli_path_does_not_import_the_app_stack():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from riskcheck.cli import main; "
+        f"main(['report', {str(WEAK)!r}, '-o', '/dev/null']); main(['check', {str(RULES)!r}]); "
+        "print(sorted(m for m in ('streamlit', 'pandas', 'altair', 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -11,6 +11,8 @@ NAMES = {
     "test_single_assessment_full_trace": "single_ms",
     "test_load_and_assess_from_files": "load_assess_ms",
     "test_render_json_and_text": "render_ms",
+    "test_interaction_change_control": "interaction_ms",
+    "test_analysis_counterfactuals_and_robustness": "analysis_ms",
 }
 
 
