@@ -112,6 +112,11 @@ def transfer_lines(scenario: LoadedScenario) -> list[tuple[str, str]]:
     return rows
 
 
+def credited(c: Any) -> str:
+    """The mitigation credited to a criterion, as a reduction ("-0.5"; "0" when none)."""
+    return num(-c.mitigation_credited) if c.mitigation_credited else "0"
+
+
 def robustness_sentence(r: Robustness) -> str:
     if not r.declared:
         return "The rule set declares no ranges for its weights and thresholds; robustness was not tested."
@@ -310,7 +315,7 @@ def memo_html(an: Analysis, scenario: LoadedScenario | None = None, scenario_yam
         th = ", ".join(f"{k} {num(x)}" for k, x in c.thresholds)
         w(
             f"<tr><td>{_e(c.refusal_code)}</td><td>{_e(c.title)}</td><td>{_e(KIND_WORDS[c.kind])}</td>"
-            f'<td class="n">{num(c.inherent)}</td><td class="n">-{num(c.mitigation_credited)}</td>'
+            f'<td class="n">{num(c.inherent)}</td><td class="n">{credited(c)}</td>'
             f'<td class="n">{num(c.residual)} ({_e(c.label)})</td><td>{_e(th)}</td><td>{_e(LEVEL_WORDS[c.level])}</td></tr>'
         )
     w("</table>")

@@ -17,7 +17,7 @@ import streamlit as st
 from .. import vocabulary as v
 from ..explain import KIND_WORDS, LEVEL_WORDS, check_values, num, value_text
 from ..facts import FIELDS
-from ..report import DECISION_COLOURS, Analysis, cite_url, missing_sentence, robustness_sentence
+from ..report import DECISION_COLOURS, Analysis, cite_url, credited, missing_sentence, robustness_sentence
 from ..trace import DECISION_WORDS, Assessment, CriterionResult
 
 # Material icons ship with Streamlit's own font: they render without an emoji font on the machine.
@@ -259,7 +259,7 @@ def criteria(a: Assessment) -> None:
             cols[0].metric("Inherent risk", num(c.inherent), help="Before mitigation")
             cols[1].metric(
                 "Mitigation credited",
-                f"-{num(c.mitigation_credited)}",
+                credited(c),
                 help=f"Cap {num(c.mitigation_cap)}" if c.mitigable else "Not mitigable",
             )
             cols[2].metric("Residual risk", num(c.residual), help="After mitigation")
