@@ -87,6 +87,8 @@ def profiles(root: str | None = None) -> dict[str, ProfileInfo]:
             model, doc = load_profile(path)
         except InputError:
             continue  # `riskcheck check` reports broken profiles; the form just does not offer them
+        if model.country in out:
+            continue  # several profiles of one state: a new recipient starts from the first
         out[model.country] = ProfileInfo(
             model.country,
             _clean_name(model.name),
@@ -361,13 +363,20 @@ def evidence_rows(data: dict[str, Any], group: str, root: str | None = None) -> 
 
 
 def profile_for(data: dict[str, Any], root: str | None = None) -> ProfileInfo | None:
+    """The profile a scenario document names (any profile file, not only the first of its state)."""
     rel = (data.get("evidence") or {}).get("profile")
     if not rel:
         return None
-    for p in profiles(root).values():
-        if p.rel == rel:
-            return p
-    return None
+    return _profile_file(str(Path(root) if root else scenarios_dir()), str(rel))
+
+
+@functools.lru_cache(maxsize=32)
+def _profile_file(base: str, rel: str) -> ProfileInfo | None:
+    try:
+        model, doc = load_profile(Path(base) / rel)
+    except InputError:
+        return None
+    return ProfileInfo(model.country, _clean_name(model.name), rel, dict(doc.data.get("indicators") or {}))
 
 
 def indicators_from_rows(
@@ -498,7 +507,10 @@ def apply_form(base: dict[str, Any], f: FormInput, rules_id: str, root: str | No
     data["transfer"] = transfer
     ev = dict(data.get("evidence") or {})
     recipient_changed = old_recipient is not None and old_recipient != rc
-    prof = profiles(root).get(rc)
+    # Keep the profile the case already uses (a state may have several, e.g. one per period).
+    prof = None if recipient_changed else profile_for(data, root)
+    if prof is None or prof.code != rc:
+        prof = profiles(root).get(rc)
     if prof is not None:
         ev["profile"] = prof.rel
     else:
