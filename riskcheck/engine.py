@@ -258,9 +258,13 @@ def _score_factor(cf: CFactor, fact: Fact, ev: EvidenceUsed | None) -> tuple[flo
     return max(scores), ("contested" if fact.alternatives else "scored")  # type: ignore[type-var,return-value]
 
 
-def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessment:
-    """The whole assessment for already-derived facts (what-if analysis calls this directly)."""
+def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any], *, detail: bool = True) -> Assessment:
+    """The whole assessment for already-derived facts (what-if analysis calls this directly).
+
+    ``detail=False`` leaves out the explanation texts and citations (decisions, levels, scores and
+    reasons' rule ids are identical): for searches and robustness draws that only compare outcomes."""
     rs = cr.loaded.model
+    cites = cr.cites if detail else _no_cites
     pol = rs.policy
     as_of: dt.date = meta["as_of"]
     reasons: list[tuple[int, int, Reason]] = []
@@ -298,7 +302,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         chk = _check(r.cond, facts)
         status = STATUS[chk.result]
         prohibitions.append(
-            ProhibitionResult(p.id, p.title, status, chk, p.refusal_code, p.explain, cr.cites(p.cite), r.at)
+            ProhibitionResult(p.id, p.title, status, chk, p.refusal_code, p.explain, cites(p.cite), r.at)
         )
         if chk.result is True:
             reason(
@@ -307,7 +311,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 p.id,
                 p.refusal_code,
                 f"{p.title}: {p.explain}",
-                cr.cites(p.cite),
+                cites(p.cite),
             )
         elif chk.result is None:
             note_unknowns(chk, p.id, "prohibition cannot be excluded: refer")
@@ -317,7 +321,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 p.id,
                 None,
                 f"{p.title} cannot be excluded: the evidence to rule it out is missing ({chk.text})",
-                cr.cites(p.cite),
+                cites(p.cite),
             )
 
     # 2-3. Factor scores and criterion risk.
@@ -350,7 +354,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 why,
                 tuple((k, float(x)) for k, x in m.reduces.items()),
                 m.condition_text,
-                cr.cites(m.cite),
+                cites(m.cite),
                 m_at,
             )
         )
@@ -388,32 +392,19 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                         f"{c.id}/{f.id}",
                         None,
                         f"Evidence for '{f.title}' ({f.input}) must be established before a decision",
-                        cr.cites(f.cite),
+                        cites(f.cite),
                     )
-            try:
-                text = f.explain.format(
-                    value=_fmt_value(ev.value),
-                    score=_fmt(score),
-                    source=ev.source or "no source",
-                    as_of=ev.as_of or "undated",
-                    confidence=ev.confidence,
-                    weight=_fmt(weight),
-                )
-            except (
-                KeyError,
-                IndexError,
-                ValueError,
-            ):  # checks refuse bad templates; never crash on one
-                text = f.explain
-            if status == "missing":
-                text = f"No evidence: {text}" if ev.confidence != "unknown" else f"Evidence unknown: {text}"
-            elif status == "contested":
-                text = f"Contested, scored on the worst reading: {text}"
-            if f.outranked_by is not None and f.outranked_by.field in undetermined:
-                text += f" (the unit's record, {f.outranked_by.field}, is missing: counted whichever way is worse)"
-            elif outranked:
-                text += (
-                    f" (outranked by the unit's own record, {f.outranked_by.field}: weight {_fmt(weight)})"  # type: ignore[union-attr]
+            if not detail:
+                text = ""
+            else:
+                text = _factor_text(
+                    f,
+                    ev,
+                    score,
+                    weight,
+                    status,
+                    outranked,
+                    f.outranked_by is not None and f.outranked_by.field in undetermined,
                 )
             results.append(
                 FactorResult(
@@ -427,7 +418,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                     status,
                     f.missing.policy,
                     text,
-                    cr.cites(f.cite),
+                    cites(f.cite),
                     cf.at,
                     f.past_conduct,
                     outranked,
@@ -451,7 +442,11 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         else:
             level = "acceptable"
         label = _label(cr.label_steps, residual)
-        why = _criterion_line(c, inherent, residual, reduction, wmean, worst, gap, label, level)
+        why = (
+            _criterion_line(c, inherent, residual, reduction, wmean, worst, gap, label, level)
+            if detail
+            else ""
+        )
         past = [r.explanation for r in results if r.past_conduct]
         past_line = ("Past conduct: " + "; ".join(past)) if past else ""
         thresholds = tuple(
@@ -466,7 +461,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 c.kind,
                 c.refusal_code,
                 c.legal_text,
-                cr.cites(c.cite),
+                cites(c.cite),
                 tuple(results),
                 wmean,
                 worst,
@@ -484,9 +479,9 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
             )
         )
         if level == "deny":
-            reason("deny", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", cr.cites(c.cite))
+            reason("deny", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", cites(c.cite))
         elif level == "refer":
-            reason("refer", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", cr.cites(c.cite))
+            reason("refer", "criterion", c.id, c.refusal_code, f"{c.title}: {why}", cites(c.cite))
         elif level == "conditions":
             reason(
                 "approve_with_conditions",
@@ -494,11 +489,11 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 c.id,
                 c.refusal_code,
                 f"{c.title}: {why}",
-                cr.cites(c.cite),
+                cites(c.cite),
             )
             if mits:
                 for mid, _, ctext in mits:
-                    conditions.append(AttachCondition(ctext, mid, cr.cites(c.cite)))
+                    conditions.append(AttachCondition(ctext, mid, cites(c.cite)))
             else:
                 options = [m.title for m, _, _ in cr.mitigations if c.id in m.reduces]
                 if options:
@@ -508,7 +503,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                         f"'{c.title}' stays at {label} risk and no control lowers it: reassess the licence "
                         "if the situation changes (ATT Art. 7(7); EU CP Art. 1(1a))"
                     )
-                conditions.append(AttachCondition(text, c.id, cr.cites(c.cite)))
+                conditions.append(AttachCondition(text, c.id, cites(c.cite)))
 
     # 4. Presumptions of denial.
     presumptions = []
@@ -521,7 +516,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         for item, cond, item_at in r.extra:
             ichk = _check(cond, facts)
             status = {True: "met", False: "unmet", None: "unknown"}[ichk.result]
-            items.append(RebuttalResult(item.id, item.text, status, ichk, cr.cites(item.cite), item_at))
+            items.append(RebuttalResult(item.id, item.text, status, ichk, cites(item.cite), item_at))
             if ichk.result is None and chk.result is not False:
                 note_unknowns(ichk, f"{p.id}/{item.id}", "not demonstrated (counts as unmet)")
         rebutted = all(i.status == "met" for i in items)
@@ -536,7 +531,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 p.refusal_code,
                 p.explain,
                 p.when_rebutted.minimum_outcome,
-                cr.cites(p.cite),
+                cites(p.cite),
                 r.at,
             )
         )
@@ -552,7 +547,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 p.id,
                 p.refusal_code,
                 f"{p.title}: {p.explain} Not demonstrated: {', '.join(open_items)}.",
-                cr.cites(p.cite),
+                cites(p.cite),
             )
         else:
             reason(
@@ -562,9 +557,9 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 None,
                 f"{p.title}: rebutted (every condition demonstrated); the outcome is at most "
                 f"'{p.when_rebutted.minimum_outcome}'",
-                cr.cites(p.cite),
+                cites(p.cite),
             )
-            conditions.extend(AttachCondition(t, p.id, cr.cites(p.cite)) for t in p.when_rebutted.conditions)
+            conditions.extend(AttachCondition(t, p.id, cites(p.cite)) for t in p.when_rebutted.conditions)
 
     # 5. Escalations.
     escalations = []
@@ -575,7 +570,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
         chk = _check(r.cond, facts)
         escalations.append(
             EscalationResult(
-                e.id, e.title, STATUS[chk.result], chk, e.outcome, e.explain, cr.cites(e.cite), r.at
+                e.id, e.title, STATUS[chk.result], chk, e.outcome, e.explain, cites(e.cite), r.at
             )
         )
         if chk.result is True:
@@ -585,9 +580,9 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 e.id,
                 e.refusal_code,
                 f"{e.title}: {e.explain}",
-                cr.cites(e.cite),
+                cites(e.cite),
             )
-            conditions.extend(AttachCondition(t, e.id, cr.cites(e.cite)) for t in e.conditions)
+            conditions.extend(AttachCondition(t, e.id, cites(e.cite)) for t in e.conditions)
         elif chk.result is None:
             outcome = e.outcome if SEVERITY[e.outcome] < SEVERITY["refer"] else "refer"
             note_unknowns(chk, e.id, f"cannot be excluded: at least '{outcome}'")
@@ -597,7 +592,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
                 e.id,
                 None,
                 f"{e.title} cannot be excluded: the evidence is missing ({chk.text})",
-                cr.cites(e.cite),
+                cites(e.cite),
             )
 
     # Arguments put forward for approval are recorded and answered; none changes a score.
@@ -606,7 +601,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any]) -> Assessmen
     for arg in meta.get("arguments", ()):
         ra = rejected.get(arg)
         if ra is not None:
-            arguments.append(ArgumentResult(arg, v.ARGUMENTS[arg], True, ra.reason, cr.cites(ra.cite)))
+            arguments.append(ArgumentResult(arg, v.ARGUMENTS[arg], True, ra.reason, cites(ra.cite)))
         else:
             arguments.append(
                 ArgumentResult(
@@ -718,6 +713,35 @@ def _weights(cc: CCriterion, facts: Facts, gap: float) -> tuple[list[tuple[float
         return max(mean, worst - gap)
 
     return (alt if inherent(alt) > inherent(known) else known), open_fields
+
+
+def _no_cites(raw: list[str]) -> tuple[str, ...]:
+    return ()
+
+
+def _factor_text(
+    f: Factor, ev: EvidenceUsed, score: float, weight: float, status: str, outranked: bool, undetermined: bool
+) -> str:
+    try:
+        text = f.explain.format(
+            value=_fmt_value(ev.value),
+            score=_fmt(score),
+            source=ev.source or "no source",
+            as_of=ev.as_of or "undated",
+            confidence=ev.confidence,
+            weight=_fmt(weight),
+        )
+    except (KeyError, IndexError, ValueError):  # checks refuse bad templates; never crash on one
+        text = f.explain
+    if status == "missing":
+        text = f"No evidence: {text}" if ev.confidence != "unknown" else f"Evidence unknown: {text}"
+    elif status == "contested":
+        text = f"Contested, scored on the worst reading: {text}"
+    if f.outranked_by is not None and undetermined:
+        text += f" (the unit's record, {f.outranked_by.field}, is missing: counted whichever way is worse)"
+    elif f.outranked_by is not None and outranked:
+        text += f" (outranked by the unit's own record, {f.outranked_by.field}: weight {_fmt(weight)})"
+    return text
 
 
 def _effective_weight(cf: CFactor, facts: Facts) -> tuple[float, bool]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import math
 import random
 from collections import Counter
@@ -33,6 +32,7 @@ from .trace import DECISION_WORDS, SEVERITY, Assessment
 # Evidence the assessor can establish; derived facts (embargoes in force, denials, conflicts) are not
 # levers: they are looked up, not argued.
 ESTABLISHABLE = ("country.", "unit.")
+PAIR_SEEDS = 12  # pairs are searched from the dozen single changes that help most
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,8 @@ class Context:
         self.base = evaluate(self.compiled, self.facts, self.meta)
 
     def run(self, facts: Facts, compiled: CompiledRules | None = None) -> Assessment:
-        return evaluate(compiled or self.compiled, facts, self.meta)
+        """Outcome only (no explanation texts): what the searches and draws compare."""
+        return evaluate(compiled or self.compiled, facts, self.meta, detail=False)
 
 
 # --- candidate changes ----------------------------------------------------------------
@@ -185,20 +186,35 @@ def counterfactuals(ctx: Context, max_size: int = 2, limit: int = 12) -> list[Co
         return []  # nothing to improve, or a prohibition that no control or evidence about risk can lift
     singles = candidate_changes(ctx)
     found: list[Counterfactual] = []
-    movers: set[tuple[str, Any]] = set()
-    for size in range(1, max_size + 1):
-        for combo in itertools.combinations(singles, size):
-            if len({c.field for c in combo}) < size and all(c.kind != "control" for c in combo):
-                continue  # two values for the same field
-            keys = {(c.field, c.value) for c in combo}
-            if size > 1 and any((c.field, c.value) in movers for c in combo):
-                continue  # not minimal: a subset already moves the decision
-            decision = ctx.run(apply(ctx.facts, combo)).decision
-            if SEVERITY[decision] < SEVERITY[base]:
-                movers |= keys if size == 1 else set()
-                found.append(Counterfactual(combo, decision, _sentence(combo, base, decision)))
-        if found:
-            break  # only the smallest sets
+    base_progress = _progress(ctx.base)
+    helpful: list[tuple[tuple[int, int, float], Change]] = []
+    for ch in singles:
+        a = ctx.run(apply(ctx.facts, (ch,)))
+        if SEVERITY[a.decision] < SEVERITY[base]:
+            found.append(Counterfactual((ch,), a.decision, _sentence((ch,), base, a.decision)))
+        elif _progress(a) < base_progress:
+            helpful.append((_progress(a), ch))
+    # Pairs start from the changes that help most on their own (a bounded search, so it stays fast).
+    best_first = [ch for _, ch in sorted(helpful, key=lambda t: (t[0], t[1].sentence))][:PAIR_SEEDS]
+    if not found and max_size >= 2:
+        # Pairs: a change that helps on its own, with another helpful one or a control (a control may
+        # only count together with another, e.g. on-site checks that require a government EUC).
+        partners = best_first + [c for c in singles if c.kind == "control" and c not in best_first]
+        seen: set[frozenset[Change]] = set()
+        for first in best_first:
+            for second in partners:
+                pair = frozenset((first, second))
+                if (
+                    first == second
+                    or pair in seen
+                    or (first.field == second.field and first.kind != "control")
+                ):
+                    continue
+                seen.add(pair)
+                combo = tuple(sorted(pair, key=lambda c: c.sentence))
+                decision = ctx.run(apply(ctx.facts, combo)).decision
+                if SEVERITY[decision] < SEVERITY[base]:
+                    found.append(Counterfactual(combo, decision, _sentence(combo, base, decision)))
     found.sort(key=lambda c: (SEVERITY[c.decision], c.sentence))
     found = found[:limit]
     if not any(all(actionable(c) for c in cf.changes) for cf in found):
@@ -215,7 +231,10 @@ def _progress(a: Assessment) -> tuple[int, int, float]:
     return (SEVERITY[a.decision], unmet, round(sum(c.residual for c in a.criteria), 6))
 
 
-def _greedy_package(ctx: Context, options: list[Change], max_steps: int = 15) -> Counterfactual | None:
+def _greedy_package(
+    ctx: Context, options: list[Change], max_steps: int = 15, budget: int = 300
+) -> Counterfactual | None:
+    """Add the change that helps most until the decision moves; ``budget`` bounds the evaluations."""
     base = ctx.base.decision
     chosen: list[Change] = []
     current = _progress(ctx.base)
@@ -226,6 +245,9 @@ def _greedy_package(ctx: Context, options: list[Change], max_steps: int = 15) ->
         for ch in options:
             if ch in chosen or (ch.kind != "control" and ch.field in taken):
                 continue
+            budget -= 1
+            if budget < 0:
+                return None  # no package found within the bound; say nothing rather than guess
             a = ctx.run(apply(ctx.facts, (*chosen, ch)))
             key = _progress(a)
             if best is None or key < best[0]:
@@ -352,4 +374,4 @@ def override(ctx: Context, values: dict[str, Any], controls: frozenset[str] | No
         facts[field] = dataclasses.replace(with_value(facts[field], value), origin="override")
     if controls is not None:
         facts["transfer.controls"] = Fact(frozenset(controls), "known", source="what-if", origin="override")
-    return ctx.run(facts)
+    return evaluate(ctx.compiled, facts, ctx.meta)  # the full trace, for display

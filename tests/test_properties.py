@@ -168,3 +168,14 @@ def test_prohibition_outranks_any_evidence():
     facts["embargo.un"] = dataclasses.replace(facts["embargo.un"], value=True)
     a = run(facts)
     assert a.decision == "prohibited" and "1a" in a.refusal_codes
+
+
+@settings(max_examples=150, deadline=None)
+@given(ranks, st.sets(st.sampled_from(CONTROLS)).map(frozenset))
+def test_outcome_only_evaluation_matches_the_full_trace(rank, controls):
+    facts = facts_with(rank, controls)
+    full, lean = run(facts), evaluate(COMPILED, facts, META, detail=False)
+    assert (lean.decision, lean.refusal_codes) == (full.decision, full.refusal_codes)
+    assert [(c.id, c.inherent, c.residual, c.level) for c in lean.criteria] == [
+        (c.id, c.inherent, c.residual, c.level) for c in full.criteria]
+    assert [(r.outcome, r.rule_id) for r in lean.reasons] == [(r.outcome, r.rule_id) for r in full.reasons]
