@@ -82,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--as-of", type=_date, help="assess as on this date (default: the scenario's date)")
     r.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
+    h = sub.add_parser("history", help="the history database: verify its hash chains")
+    hsub = h.add_subparsers(dest="history_command", required=True, metavar="ACTION")
+    hv = hsub.add_parser(
+        "verify",
+        help="check that no recorded assessment or rule edit was changed or deleted (exit 1 if one was)",
+    )
+    hv.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: RISKCHECK_DB_URL or the file)")
+
     ap = sub.add_parser("app", help="open the app for policy staff in the browser (Streamlit)")
     ap.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     ap.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -259,6 +267,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .history import History, default_url
+
+    url = args.db or default_url()
+    if url.startswith("sqlite") and "///" in url:
+        path = Path(url.split("///", 1)[1]).expanduser()
+        if not path.is_file():  # never create an empty database just to verify it
+            raise UsageError(f"no history database at {path}")
+    try:
+        store = History(url)
+        try:
+            reports = store.check()
+        finally:
+            store.dispose()
+    except SQLAlchemyError as e:
+        raise UsageError(f"cannot read the history database {url}: {e.__class__.__name__}") from None
+    for r in reports:
+        for line in r.lines():
+            print(line)
+    return 0 if all(r.ok for r in reports) else 1
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Run Streamlit on the app's entry script; returns when the server stops (Ctrl+C)."""
     import os
@@ -310,6 +342,7 @@ COMMANDS = {
     "diff": cmd_diff,
     "report": cmd_report,
     "app": cmd_app,
+    "history": cmd_history,
 }
 
 

@@ -4,10 +4,20 @@ Each row holds the inputs (the scenario as YAML, and the recipient profile it us
 result (canonical JSON), the provenance (rule-set id, version and sha256, input sha256,
 engine version, as-of date) and the time it was made, in UTC.
 
+A second table, ``rule_edits``, records every rule file saved from the app: who, when, why,
+the file, the content hashes before and after, and both texts (``record_rule_edit``).
+
 Rows are never updated or deleted through this module. Each row carries ``row_hash``, the
-sha256 of its content and of the previous row's hash, so that a removed or edited row
-breaks the chain (``verify()``). Writers are serialised for that: ``BEGIN IMMEDIATE`` on
-SQLite, a transaction-scoped advisory lock on PostgreSQL.
+sha256 of its content and of the previous row's hash (one chain per table), so that a removed
+or edited row breaks the chain (``verify()``, ``check()``). ``chain_heads`` keeps the id and
+hash of each table's last row, written in the same transaction, so that removing the newest
+rows is detected too. Writers are serialised for that: ``BEGIN IMMEDIATE`` on SQLite (in WAL
+mode, with a busy timeout and a bounded retry, so concurrent writers from several processes
+wait rather than fail), a transaction-scoped advisory lock on PostgreSQL.
+
+The chain makes changes made behind the app's back visible; it does not stop someone with
+write access to the file from recomputing every hash. Keep the head hash that
+``riskcheck history verify`` prints somewhere else (a ticket, a signed note) to anchor it.
 
 The database is an embedded SQLite file under the user's data folder by default
 (``$XDG_DATA_HOME/riskcheck/history.db``, usually ``~/.local/share/riskcheck/history.db``);
@@ -20,11 +30,13 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -39,11 +51,13 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     or_,
     select,
     text,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from .explain import as_json
 from .trace import Assessment, to_plain
@@ -98,6 +112,59 @@ HASHED = (
 )
 GENESIS = "0" * 64
 
+rule_edits = Table(
+    "rule_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False),  # UTC, stored naive
+    Column("origin", String(40), nullable=False),  # app | cli | test ...
+    Column("user", String(200), nullable=False),  # who saved, as the deployment identified them
+    Column("auth", String(80), nullable=False),  # how they were identified: oidc | proxy header | local
+    Column("reason", Text, nullable=False),  # why, in the reviewer's words
+    Column("rule_file", String(200), nullable=False),  # the file name inside the rules folder
+    Column("rule_set_id", String(80), nullable=False, index=True),
+    Column("version_before", String(40), nullable=True),
+    Column("version_after", String(40), nullable=False),
+    Column("sha256_before", String(64), nullable=True),  # None: a new file
+    Column("sha256_after", String(64), nullable=False),
+    Column("previous_copy", String(300), nullable=True),  # where the previous text was kept
+    Column("text_before", Text, nullable=True),
+    Column("text_after", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("row_hash", String(64), nullable=False, unique=True),
+)
+EDIT_HASHED = (
+    "created_at",
+    "origin",
+    "user",
+    "auth",
+    "reason",
+    "rule_file",
+    "rule_set_id",
+    "version_before",
+    "version_after",
+    "sha256_before",
+    "sha256_after",
+    "previous_copy",
+    "text_before",
+    "text_after",
+)
+chain_heads = Table(
+    "chain_heads",
+    metadata,
+    Column("name", String(40), primary_key=True),  # the chained table
+    Column("last_id", Integer, nullable=False),
+    Column("row_hash", String(64), nullable=False),
+)
+CHAINS: dict[str, tuple[Table, tuple[str, ...]]] = {
+    "assessments": (assessments, HASHED),
+    "rule_edits": (rule_edits, EDIT_HASHED),
+}
+WRITER_OPTION = "riskcheck_writer"
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 15_000
+WRITE_ATTEMPTS = 4
+
 
 def data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -145,8 +212,65 @@ class Record:
         return f"#{self.id} {when} - {self.title} - {self.decision}"
 
 
-def row_hash(values: dict[str, Any], prev: str) -> str:
-    content = {k: values.get(k) for k in HASHED}
+@dataclass(frozen=True)
+class RuleEdit:
+    id: int
+    created_at: dt.datetime  # UTC, timezone-aware
+    origin: str
+    user: str
+    auth: str
+    reason: str
+    rule_file: str
+    rule_set_id: str
+    version_before: str | None
+    version_after: str
+    sha256_before: str | None
+    sha256_after: str
+    previous_copy: str | None
+    text_before: str | None
+    text_after: str
+    prev_hash: str
+    row_hash: str
+
+    @property
+    def label(self) -> str:
+        when = self.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        return f"#{self.id} {when} - {self.rule_file} - {self.user}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What ``check()`` found in one chained table."""
+
+    table: str
+    rows: int
+    head: str  # the last row's hash (GENESIS when empty): note it elsewhere to anchor the chain
+    broken: tuple[int, ...]  # rows whose hash does not follow from their content and the previous row
+    missing: tuple[tuple[int, int], ...]  # id ranges absent before a broken row (deleted rows)
+    head_problem: str | None  # the newest rows were removed, or the head record was changed
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken and self.head_problem is None
+
+    def lines(self) -> list[str]:
+        if self.ok:
+            return [f"{self.table}: {self.rows} rows, hash chain intact, head {self.head}"]
+        out = [f"{self.table}: {self.rows} rows, hash chain BROKEN"]
+        for i in self.broken:
+            gap = next((g for g in self.missing if g[1] == i - 1), None)
+            if gap:
+                ids = f"#{gap[0]}" if gap[0] == gap[1] else f"#{gap[0]}-#{gap[1]}"
+                out.append(f"  row #{i}: the row(s) before it were deleted ({ids} missing)")
+            else:
+                out.append(f"  row #{i}: changed (its hash does not match its content and the row before)")
+        if self.head_problem:
+            out.append(f"  {self.head_problem}")
+        return out
+
+
+def row_hash(values: dict[str, Any], prev: str, fields: Sequence[str] = HASHED) -> str:
+    content = {k: values.get(k) for k in fields}
     text_ = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((prev + "\n" + text_).encode("utf-8")).hexdigest()
 
@@ -157,7 +281,19 @@ class History:
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
         self.engine: Engine = self._engine(self.url)
-        metadata.create_all(self.engine)
+        self._retrying(self._create)
+
+    def _create(self) -> None:
+        with self._writer() as conn:  # serialised: several processes may open a new file at once
+            new_heads = not inspect(conn).has_table(chain_heads.name)
+            metadata.create_all(conn)
+            if new_heads:  # a database from before heads were kept: anchor what is there now
+                for name, (table, _fields) in CHAINS.items():
+                    last = conn.execute(
+                        select(table.c.id, table.c.row_hash).order_by(table.c.id.desc()).limit(1)
+                    ).first()
+                    if last is not None:
+                        self._set_head(conn, name, int(last[0]), str(last[1]))
 
     @staticmethod
     def _engine(url: str) -> Engine:
@@ -171,23 +307,67 @@ class History:
             def _connect(dbapi_conn: Any, _record: Any) -> None:
                 dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" below open transactions
                 cur = dbapi_conn.cursor()
+                # the timeout first: switching a new file to WAL takes a lock other processes may hold
+                cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
                 cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA busy_timeout=5000")
                 cur.close()
 
             @event.listens_for(engine, "begin")
             def _begin(conn: Connection) -> None:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")  # serialise writers: the hash chain must not fork
+                # Writers take the write lock at once (the hash chain must not fork); readers
+                # take none, which WAL allows while a writer works.
+                writer = conn.get_execution_options().get(WRITER_OPTION)
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
             return engine
         return create_engine(url, pool_pre_ping=True)
 
     @contextmanager
     def _writer(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(7419027)"))
-            yield conn
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITER_OPTION: True})
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7419027)"))
+                yield conn
+
+    @staticmethod
+    def _retrying(write: Callable[[], T]) -> T:
+        """Run a write; when SQLite stays locked past the busy timeout, wait and try again (bounded)."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return write()
+            except OperationalError as e:
+                if "locked" not in str(e.orig).lower() or attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * 2**attempt + random.random() * 0.05)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _set_head(conn: Connection, name: str, last_id: int, hash_: str) -> None:
+        done = conn.execute(
+            chain_heads.update().where(chain_heads.c.name == name).values(last_id=last_id, row_hash=hash_)
+        )
+        if done.rowcount == 0:
+            conn.execute(chain_heads.insert().values(name=name, last_id=last_id, row_hash=hash_))
+
+    def _append(self, name: str, values: dict[str, Any]) -> int:
+        """Add one row at the end of a chained table; returns its id."""
+        table, fields = CHAINS[name]
+
+        def write() -> int:
+            row = dict(values)
+            with self._writer() as conn:
+                prev = conn.execute(
+                    select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)
+                ).scalar_one_or_none()
+                row["prev_hash"] = prev or GENESIS
+                row["row_hash"] = row_hash(row, row["prev_hash"], fields)
+                new_id = int(conn.execute(table.insert().values(**row)).inserted_primary_key[0])
+                self._set_head(conn, name, new_id, row["row_hash"])
+            return new_id
+
+        return self._retrying(write)
 
     def record(
         self,
@@ -221,14 +401,7 @@ class History:
             "provenance_json": json.dumps(to_plain(a.provenance), sort_keys=True),
             "note": note,
         }
-        with self._writer() as conn:
-            prev = conn.execute(
-                select(assessments.c.row_hash).order_by(assessments.c.id.desc()).limit(1)
-            ).scalar_one_or_none()
-            values["prev_hash"] = prev or GENESIS
-            values["row_hash"] = row_hash(values, values["prev_hash"])
-            new_id = conn.execute(assessments.insert().values(**values)).inserted_primary_key[0]
-        return self.get(int(new_id))
+        return self.get(self._append("assessments", values))
 
     def get(self, record_id: int) -> Record:
         with self.engine.connect() as conn:
@@ -282,8 +455,107 @@ class History:
                 prev = row["row_hash"]
         return bad
 
+    def check(self) -> list[ChainReport]:
+        """Every chained table checked: changed rows, deleted rows, and removed newest rows."""
+        out: list[ChainReport] = []
+        with self.engine.connect() as conn:
+            heads = {r.name: r for r in conn.execute(select(chain_heads))}
+            for name, (table, fields) in CHAINS.items():
+                broken: list[int] = []
+                missing: list[tuple[int, int]] = []
+                prev, last_id, count = GENESIS, 0, 0
+                for row in conn.execute(select(table).order_by(table.c.id)).mappings():
+                    rid = int(row["id"])
+                    if row["prev_hash"] != prev or row_hash(dict(row), prev, fields) != row["row_hash"]:
+                        broken.append(rid)
+                        if rid > last_id + 1:
+                            missing.append((last_id + 1, rid - 1))
+                    prev, last_id, count = row["row_hash"], rid, count + 1
+                head = heads.get(name)
+                problem = None
+                if head is None and count:
+                    problem = "the record of the newest row (chain_heads) was removed"
+                elif head is not None and head.last_id > last_id:
+                    gone = (
+                        f"#{head.last_id}"
+                        if head.last_id == last_id + 1
+                        else f"#{last_id + 1}-#{head.last_id}"
+                    )
+                    problem = f"the newest rows were deleted ({gone} missing)"
+                elif head is not None and (head.last_id != last_id or head.row_hash != prev):
+                    problem = "the newest row does not match the recorded head (rows changed or added outside the app)"
+                out.append(ChainReport(name, count, prev, tuple(broken), tuple(missing), problem))
+        return out
+
+    # --- rule edits -------------------------------------------------------------------------
+
+    def record_rule_edit(
+        self,
+        *,
+        user: str,
+        auth: str,
+        reason: str,
+        rule_file: str,
+        rule_set_id: str,
+        version_before: str | None,
+        version_after: str,
+        sha256_before: str | None,
+        sha256_after: str,
+        text_before: str | None,
+        text_after: str,
+        previous_copy: str | None = None,
+        origin: str = "app",
+        now: dt.datetime | None = None,
+    ) -> RuleEdit:
+        created = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+        values: dict[str, Any] = {
+            "created_at": created,
+            "origin": origin,
+            "user": user,
+            "auth": auth,
+            "reason": reason,
+            "rule_file": rule_file,
+            "rule_set_id": rule_set_id,
+            "version_before": version_before,
+            "version_after": version_after,
+            "sha256_before": sha256_before,
+            "sha256_after": sha256_after,
+            "previous_copy": previous_copy,
+            "text_before": text_before,
+            "text_after": text_after,
+        }
+        return self.get_rule_edit(self._append("rule_edits", values))
+
+    def get_rule_edit(self, edit_id: int) -> RuleEdit:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(rule_edits).where(rule_edits.c.id == edit_id)).mappings().first()
+        if row is None:
+            raise KeyError(edit_id)
+        return _rule_edit(row)
+
+    def rule_edits(self, rule_file: str | None = None, limit: int = 200) -> list[RuleEdit]:
+        """Newest first; only those of one file when named."""
+        q = select(rule_edits).order_by(rule_edits.c.id.desc()).limit(limit)
+        if rule_file:
+            q = q.where(rule_edits.c.rule_file == rule_file)
+        with self.engine.connect() as conn:
+            return [_rule_edit(r) for r in conn.execute(q).mappings()]
+
+    def journal_mode(self) -> str:
+        """'wal' for the SQLite store (what concurrent writers rely on); the dialect name elsewhere."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name != "sqlite":
+                return conn.dialect.name
+            return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()).lower()
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _rule_edit(row: Any) -> RuleEdit:
+    data = dict(row)
+    data["created_at"] = data["created_at"].replace(tzinfo=dt.UTC)
+    return RuleEdit(**data)
 
 
 def _record(row: Any) -> Record:

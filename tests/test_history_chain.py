@@ -1,0 +1,205 @@
+"""The history database under concurrent writers and tampering: WAL, no lost row, a chain that tells.
+
+Several processes open the same new SQLite file at the same moment and append assessments and
+rule edits as fast as they can; every row must arrive exactly once and the chains must verify.
+Then rows are changed and deleted behind the store's back, and ``check()`` (what
+``riskcheck history verify`` prints) must name them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import pytest
+
+from riskcheck.engine import assess
+from riskcheck.history import GENESIS, History
+from riskcheck.loader import load_rules, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "nordvale-g2g-approve.yaml"
+PROCESSES = 6
+ASSESSMENTS_EACH = 30
+EDITS_EACH = 10
+
+
+def edit_values(who: str, n: int) -> dict[str, object]:
+    return {
+        "user": who,
+        "auth": "test",
+        "reason": f"edit {n}",
+        "rule_file": "baseline.yaml",
+        "rule_set_id": "baseline",
+        "version_before": "1.1",
+        "version_after": "1.1",
+        "sha256_before": "a" * 64,
+        "sha256_after": "b" * 64,
+        "text_before": "x",
+        "text_after": "y",
+        "origin": "test",
+    }
+
+
+def _writer(url: str, who: str, start_at: float) -> None:
+    rules = load_rules(ROOT / "rules" / "baseline.yaml")
+    text = SCENARIO.read_text()
+    a = assess(rules, load_scenario(SCENARIO))
+    while time.time() < start_at:  # everyone opens the new file at the same moment
+        time.sleep(0.005)
+    store = History(url)
+    for i in range(ASSESSMENTS_EACH):
+        store.record(a, text, recipient="XNV", origin="test", note=f"{who}:{i}")
+        if i % 3 == 0:
+            store.record_rule_edit(**edit_values(who, i))  # type: ignore[arg-type]
+    store.dispose()
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('crowd') / 'history.db'}"
+    ctx = mp.get_context("spawn")
+    start_at = time.time() + 4.0  # after every child has imported and loaded the rules
+    procs = [ctx.Process(target=_writer, args=(url, f"p{n}", start_at)) for n in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    alive = [p for p in procs if p.is_alive()]
+    for p in alive:  # bounded: a hung writer fails the test instead of hanging it
+        p.kill()
+        p.join(5)
+    assert not alive, "a writer did not finish within 120 s"
+    assert [p.exitcode for p in procs] == [0] * PROCESSES
+    return url
+
+
+def test_concurrent_writers_from_several_processes_lose_no_row(crowded):
+    store = History(crowded)
+    try:
+        assert store.journal_mode() == "wal"
+        notes = [r.note for r in store.list(limit=10_000)]
+        expected = {f"p{n}:{i}" for n in range(PROCESSES) for i in range(ASSESSMENTS_EACH)}
+        assert len(notes) == len(expected) == PROCESSES * ASSESSMENTS_EACH
+        assert set(notes) == expected  # every row arrived, none twice
+        edits = store.rule_edits(limit=10_000)
+        assert len(edits) == PROCESSES * EDITS_EACH
+        reports = store.check()
+        assert all(r.ok for r in reports), [r.lines() for r in reports]
+        lost = len(expected) - len(set(notes))
+        print(
+            f"\nconcurrent writers: {PROCESSES} processes, {len(notes)} assessments and {len(edits)} "
+            f"rule edits written, {lost} rows lost"
+        )
+    finally:
+        store.dispose()
+
+
+@pytest.fixture
+def filled(tmp_path) -> History:
+    store = History(f"sqlite:///{tmp_path / 'h.db'}")
+    rules = load_rules(ROOT / "rules" / "baseline.yaml")
+    a = assess(rules, load_scenario(SCENARIO))
+    for i in range(5):
+        store.record(a, SCENARIO.read_text(), note=str(i))
+        store.record_rule_edit(**edit_values("alice", i))  # type: ignore[arg-type]
+    yield store
+    store.dispose()
+
+
+def _sql(store: History, *statements: str) -> None:
+    with store.engine.begin() as conn:
+        for s in statements:
+            conn.exec_driver_sql(s)
+
+
+def _report(store: History, table: str):
+    return next(r for r in store.check() if r.table == table)
+
+
+def test_an_intact_store_verifies_and_names_its_head(filled):
+    reports = filled.check()
+    assert [r.table for r in reports] == ["assessments", "rule_edits"]
+    assert all(r.ok and r.rows == 5 and r.head != GENESIS for r in reports)
+    assert "hash chain intact" in reports[0].lines()[0]
+
+
+def test_a_changed_row_is_named(filled):
+    _sql(filled, "UPDATE rule_edits SET reason = 'nothing to see' WHERE id = 3")
+    r = _report(filled, "rule_edits")
+    assert not r.ok and r.broken == (3,)
+    assert any("row #3: changed" in line for line in r.lines())
+    assert _report(filled, "assessments").ok
+
+
+def test_a_deleted_row_is_named(filled):
+    _sql(filled, "DELETE FROM assessments WHERE id IN (2, 3)")
+    r = _report(filled, "assessments")
+    assert r.broken == (4,) and r.missing == ((2, 3),)
+    assert any("#2-#3 missing" in line for line in r.lines())
+    assert filled.verify() == [4]  # the older API still answers the same
+
+
+def test_deleting_the_newest_rows_is_detected(filled):
+    _sql(filled, "DELETE FROM assessments WHERE id >= 4")
+    r = _report(filled, "assessments")
+    assert r.broken == () and not r.ok
+    assert r.head_problem == "the newest rows were deleted (#4-#5 missing)"
+
+
+def test_removing_the_head_record_is_detected(filled):
+    _sql(filled, "DELETE FROM rule_edits WHERE id = 5", "DELETE FROM chain_heads WHERE name = 'rule_edits'")
+    assert "chain_heads" in (_report(filled, "rule_edits").head_problem or "")
+
+
+def test_a_database_from_before_heads_were_kept_is_anchored_on_open(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = History(url)
+    store.record_rule_edit(**edit_values("bob", 1))  # type: ignore[arg-type]
+    _sql(store, "DROP TABLE chain_heads")
+    store.dispose()
+    reopened = History(url)  # as the new version opens an old file
+    try:
+        assert all(r.ok for r in reopened.check())
+        assert _report(reopened, "rule_edits").rows == 1
+    finally:
+        reopened.dispose()
+
+
+# --- riskcheck history verify ------------------------------------------------------------------
+
+
+def test_cli_verify_passes_on_an_intact_database(filled, capsys):
+    from riskcheck.cli import main
+
+    assert main(["history", "verify", "--db", filled.url]) == 0
+    out = capsys.readouterr().out
+    assert "assessments: 5 rows, hash chain intact, head " in out
+    assert "rule_edits: 5 rows, hash chain intact" in out
+
+
+def test_cli_verify_fails_on_a_tampered_database_and_names_the_rows(filled, capsys):
+    from riskcheck.cli import main
+
+    _sql(
+        filled,
+        "UPDATE assessments SET decision = 'deny' WHERE id = 2",
+        "DELETE FROM rule_edits WHERE id = 4",
+    )
+    assert main(["history", "verify", "--db", filled.url]) == 1
+    out = capsys.readouterr().out
+    assert "assessments: 5 rows, hash chain BROKEN" in out
+    assert "row #2: changed" in out
+    assert "rule_edits: 4 rows, hash chain BROKEN" in out
+    assert "row #5: the row(s) before it were deleted (#4 missing)" in out
+
+
+def test_cli_verify_reads_the_environment_and_never_creates_a_database(tmp_path, monkeypatch, capsys):
+    from riskcheck.cli import main
+
+    missing = tmp_path / "none.db"
+    monkeypatch.setenv("RISKCHECK_DB_URL", f"sqlite:///{missing}")
+    assert main(["history", "verify"]) == 2
+    assert "no history database" in capsys.readouterr().err
+    assert not missing.exists()
