@@ -288,15 +288,17 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any], *, detail: b
     prohibitions = []
     skipped: list[str] = []
 
-    def in_effect(spec: Any) -> bool:
+    def in_effect(spec: Any, cond: Compiled | None = None) -> bool:
+        """Skip an element outside its dates; name it only where it would otherwise have mattered."""
         if spec.in_effect(as_of):
             return True
-        span = f"{spec.effective_from or '...'} to {spec.effective_to or '...'}"
-        skipped.append(f"{spec.id} is not in effect on {as_of} (effective {span})")
+        if cond is None or cond.evaluate(facts) is not False:
+            span = f"{spec.effective_from or '...'} to {spec.effective_to or '...'}"
+            skipped.append(f"{spec.id} is not in effect on {as_of} (effective {span})")
         return False
 
     for r in cr.prohibitions:
-        if not in_effect(r.spec):
+        if not in_effect(r.spec, r.cond):
             continue
         p = r.spec
         chk = _check(r.cond, facts)
@@ -433,15 +435,24 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any], *, detail: b
         reduction = min(sum(x for _, x, _ in mits), cap)
         residual = max(float(pol.score_min), inherent - reduction)
         th = cc.thresholds
-        if th.deny is not None and residual >= th.deny:
+        awaiting = (
+            th.deny is not None
+            and residual >= th.deny
+            and _deny_awaits_evidence(
+                cc, results, gap, float(pol.score_min), float(pol.score_max), reduction, th.deny
+            )
+        )
+        if th.deny is not None and residual >= th.deny and not awaiting:
             level = "deny"
-        elif residual >= th.refer:
+        elif awaiting or residual >= th.refer:
             level = "refer"
         elif residual >= th.conditions or (inherent >= th.conditions and reduction > 0):
             level = "conditions"
         else:
             level = "acceptable"
         label = _label(cr.label_steps, residual)
+        if awaiting:
+            label += ", pending evidence"
         why = (
             _criterion_line(c, inherent, residual, reduction, wmean, worst, gap, label, level)
             if detail
@@ -508,7 +519,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any], *, detail: b
     # 4. Presumptions of denial.
     presumptions = []
     for r in cr.presumptions:
-        if not in_effect(r.spec):
+        if not in_effect(r.spec, r.cond):
             continue
         p = r.spec
         chk = _check(r.cond, facts)
@@ -564,7 +575,7 @@ def evaluate(cr: CompiledRules, facts: Facts, meta: dict[str, Any], *, detail: b
     # 5. Escalations.
     escalations = []
     for r in cr.escalations:
-        if not in_effect(r.spec):
+        if not in_effect(r.spec, r.cond):
             continue
         e = r.spec
         chk = _check(r.cond, facts)
@@ -715,6 +726,30 @@ def _weights(cc: CCriterion, facts: Facts, gap: float) -> tuple[list[tuple[float
     return (alt if inherent(alt) > inherent(known) else known), open_fields
 
 
+def _deny_awaits_evidence(
+    cc: CCriterion,
+    results: list[FactorResult],
+    gap: float,
+    low: float,
+    high: float,
+    reduction: float,
+    deny: float,
+) -> bool:
+    """A factor whose missing-evidence policy is 'refer' is scored at its worst, but a refusal for a clear
+    risk needs evidence of the risk: if the criterion would stay below denial were that evidence
+    favourable, the case is referred until it is established instead of denied on a gap."""
+    pending = {fr.id for fr in results if fr.status == "missing" and fr.missing_policy == "refer"}
+    if not pending:
+        return False
+    best = {cf.spec.id: min(cf.scores) for cf in cc.factors if cf.spec.id in pending}
+    scores = [best.get(fr.id, fr.score) for fr in results]
+    total = sum(fr.weight for fr in results) or 1.0
+    mean = sum(fr.weight * sc for fr, sc in zip(results, scores, strict=True)) / total
+    worst = max((sc for fr, sc in zip(results, scores, strict=True) if not fr.outranked), default=0.0)
+    favourable = min(high, max(mean, worst - gap, low))
+    return max(low, favourable - reduction) < deny
+
+
 def _no_cites(raw: list[str]) -> tuple[str, ...]:
     return ()
 
@@ -788,6 +823,11 @@ def _criterion_line(
         "conditions": "approval needs conditions",
         "acceptable": "below every threshold",
     }[level]
+    if label.endswith("pending evidence"):
+        words = (
+            "would reach the denial threshold only if the missing evidence were unfavourable: referred "
+            "until it is established"
+        )
     return f"inherent risk {_fmt(inherent)}{floor}{mit}; residual {_fmt(residual)} ({label}): {words}"
 
 

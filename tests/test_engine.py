@@ -291,3 +291,27 @@ def test_every_factor_points_back_to_its_rule_line_and_evidence():
     assert f.rule_at.startswith("mem-rules.yaml:")
     assert f.evidence.at and f.evidence.at.startswith("mem-scenario.yaml:")
     assert f.cite == ("EU CP Criterion 7",)
+
+
+def refer_policy_for_cpi(r):
+    r["criteria"][0]["factors"][0]["missing"] = {"policy": "refer"}
+
+
+def test_missing_evidence_with_refer_policy_refers_rather_than_denies():
+    # cpi missing, scored at its worst (4): floor 3 would deny; were it favourable (0) the criterion would be 0.
+    a = run(lambda s: s["evidence"]["country"].pop("cpi"), refer_policy_for_cpi)
+    div = a.criterion("div")
+    assert div.residual == 3 and div.level == "refer" and div.label.endswith("pending evidence")
+    assert "referred until it is established" in div.explanation
+    assert a.decision == "refer" and a.refusal_codes == ()
+    assert {r.rule_id for r in a.reasons} >= {"div", "div/cpi"}
+
+
+def test_refer_policy_does_not_excuse_risk_shown_by_other_evidence():
+    # The channel alone (ad hoc programme: 4) sets the floor at 3: denied whatever the missing cpi would show.
+    def edit(s):
+        s["evidence"]["country"].pop("cpi")
+        s["transfer"]["channel"] = "ad_hoc_programme"
+
+    a = run(edit, refer_policy_for_cpi)
+    assert a.criterion("div").level == "deny" and a.decision == "deny"

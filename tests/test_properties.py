@@ -125,30 +125,36 @@ def test_worse_evidence_never_lowers_risk(rank, field, controls):
     assert SEVERITY[b.decision] >= SEVERITY[a.decision]
 
 
-def _worst_case_fields() -> set[str]:
-    """Fields every reading factor scores as the worst case when missing (assume_worst or refer)."""
+def _fields_by_policy() -> tuple[set[str], set[str]]:
+    """Fields every reading factor scores as the worst case when missing (assume_worst), and fields
+    some factor refers on when missing (refer)."""
     policies: dict[str, set[str]] = {}
     for c in RULES.model.criteria:
         for f in c.factors:
             policies.setdefault(f.input, set()).add(f.missing.policy)
-    return {k for k, v in policies.items() if v <= {"assume_worst", "refer"}}
+    worst = {k for k, v in policies.items() if v == {"assume_worst"}}
+    refer = {k for k, v in policies.items() if "refer" in v}
+    return worst, refer
 
 
-WORST_CASE = _worst_case_fields()
+WORST_CASE, REFER_CASE = _fields_by_policy()
 FACTOR_INPUTS = {f.input for c in RULES.model.criteria for f in c.factors}
 
 
 @settings(max_examples=150, deadline=None)
 @given(ranks, st.sampled_from(FIELDS))
 def test_missing_evidence_never_counts_as_good_news(rank, field):
-    # Missing is never better than the most favourable known value; for worst-case policies,
-    # never better than any known value.
-    baseline_rank = rank if field in WORST_CASE else {**rank, field: 0}
-    a = run(facts_with(baseline_rank))
+    # Missing is never better than the most favourable known value. Under 'assume_worst' it is never
+    # better than any known value; under 'refer' it is at least a referral (a refusal for a clear risk
+    # needs evidence of the risk, so a gap refers the case rather than denying it on its own).
+    favourable = {**rank, field: 0}
+    a = run(facts_with(rank if field in WORST_CASE else favourable))
     b = run(facts_with(rank, missing=frozenset({field})))
     for ca, cb in zip(a.criteria, b.criteria, strict=True):
         assert cb.inherent >= ca.inherent - 1e-9, ca.id
     assert SEVERITY[b.decision] >= SEVERITY[a.decision]
+    if field in REFER_CASE:
+        assert SEVERITY[b.decision] >= SEVERITY["refer"]
     if field in FACTOR_INPUTS:  # rebuttal-only evidence is listed only where the presumption applies
         assert field in {m.field for m in b.missing}
 
@@ -177,5 +183,6 @@ def test_outcome_only_evaluation_matches_the_full_trace(rank, controls):
     full, lean = run(facts), evaluate(COMPILED, facts, META, detail=False)
     assert (lean.decision, lean.refusal_codes) == (full.decision, full.refusal_codes)
     assert [(c.id, c.inherent, c.residual, c.level) for c in lean.criteria] == [
-        (c.id, c.inherent, c.residual, c.level) for c in full.criteria]
+        (c.id, c.inherent, c.residual, c.level) for c in full.criteria
+    ]
     assert [(r.outcome, r.rule_id) for r in lean.reasons] == [(r.outcome, r.rule_id) for r in full.reasons]
