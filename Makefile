@@ -39,6 +39,7 @@ test: setup browser
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
 
 bench: setup
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[test,bench]'
 	mkdir -p .benchmarks
 	$(BIN)/python -m pytest tests/bench --benchmark-enable --benchmark-only -q --benchmark-json=.benchmarks/latest.json
 	$(BIN)/python -m tests.bench.summary

@@ -71,6 +71,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=("markdown", "json"), default="markdown")
     d.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
+    b = sub.add_parser(
+        "batch",
+        help="score a licensing register (CSV, Parquet or Excel) or a folder of scenarios",
+        description="Score every application of a register (one row per application; columns in the "
+        "README's 'Batch' section) or every scenario in a folder, and write one result row per "
+        "application. With --compare-rules and/or --as-of, also re-assess and report which "
+        "applications change decision.",
+    )
+    b.add_argument("input", type=Path, metavar="INPUT", help="register (.csv, .parquet, .xlsx) or folder")
+    b.add_argument("-o", "--output", type=Path, required=True, help="results (.csv, .parquet or .xlsx)")
+    b.add_argument("--rules", type=Path, help="rule file (default: the bundled baseline)")
+    b.add_argument("--compare-rules", type=Path, metavar="FILE", help="re-assess under this rule file too")
+    b.add_argument("--as-of", type=_date, help="re-assess as on this date (default: each application's date)")
+    b.add_argument("--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)")
+    b.add_argument("--chunk-size", type=int, default=50_000, metavar="ROWS", help=argparse.SUPPRESS)
+    b.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)")
+
     s = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editors)")
     s.add_argument("kind", choices=SCHEMA_KINDS)
     s.add_argument("-o", "--output", type=Path)
@@ -248,6 +265,25 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import BatchOptions, run_batch
+
+    report = run_batch(
+        BatchOptions(
+            input=args.input,
+            output=args.output,
+            rules=args.rules,
+            compare_rules=args.compare_rules,
+            as_of=args.as_of,
+            profiles=args.profiles,
+            chunk_rows=args.chunk_size,
+            progress=False if args.no_progress else None,
+        )
+    )
+    sys.stdout.write(report.text())
+    return 1 if report.invalid or report.problem_count else 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schemas import schema_text
 
@@ -340,6 +376,7 @@ COMMANDS = {
     "test": cmd_test,
     "schema": cmd_schema,
     "diff": cmd_diff,
+    "batch": cmd_batch,
     "report": cmd_report,
     "app": cmd_app,
     "history": cmd_history,

@@ -1,0 +1,1138 @@
+"""The licensing register: its columns, reading it in chunks, validating rows, deriving facts.
+
+One row per application and one item per row (an application with several items is a
+scenario file). Values are parsed once per *distinct* value in a chunk and gathered back by
+code, so a million rows cost a few thousand parses. A bad value makes its row invalid (reported
+as ``register.csv:row 17: column country.pts: 7 is above the maximum 5``); the other rows are
+scored. Row numbers are those a spreadsheet shows: the header is row 1, the first
+application row 2 (Parquet files are numbered the same way, so a CSV and a Parquet copy of a
+register report the same rows).
+
+How a row becomes facts mirrors ``facts.derive`` on the equivalent scenario
+(``scenario_for_row``), which the tests assess with the engine, row for row:
+
+- ``country.*`` from the row, else from the row's ``profile`` (scenarios/profiles), else missing;
+  ``unknown`` in the row overrides the profile with "not established".
+- ``embargo.*`` from the row (all three or none: a check covers UN, EU and OSCE), else from the
+  profile's embargo check, else looked up in the rule set's embargo reference data for the
+  recipient as of the assessment date (dated: a re-assessment with ``--as-of`` sees an embargo
+  that started since), else missing.
+- ``conflicts.exporter_arms_other_side`` needs the conflict check and the prior-transfer
+  record, as ``derive`` does: where the recipient is a party, it must be stated.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .. import vocabulary as v
+from ..errors import Diagnostic, InputError, Location, display_path
+from ..facts import FIELDS
+from ..loader import LoadedRules, load_profile
+from ..scenario_model import Profile
+from ..vector import Column, Contested, FactTable
+
+# Parse states of a cell.
+EMPTY, VALUE, UNKNOWN, CONTESTED, ERROR = 0, 1, 2, 3, 4
+MAX_READINGS = 6  # a value and at most five alternatives, as in scenario files
+TEXT_MAX = 20_000
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN_VALUE = _Unknown()  # an indicator stated as 'unknown' (overrides a profile)
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    kind: str  # id | date | country | text | enum | bool | int | number | controls | profile
+    required: bool = False
+    help: str = ""
+    values: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    indicator: bool = False  # country./unit.: 'unknown' overrides a profile; 'a|b' are contested readings
+
+
+def _indicators() -> list[Spec]:
+    out = []
+    for group, specs in (("country", v.COUNTRY_INDICATORS), ("unit", v.UNIT_INDICATORS)):
+        for key, s in specs.items():
+            out.append(
+                Spec(f"{group}.{key}", s.kind, False, s.description, s.values, s.low, s.high, indicator=True)
+            )
+    return out
+
+
+COLUMNS: dict[str, Spec] = {
+    s.name: s
+    for s in [
+        Spec("application_id", "id", True, "The application's reference, unique in the register"),
+        Spec("date", "date", True, "Date of the application (YYYY-MM-DD): the assessment is as of this date"),
+        Spec(
+            "exporter_country",
+            "country",
+            True,
+            "Exporting state, ISO 3166-1 alpha-3 (X.. for fictional states)",
+        ),
+        Spec("exporter_name", "text", False, "Exporting state's name (default: the code)"),
+        Spec("recipient_country", "country", True, "Recipient state, ISO 3166-1 alpha-3"),
+        Spec("recipient_name", "text", False, "Recipient state's name (default: the code)"),
+        Spec("end_user_type", "enum", True, "Type of end user", tuple(v.END_USER_TYPES)),
+        Spec("end_user_name", "text", True, "The end user (matched against named-force embargoes)"),
+        Spec("end_user_unit", "text", False, "The receiving unit, where named (empty: not named)"),
+        Spec("item_description", "text", False, "The item (default: its Military List category)"),
+        Spec(
+            "ml_category", "enum", True, "EU Common Military List category, e.g. ML1", tuple(v.MILITARY_LIST)
+        ),
+        Spec("att_category", "enum", True, "ATT category", tuple(v.ATT_CATEGORIES)),
+        Spec("sensitivity", "enum", True, "Sensitivity class of the item", tuple(v.SENSITIVITY)),
+        Spec("quantity", "int", True, "Number of items", low=1, high=10**12),
+        Spec("value_eur", "number", False, "Value in EUR (empty: unknown)", low=0, high=10**15),
+        Spec("end_use", "text", False, "Stated end use"),
+        Spec("channel", "enum", True, "Transfer channel", tuple(v.CHANNELS)),
+        Spec(
+            "controls",
+            "controls",
+            False,
+            "Controls offered, separated by ';' (empty: none)",
+            tuple(v.CONTROLS),
+        ),
+        Spec("profile", "profile", False, "Id of a recipient profile that pre-fills country evidence"),
+        Spec("embargo.un", "bool", False, "A UN arms embargo covers this end user (checked)"),
+        Spec("embargo.eu", "bool", False, "An EU arms embargo covers this end user (checked)"),
+        Spec("embargo.osce", "bool", False, "An OSCE arms embargo covers this end user (checked)"),
+        Spec(
+            "prior_denials.identical_within_3y",
+            "bool",
+            False,
+            "A partner denied an essentially identical transaction in the last three years (checked)",
+        ),
+        Spec(
+            "prior_transfers.count_5y",
+            "int",
+            False,
+            "Transfers by this exporter to the recipient in the last five years (recorded)",
+            low=0,
+            high=10**6,
+        ),
+        Spec(
+            "conflicts.recipient_party",
+            "bool",
+            False,
+            "The recipient is a party to an armed conflict (checked)",
+        ),
+        Spec(
+            "conflicts.exporter_arms_other_side",
+            "bool",
+            False,
+            "The exporter has armed another party to a conflict the recipient is in",
+        ),
+        *_indicators(),
+    ]
+}
+REQUIRED = tuple(name for name, s in COLUMNS.items() if s.required)
+EMBARGO = ("embargo.un", "embargo.eu", "embargo.osce")
+IGNORED_PREFIX = "x_"  # columns of the register's own (officer, notes, ...) are allowed and ignored
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_COUNTRY = re.compile(r"^[A-Z]{3}$")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+@dataclass(frozen=True, order=True)
+class RegisterProblem:
+    """A bad value in one row: that row is not scored; the others are."""
+
+    row: int
+    column: str
+    message: str
+    path: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        col = f"column {self.column}: " if self.column else ""
+        return f"{self.path}:row {self.row}: {col}{self.message}"
+
+
+# --- parsing one value ----------------------------------------------------------------------
+
+
+def _suggest(word: str, choices: Any) -> str:
+    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _shown(raw: Any) -> str:
+    text = str(raw)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _number(raw: Any, whole: bool) -> tuple[Any, str | None]:
+    if isinstance(raw, bool):
+        return None, f"{_shown(raw)} is not a number"
+    if isinstance(raw, int):
+        return raw, None
+    if isinstance(raw, float):
+        x = raw
+    else:
+        s = str(raw).strip()
+        if whole and re.fullmatch(r"[+-]?\d+", s):
+            return int(s), None
+        try:
+            x = float(s.replace("_", "x"))
+        except ValueError:
+            return None, f"{_shown(raw)} is not a {'whole number' if whole else 'number'}"
+    if not math.isfinite(x):
+        return None, f"{_shown(raw)} is not a finite number"
+    if whole:
+        if x != int(x):
+            return None, f"{_shown(raw)} is not a whole number"
+        return int(x), None
+    return x, None
+
+
+def parse_value(spec: Spec, raw: Any) -> tuple[int, Any, str | None]:
+    """(state, value, message) for one cell. ``raw`` is a CSV string or a typed Parquet value."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return EMPTY, None, None
+    text = raw.strip() if isinstance(raw, str) else None
+    if text == "":
+        return EMPTY, None, None
+    if text is not None and text.lower() == "unknown" and spec.kind not in ("id", "text"):
+        if spec.indicator:
+            return UNKNOWN, UNKNOWN_VALUE, None
+        if not spec.required:
+            return EMPTY, None, None
+    if spec.indicator and text is not None and "|" in text:
+        readings = []
+        for part in text.split("|"):
+            state, val, msg = _parse_one(spec, part.strip())
+            if state == ERROR:
+                return ERROR, None, msg
+            if state != VALUE:
+                return ERROR, None, f"{_shown(raw)}: every reading of a contested value needs a value"
+            if val not in readings:
+                readings.append(val)
+        if len(readings) > MAX_READINGS:
+            return ERROR, None, f"{_shown(raw)}: at most {MAX_READINGS} readings"
+        if len(readings) == 1:
+            return VALUE, readings[0], None
+        return CONTESTED, Contested(readings), None
+    return _parse_one(spec, text if text is not None else raw)
+
+
+def _parse_one(spec: Spec, raw: Any) -> tuple[int, Any, str | None]:
+    k = spec.kind
+    if k in ("id", "text", "profile"):
+        if isinstance(raw, float) and raw == int(raw):
+            raw = int(raw)
+        s = str(raw).strip()
+        if len(s) > TEXT_MAX:
+            return ERROR, None, f"longer than {TEXT_MAX} characters"
+        if k == "profile" and not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", s):
+            return ERROR, None, f"{_shown(raw)} is not a profile id (lower-case letters, digits, '_.-')"
+        return VALUE, s, None
+    if k == "date":
+        if isinstance(raw, dt.datetime):
+            if raw.time() != dt.time(0):
+                return ERROR, None, f"{_shown(raw)} is not a date (YYYY-MM-DD)"
+            return VALUE, raw.date(), None
+        if isinstance(raw, dt.date):
+            return VALUE, raw, None
+        s = str(raw).strip()
+        if _DATE.match(s):
+            try:
+                return VALUE, dt.date.fromisoformat(s), None
+            except ValueError:
+                pass
+        return ERROR, None, f"{_shown(raw)} is not a date (YYYY-MM-DD)"
+    if k == "country":
+        s = str(raw).strip()
+        if _COUNTRY.match(s):
+            return VALUE, s, None
+        return (
+            ERROR,
+            None,
+            f"{_shown(raw)} is not an ISO 3166-1 alpha-3 code (three capital letters, e.g. IRQ)",
+        )
+    if k == "enum":
+        s = str(raw).strip()
+        if s in spec.values:
+            return VALUE, s, None
+        allowed = f"; allowed: {', '.join(spec.values)}" if len(spec.values) <= 8 else ""
+        return (
+            ERROR,
+            None,
+            f"{_shown(raw)} is not one of the allowed values{_suggest(s, spec.values)}{allowed}",
+        )
+    if k == "bool":
+        if isinstance(raw, bool):
+            return VALUE, raw, None
+        if isinstance(raw, int | float) and raw in (0, 1):
+            return VALUE, bool(raw), None
+        s = str(raw).strip().lower()
+        if s in _TRUE:
+            return VALUE, True, None
+        if s in _FALSE:
+            return VALUE, False, None
+        return ERROR, None, f"{_shown(raw)} is not true or false"
+    if k in ("int", "number"):
+        x, msg = _number(raw, k == "int")
+        if msg is not None:
+            return ERROR, None, msg
+        if spec.low is not None and x < spec.low:
+            return ERROR, None, f"{x} is below the minimum {_num(spec.low)}"
+        if spec.high is not None and x > spec.high:
+            return ERROR, None, f"{x} is above the maximum {_num(spec.high)}"
+        return VALUE, x, None
+    if k == "controls":
+        items = list(raw) if isinstance(raw, list | tuple) else re.split(r"[;,]", str(raw))
+        out = []
+        for item in items:
+            s = str(item).strip()
+            if not s:
+                continue
+            if s not in spec.values:
+                return ERROR, None, f"{_shown(s)} is not a control{_suggest(s, spec.values)}"
+            out.append(s)
+        return VALUE, frozenset(out), None
+    raise AssertionError(k)  # pragma: no cover
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if x == int(x) else str(x)
+
+
+# --- reading a register in chunks ---------------------------------------------------------------
+
+
+@dataclass
+class RawChunk:
+    """A slice of the register as read: raw columns by name, and each row's number."""
+
+    columns: dict[str, pa.Array]
+    rows: np.ndarray  # int64 spreadsheet row numbers
+    malformed: list[RegisterProblem]
+    position: int | None = None  # bytes of the file read so far (CSV), for the progress bar
+
+
+def register_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix == ".xlsx":
+        return "xlsx"
+    raise InputError(
+        [
+            Diagnostic(
+                Location(display_path(path)),
+                "RC604",
+                f"cannot read {suffix or 'a file without extension'}: use .csv, .parquet or .xlsx",
+            )
+        ]
+    )
+
+
+def header_problems(path: Path, names: list[str]) -> list[Diagnostic]:
+    """Unknown, duplicate and missing columns: reported together, before any row is read."""
+    shown = display_path(path)
+    out = []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            out.append(Diagnostic(Location(shown), "RC603", f"column {name!r} appears twice"))
+        seen.add(name)
+        if name not in COLUMNS and not name.startswith(IGNORED_PREFIX):
+            hint = _suggest(name, COLUMNS) or _suggest(name.lower(), COLUMNS)
+            out.append(
+                Diagnostic(
+                    Location(shown),
+                    "RC601",
+                    f"column {name!r} is not a register column{hint} "
+                    f"(columns of your own may start with '{IGNORED_PREFIX}')",
+                )
+            )
+    for name in REQUIRED:
+        if name not in seen:
+            out.append(Diagnostic(Location(shown), "RC602", f"required column {name!r} is missing"))
+    return out
+
+
+def _csv_header(path: Path) -> tuple[list[str], str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline()
+    except UnicodeDecodeError:
+        raise InputError(
+            [Diagnostic(Location(display_path(path), 1), "RC604", "not valid UTF-8 text")]
+        ) from None
+    except OSError as e:
+        raise InputError(
+            [Diagnostic(Location(display_path(path)), "RC604", f"cannot read: {e.strerror}")]
+        ) from None
+    delimiter = (
+        ";" if "," not in first and ";" in first else ("\t" if "," not in first and "\t" in first else ",")
+    )
+    names = next(csv.reader([first], delimiter=delimiter), [])
+    return [n.strip() for n in names], delimiter
+
+
+def read_header(path: Path) -> list[str]:
+    kind = register_kind(path)
+    if kind == "csv":
+        return _csv_header(path)[0]
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return [str(n).strip() for n in pq.ParquetFile(path).schema_arrow.names]
+        except (OSError, pa.ArrowException) as e:
+            raise InputError(
+                [Diagnostic(Location(display_path(path)), "RC604", f"cannot read: {e}")]
+            ) from None
+    ws_rows = _xlsx_rows(path)
+    header = next(ws_rows, ())
+    return [str(h).strip() if h is not None else "" for h in header]
+
+
+def count_rows(path: Path) -> int | None:
+    """Rows in the register if cheap to know (Parquet metadata), else None."""
+    if register_kind(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    return None
+
+
+def iter_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
+    kind = register_kind(path)
+    if kind == "csv":
+        yield from _csv_chunks(path, chunk_rows)
+    elif kind == "parquet":
+        yield from _parquet_chunks(path, chunk_rows)
+    else:
+        yield from _xlsx_chunks(path, chunk_rows)
+
+
+def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
+    import pyarrow.csv as pacsv
+
+    names, delimiter = _csv_header(path)
+    shown = display_path(path)
+    skipped: list[RegisterProblem] = []
+
+    def bad_row(row: Any) -> str:
+        skipped.append(
+            RegisterProblem(
+                int(row.number or 0),
+                "",
+                f"{row.actual_columns} values, but the header has {row.expected_columns} columns "
+                "(row not read)",
+                shown,
+            )
+        )
+        return "skip"
+
+    try:
+        source = pa.OSFile(str(path))
+        reader = pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                use_threads=False, block_size=max(1 << 20, chunk_rows * 400), column_names=names, skip_rows=1
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=bad_row
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowException as e:
+        raise InputError([Diagnostic(Location(shown), "RC604", f"cannot read the CSV file: {e}")]) from None
+    next_row = 2
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except pa.ArrowException as e:
+            raise InputError(
+                [Diagnostic(Location(shown), "RC604", f"cannot read the CSV file: {e}")]
+            ) from None
+        # Rows skipped while this block was parsed lie inside it: number the good rows around them.
+        lost = sorted(p.row for p in skipped)
+        skipped_now, skipped[:] = list(skipped), []
+        rows = _number_rows(next_row, batch.num_rows, lost)
+        next_row = int(rows[-1]) + 1 if len(rows) else next_row + len(lost)
+        for start in range(0, batch.num_rows, chunk_rows):
+            part = batch.slice(start, chunk_rows)
+            yield RawChunk(
+                {n: part.column(i) for i, n in enumerate(names)},
+                rows[start : start + part.num_rows],
+                skipped_now if start == 0 else [],
+                source.tell(),
+            )
+    if skipped:
+        yield RawChunk({n: pa.array([], pa.string()) for n in names}, np.zeros(0, np.int64), list(skipped))
+
+
+def _number_rows(first: int, count: int, lost: list[int]) -> np.ndarray:
+    """Row numbers from ``first`` on, leaving out those of rows that could not be read."""
+    out = np.arange(first, first + count + len(lost), dtype=np.int64)
+    if lost:
+        out = out[~np.isin(out, np.array(lost, dtype=np.int64))][:count]
+    return out
+
+
+def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = [str(n).strip() for n in pf.schema_arrow.names]
+    next_row = 2
+    for batch in pf.iter_batches(batch_size=chunk_rows):
+        rows = np.arange(next_row, next_row + batch.num_rows, dtype=np.int64)
+        next_row += batch.num_rows
+        yield RawChunk({n: batch.column(i) for i, n in enumerate(names)}, rows, [])
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise InputError(
+            [Diagnostic(Location(display_path(path)), "RC604", "reading .xlsx needs openpyxl")]
+        ) from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for a bad file
+        raise InputError([Diagnostic(Location(display_path(path)), "RC604", f"cannot read: {e}")]) from None
+    try:
+        yield from wb.worksheets[0].iter_rows(values_only=True)
+    finally:
+        wb.close()
+
+
+def _cell_text(x: Any) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, dt.datetime):
+        return x.date().isoformat() if x.time() == dt.time(0) else x.isoformat()
+    if isinstance(x, dt.date):
+        return x.isoformat()
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
+    it = _xlsx_rows(path)
+    header = [str(h).strip() if h is not None else "" for h in next(it, ())]
+    width = len(header)
+    buf: list[tuple[Any, ...]] = []
+    next_row = 2
+
+    def flush() -> RawChunk:
+        nonlocal next_row
+        cols = {
+            name: pa.array([_cell_text(r[i]) if i < len(r) else "" for r in buf], pa.string())
+            for i, name in enumerate(header)
+        }
+        rows = np.arange(next_row, next_row + len(buf), dtype=np.int64)
+        next_row += len(buf)
+        buf.clear()
+        return RawChunk(cols, rows, [])
+
+    for r in it:
+        if all(c is None for c in r[:width]):
+            continue  # trailing empty rows of a worksheet
+        buf.append(r)
+        if len(buf) >= chunk_rows:
+            yield flush()
+    if buf:
+        yield flush()
+
+
+# --- one chunk, parsed and validated --------------------------------------------------------------
+
+
+@dataclass
+class ParsedColumn:
+    state: np.ndarray  # int8 per row (EMPTY, VALUE, UNKNOWN, CONTESTED, ERROR)
+    ucodes: np.ndarray  # int32 per row into the distinct values (-1 for null)
+    uvalues: list[Any]  # parsed value per distinct raw value (tuple of readings if contested)
+
+    def column(self) -> Column:
+        """The established values (one reading or contested) as a fact column, missing elsewhere.
+        Only parsed values are kept, so scorers and conditions never see a placeholder."""
+        keep = [i for i, x in enumerate(self.uvalues) if x is not None and not isinstance(x, _Unknown)]
+        established = (self.state == VALUE) | (self.state == CONTESTED)
+        if len(keep) == len(self.uvalues):
+            return Column(np.where(established, self.ucodes, -1).astype(np.int32), self.uvalues)
+        remap = np.full(len(self.uvalues) + 1, -1, dtype=np.int32)
+        remap[keep] = np.arange(len(keep), dtype=np.int32)
+        codes = np.where(established, remap[self.ucodes], -1).astype(np.int32)
+        return Column(codes, [self.uvalues[i] for i in keep])
+
+    def value_at(self, i: int) -> Any:
+        s = int(self.state[i])
+        if s in (VALUE, CONTESTED):
+            return self.uvalues[int(self.ucodes[i])]
+        return UNKNOWN_VALUE if s == UNKNOWN else None
+
+
+def _distinct(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
+    """Codes (-1 for null) and the distinct raw values of one column."""
+    try:
+        enc = arr.dictionary_encode()
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+        return codes, enc.dictionary.to_pylist()
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, AttributeError):
+        index: dict[Any, int] = {}
+        values: list[Any] = []
+        raw = arr.to_pylist()
+        codes = np.empty(len(raw), dtype=np.int32)
+        for i, x in enumerate(raw):
+            if x is None:
+                codes[i] = -1
+                continue
+            key = tuple(x) if isinstance(x, list) else x
+            c = index.get(key)
+            if c is None:
+                c = index[key] = len(values)
+                values.append(x)
+            codes[i] = c
+        return codes, values
+
+
+def parse_column(spec: Spec, arr: pa.Array, n: int) -> tuple[ParsedColumn, dict[int, str]]:
+    """A column parsed once per distinct value; the messages of the distinct values that are errors."""
+    codes, raw = _distinct(arr)
+    states = np.empty(len(raw) + 1, dtype=np.int8)
+    values: list[Any] = []
+    messages: dict[int, str] = {}
+    for i, x in enumerate(raw):
+        state, val, msg = parse_value(spec, x)
+        states[i] = state
+        values.append(val)
+        if msg is not None:
+            messages[i] = msg
+    states[-1] = EMPTY
+    return ParsedColumn(states[codes], codes, values), messages
+
+
+@dataclass
+class ProfileIndex:
+    """Recipient profiles by id, loaded on first use from one folder."""
+
+    folder: Path
+    _by_id: dict[str, tuple[Profile | None, str | None]] = field(default_factory=dict)
+    _files: dict[str, Path] | None = None
+
+    def get(self, pid: str) -> tuple[Profile | None, str | None]:
+        hit = self._by_id.get(pid)
+        if hit is not None:
+            return hit
+        path = self.folder / f"{pid}.yaml"
+        if not path.is_file():
+            path = self._scan().get(pid, path)
+        if not path.is_file():
+            known = sorted(self._scan())
+            result: tuple[Profile | None, str | None] = (
+                None,
+                f"no profile {pid!r} in {display_path(self.folder)}{_suggest(pid, known)}",
+            )
+        else:
+            try:
+                profile, _ = load_profile(path)
+                result = (
+                    (profile, None)
+                    if profile.id == pid
+                    else (None, f"{display_path(path)} has id {profile.id!r}")
+                )
+            except InputError as e:
+                result = (None, f"profile {pid!r} is invalid: {e.diagnostics[0]}")
+        self._by_id[pid] = result
+        return result
+
+    def path_of(self, pid: str) -> Path:
+        path = self.folder / f"{pid}.yaml"
+        return path if path.is_file() else self._scan().get(pid, path)
+
+    def _scan(self) -> dict[str, Path]:
+        if self._files is None:
+            self._files = {}
+            for p in sorted(self.folder.glob("*.yaml")) if self.folder.is_dir() else []:
+                try:
+                    profile, _ = load_profile(p)
+                except InputError:
+                    continue
+                self._files.setdefault(profile.id, p)
+        return self._files
+
+
+@dataclass
+class ParsedChunk:
+    """A chunk of the register, validated, with the facts that do not depend on the rule set."""
+
+    n: int
+    rows: np.ndarray
+    cols: dict[str, ParsedColumn]
+    invalid: np.ndarray  # rows not scored
+    contested: np.ndarray  # rows with contested evidence (scored on the worst reading)
+    problems: list[RegisterProblem]
+    dates: np.ndarray  # datetime64[D]: each row's own date
+    base: dict[str, Column]  # every fact except embargo.* (which depend on rules and date)
+    profiles: list[Profile | None]  # per distinct profile id of the chunk
+    profile_codes: np.ndarray  # int32 per row into ``profiles`` (-1: none)
+    emb_given: np.ndarray  # rows with an embargo check of their own
+
+    def ids(self) -> np.ndarray:
+        col = self.cols["application_id"]
+        return np.array(col.uvalues + [None], dtype=object)[col.ucodes]
+
+    def record(self, i: int) -> dict[str, Any]:
+        """Row i's parsed values by column (UNKNOWN_VALUE for 'unknown', tuples for contested)."""
+        out = {}
+        for name, col in self.cols.items():
+            val = col.value_at(i)
+            if val is not None:
+                out[name] = val
+        return out
+
+    def facts(self, rules: LoadedRules, as_of: np.ndarray) -> FactTable:
+        cols = dict(self.base)
+        cols.update(self._embargoes(rules, as_of))
+        return FactTable(self.n, cols, as_of)
+
+    def _embargoes(self, rules: LoadedRules, as_of: np.ndarray) -> dict[str, Column]:
+        """embargo.* as facts.derive finds them: the row's own check, else the profile's, else the
+        rule set's reference list for the recipient, in force on the assessment date."""
+        n = self.n
+        state = {a: np.full(n, -1, dtype=np.int8) for a in ("un", "eu", "osce")}
+        if self.emb_given.any():
+            for a in state:
+                given = self.cols[f"embargo.{a}"].column()
+                lut = np.array([int(bool(x)) for x in given.values] + [-1], dtype=np.int8)
+                state[a] = np.where(self.emb_given, lut[given.codes], -1).astype(np.int8)
+        todo = ~self.emb_given
+        for pi, profile in enumerate(self.profiles):
+            if profile is None or profile.embargoes is None:
+                continue
+            rows = todo & (self.profile_codes == pi)
+            self._apply_check(state, rows, profile.embargoes.in_force, as_of, by_country=False)
+            todo &= ~rows
+        if rules.embargoes is not None and todo.any():
+            self._apply_check(state, todo, rules.embargoes.entries, as_of, by_country=True)
+        return {
+            f"embargo.{a}": Column(np.where(s >= 0, s, -1).astype(np.int32), [False, True])
+            for a, s in state.items()
+        }
+
+    def _apply_check(
+        self,
+        state: dict[str, np.ndarray],
+        rows: np.ndarray,
+        entries: list[Any],
+        as_of: np.ndarray,
+        by_country: bool,
+    ) -> None:
+        for a in state:
+            state[a][rows] = 0
+        if not rows.any():
+            return
+        recipient = self.base["recipient.country"]
+        eut = self.base["end_user.type"]
+        nsag = _lut(eut, lambda x: x == "non_state_armed_group")[eut.codes]
+        for e in entries:
+            a = e.authority.lower()
+            if a not in state:
+                continue
+            hit = rows & (as_of >= np.datetime64(e.start, "D"))
+            if e.end is not None:
+                hit &= as_of <= np.datetime64(e.end, "D")
+            if by_country:
+                hit &= _lut(recipient, lambda x, c=e.country: x == c)[recipient.codes]
+            if e.scope == "non_state_actors":
+                hit &= nsag
+            elif e.scope == "named_forces":
+                targets = {t.casefold() for t in e.targets}
+                name = self.cols["end_user_name"].column()
+                unit = self.cols["end_user_unit"].column() if "end_user_unit" in self.cols else None
+                named = _lut(name, lambda x, t=targets: x.casefold() in t)[name.codes]
+                if unit is not None:
+                    named |= _lut(unit, lambda x, t=targets: x.casefold() in t)[unit.codes]
+                hit &= named
+            state[a][hit] = 1
+
+
+def _lut(col: Column, fn: Any) -> np.ndarray:
+    """fn over each distinct value of a column, False for missing (index -1)."""
+    return np.array([bool(fn(x)) for x in col.values] + [False], dtype=bool)
+
+
+def parse_chunk(
+    raw: RawChunk,
+    path: str,
+    profiles: ProfileIndex,
+    seen_ids: dict[str, int],
+) -> ParsedChunk:
+    """Validate a chunk and derive the facts every rule set shares. ``seen_ids`` carries the
+    application ids of earlier chunks (duplicates are errors)."""
+    n = len(raw.rows)
+    problems: list[RegisterProblem] = list(raw.malformed)
+    invalid = np.zeros(n, dtype=bool)
+    cols: dict[str, ParsedColumn] = {}
+
+    def flag(mask: np.ndarray, column: str, message: str | np.ndarray) -> None:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        invalid[idx] = True
+        for i in idx:
+            msg = message if isinstance(message, str) else message[i]
+            problems.append(RegisterProblem(int(raw.rows[i]), column, msg, path))
+
+    for name, arr in raw.columns.items():
+        spec = COLUMNS.get(name)
+        if spec is None:
+            continue
+        pc, messages = parse_column(spec, arr, n)
+        cols[name] = pc
+        if messages:
+            bad = pc.state == ERROR
+            msg_lut = np.array([messages.get(i, "") for i in range(len(pc.uvalues))] + [""], dtype=object)
+            flag(bad, name, msg_lut[pc.ucodes])
+        if spec.required:
+            flag(pc.state == EMPTY, name, "a value is required")
+
+    def col(name: str) -> ParsedColumn:
+        hit = cols.get(name)
+        if hit is None:  # an optional column the register does not have
+            hit = cols[name] = ParsedColumn(np.zeros(n, np.int8), np.full(n, -1, np.int32), [])
+        return hit
+
+    # Duplicate application ids (in this chunk and across chunks).
+    ids = col("application_id")
+    first_at: dict[int, int] = {}
+    dup_msgs: dict[int, str] = {}
+    for i in np.flatnonzero(ids.state == VALUE):
+        key = ids.ucodes[i]
+        app = ids.uvalues[key]
+        row = int(raw.rows[i])
+        prev = first_at.get(key)
+        if prev is None:
+            prev = seen_ids.get(app)
+        if prev is not None:
+            dup_msgs[i] = f"application {app!r} appears again (first at row {prev})"
+        else:
+            first_at[key] = row
+            seen_ids[app] = row
+    if dup_msgs:
+        mask = np.zeros(n, dtype=bool)
+        mask[list(dup_msgs)] = True
+        msgs = np.empty(n, dtype=object)
+        for i, m in dup_msgs.items():
+            msgs[i] = m
+        flag(mask, "application_id", msgs)
+
+    # Embargo checks: all three authorities or none.
+    given = {a: col(a).state == VALUE for a in EMBARGO}
+    some = given["embargo.un"] | given["embargo.eu"] | given["embargo.osce"]
+    every = given["embargo.un"] & given["embargo.eu"] & given["embargo.osce"]
+    for a in EMBARGO:
+        others = " or ".join(x for x in EMBARGO if x != a)
+        flag(
+            some & ~given[a], a, f"required when {others} is given (an embargo check covers UN, EU and OSCE)"
+        )
+
+    # Profiles.
+    pcol = col("profile")
+    prof_list: list[Profile | None] = []
+    prof_lut = np.full(len(pcol.uvalues) + 1, -1, dtype=np.int32)
+    prof_err: dict[int, str] = {}
+    recipient = col("recipient_country")
+    for u, pid in enumerate(pcol.uvalues):
+        if pid is None:
+            continue
+        profile, err = profiles.get(pid)
+        if err is not None:
+            prof_err[u] = err
+            continue
+        prof_lut[u] = len(prof_list)
+        prof_list.append(profile)
+    prof_codes = np.where(pcol.state == VALUE, prof_lut[pcol.ucodes], -1).astype(np.int32)
+    if prof_err:
+        msgs = np.array([prof_err.get(u, "") for u in range(len(pcol.uvalues))] + [""], dtype=object)
+        flag((pcol.state == VALUE) & (prof_codes < 0), "profile", msgs[pcol.ucodes])
+    if prof_list:
+        pcountry = np.array([p.country for p in prof_list if p is not None] + [""], dtype=object)
+        rvals = np.array(recipient.uvalues + [None], dtype=object)[recipient.ucodes]
+        wrong = (prof_codes >= 0) & (recipient.state == VALUE) & (pcountry[prof_codes] != rvals)
+        if wrong.any():
+            msgs = np.empty(n, dtype=object)
+            for i in np.flatnonzero(wrong):
+                p = prof_list[prof_codes[i]]
+                msgs[i] = f"profile {p.id!r} describes {p.country}, but recipient_country is {rvals[i]}"  # type: ignore[union-attr]
+            flag(wrong, "profile", msgs)
+
+    # Facts shared by every rule set.
+    contested = np.zeros(n, dtype=bool)
+    base: dict[str, Column] = {}
+    for key in v.COUNTRY_INDICATORS:
+        name = f"country.{key}"
+        pc = col(name)
+        fact = pc.column()
+        stated = (pc.state == VALUE) | (pc.state == UNKNOWN) | (pc.state == CONTESTED)
+        contested |= pc.state == CONTESTED
+        if prof_list:
+            vals, alts = [], []
+            for p in prof_list:
+                ind = getattr(p.indicators, key) if p is not None else None
+                if ind is None or ind.value is None:
+                    vals.append(None)
+                elif ind.alternatives:
+                    vals.append(Contested((ind.value, *ind.alternatives)))
+                else:
+                    vals.append(ind.value)
+                alts.append(bool(ind is not None and ind.alternatives))
+            pcol_f = Column.from_values(vals)
+            uc = np.append(pcol_f.codes, -1)[prof_codes]
+            fact = fact.where(~stated & (prof_codes >= 0), Column(uc.astype(np.int32), pcol_f.values))
+            alt_lut = np.array(alts + [False], dtype=bool)
+            contested |= ~stated & alt_lut[prof_codes]
+        base[name] = fact
+    for key in v.UNIT_INDICATORS:
+        pc = col(f"unit.{key}")
+        contested |= pc.state == CONTESTED
+        base[f"unit.{key}"] = pc.column()
+
+    base["recipient.country"] = recipient.column()
+    base["exporter.country"] = col("exporter_country").column()
+    base["end_user.type"] = col("end_user_type").column()
+    base["end_user.unit_named"] = Column(
+        (col("end_user_unit").state == VALUE).astype(np.int32), [False, True]
+    )
+    base["transfer.channel"] = col("channel").column()
+    controls = col("controls")
+    ctl = controls.column()
+    base["transfer.controls"] = Column(
+        np.where(controls.state == VALUE, ctl.codes, len(ctl.values)).astype(np.int32),
+        [*ctl.values, frozenset()],
+    )
+    sens = col("sensitivity").column()
+    base["items.sensitivity"] = sens.map(lambda s: frozenset([s]))
+    base["items.ml_category"] = col("ml_category").column().map(lambda s: frozenset([s]))
+    base["items.att_category"] = col("att_category").column().map(lambda s: frozenset([s]))
+    base["items.max_service_life_years"] = sens.map(lambda s: v.SENSITIVITY[s].service_life_years)
+    base["items.portable"] = sens.map(lambda s: v.SENSITIVITY[s].portable)
+    base["items.total_quantity"] = col("quantity").column()
+    base["items.total_value_eur"] = col("value_eur").column()
+    base["prior_denials.identical_within_3y"] = col("prior_denials.identical_within_3y").column()
+    count = col("prior_transfers.count_5y")
+    base["prior_transfers.count_5y"] = count.column()
+
+    # Conflicts: the row's check, else the profile's.
+    rp_col = col("conflicts.recipient_party").column()
+    if prof_list:
+        party = []
+        for p in prof_list:
+            party.append(
+                None if p is None or p.conflicts is None else any(p.country in c.parties for c in p.conflicts)
+            )
+        pparty = Column.from_values(party)
+        uc = np.append(pparty.codes, -1)[prof_codes].astype(np.int32)
+        rp_col = rp_col.where(~rp_col.known & (prof_codes >= 0), Column(uc, pparty.values))
+    base["conflicts.recipient_party"] = rp_col
+    rp = np.array([int(bool(x)) for x in rp_col.values] + [-1], dtype=np.int8)[rp_col.codes]
+    aos = col("conflicts.exporter_arms_other_side")
+    aos_given = aos.state == VALUE
+    aos_val = np.array([bool(x) for x in aos.uvalues] + [False], dtype=bool)[aos.ucodes] & aos_given
+    counted = count.state == VALUE
+    name = "conflicts.exporter_arms_other_side"
+    flag(aos_given & (rp < 0), name, "needs conflicts.recipient_party (or a profile with conflicts)")
+    flag(
+        aos_given & (rp >= 0) & ~counted,
+        name,
+        "needs prior_transfers.count_5y: whom the exporter armed is read from its prior transfers",
+    )
+    flag(aos_val & (rp == 0) & counted, name, "is true, but the recipient is not a party to any conflict")
+    flag(
+        ~aos_given & (rp == 1) & counted,
+        name,
+        "required when the recipient is a party to a conflict and prior_transfers.count_5y is given",
+    )
+    aos_codes = np.full(n, -1, dtype=np.int32)
+    aos_codes[(rp == 0) & counted] = 0
+    aos_codes[(rp == 1) & counted & aos_given] = aos_val[(rp == 1) & counted & aos_given].astype(np.int32)
+    base[name] = Column(aos_codes, [False, True])
+
+    missing_fields = set(FIELDS) - set(base) - {f"embargo.{a}" for a in ("un", "eu", "osce")}
+    assert not missing_fields, missing_fields  # every field the rules may read has a column
+
+    date_col = col("date")
+    dvals = np.array([*date_col.uvalues, None], dtype="datetime64[D]")
+    dates = np.where(date_col.state == VALUE, dvals[date_col.ucodes], np.datetime64("1970-01-01"))
+    problems.sort()
+    return ParsedChunk(
+        n=n,
+        rows=raw.rows,
+        cols=cols,
+        invalid=invalid,
+        contested=contested & ~invalid,
+        problems=problems,
+        dates=dates.astype("datetime64[D]"),
+        base=base,
+        profiles=prof_list,
+        profile_codes=prof_codes,
+        emb_given=every,
+    )
+
+
+# --- one row as a scenario (the reference the batch path is tested against) ---------------------
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-.") or "application"
+    return (s if re.match(r"[a-z0-9]", s) else f"a{s}")[:80]
+
+
+def scenario_for_row(
+    record: dict[str, Any],
+    as_of: dt.date,
+    rules_id: str,
+    profile_path: Path | None = None,
+    profile: Profile | None = None,
+    source: str = "register",
+) -> dict[str, Any]:
+    """The scenario file (as data) equivalent to one register row assessed as of ``as_of``:
+    ``riskcheck assess`` on it gives the row's batch result, with the full explanation."""
+    r = record
+    date: dt.date = r["date"]
+    recipient = r["recipient_country"]
+
+    def indicator(value: Any) -> dict[str, Any]:
+        if value is UNKNOWN_VALUE:
+            return {"confidence": "unknown"}
+        base = {"source": source, "as_of": date.isoformat()}
+        if isinstance(value, tuple):
+            return {"value": value[0], "alternatives": list(value[1:]), "confidence": "contested", **base}
+        return {"value": value, "confidence": "known", **base}
+
+    end_user: dict[str, Any] = {"type": r["end_user_type"], "name": r["end_user_name"]}
+    if "end_user_unit" in r:
+        end_user["unit"] = r["end_user_unit"]
+    item: dict[str, Any] = {
+        "description": r.get("item_description", r["ml_category"] + " item"),
+        "ml_category": r["ml_category"],
+        "att_category": r["att_category"],
+        "sensitivity": r["sensitivity"],
+        "quantity": r["quantity"],
+    }
+    if "value_eur" in r:
+        item["value_eur"] = r["value_eur"]
+    evidence: dict[str, Any] = {
+        "country": {k: indicator(r[f"country.{k}"]) for k in v.COUNTRY_INDICATORS if f"country.{k}" in r},
+        "unit": {k: indicator(r[f"unit.{k}"]) for k in v.UNIT_INDICATORS if f"unit.{k}" in r},
+    }
+    if profile_path is not None:
+        evidence["profile"] = str(profile_path.resolve())
+    if all(a in r for a in EMBARGO):
+        evidence["embargoes"] = {
+            "source": source,
+            "as_of": date.isoformat(),
+            "in_force": [
+                {
+                    "id": f"register-{a.split('.')[1]}",
+                    "authority": a.split(".")[1].upper(),
+                    "legal_act": f"recorded in the {source}",
+                    "scope": "whole_state",
+                    "start": "1900-01-01",
+                    "source": source,
+                }
+                for a in EMBARGO
+                if r[a]
+            ],
+        }
+    if "prior_denials.identical_within_3y" in r:
+        denial = {
+            "by": "a partner",
+            "date": as_of.isoformat(),
+            "essentially_identical": True,
+            "source": source,
+        }
+        evidence["prior_denials"] = {
+            "source": source,
+            "as_of": date.isoformat(),
+            "denials": [denial] if r["prior_denials.identical_within_3y"] else [],
+        }
+    other = "XZZ" if recipient != "XZZ" else "XZY"
+    if "conflicts.recipient_party" in r:
+        evidence["conflicts"] = (
+            [
+                {
+                    "name": f"recorded in the {source}",
+                    "parties": [recipient, other],
+                    "source": source,
+                    "as_of": date.isoformat(),
+                }
+            ]
+            if r["conflicts.recipient_party"]
+            else []
+        )
+    elif profile is not None and profile.conflicts:
+        mine = [c for c in profile.conflicts if recipient in c.parties]
+        if mine:
+            other = next(p for p in mine[0].parties if p != recipient)
+    if "prior_transfers.count_5y" in r:
+        transfers = [
+            {"recipient": recipient, "year": as_of.year, "description": "recorded", "source": source}
+        ] * int(r["prior_transfers.count_5y"])
+        if r.get("conflicts.exporter_arms_other_side"):
+            transfers.append(
+                {"recipient": other, "year": as_of.year, "description": "recorded", "source": source}
+            )
+        evidence["prior_transfers"] = transfers
+    return {
+        "id": _slug(str(r["application_id"])),
+        "title": f"Application {r['application_id']}",
+        "date": date.isoformat(),
+        "rules": rules_id,
+        "fictional": False,
+        "briefing": f"Application {r['application_id']} from the {source}.",
+        "transfer": {
+            "exporter": {
+                "country": r["exporter_country"],
+                "name": r.get("exporter_name", r["exporter_country"]),
+            },
+            "recipient": {"country": recipient, "name": r.get("recipient_name", recipient)},
+            "end_user": end_user,
+            "items": [item],
+            "end_use": r.get("end_use", "Not stated in the register"),
+            "channel": r["channel"],
+            "controls": sorted(r.get("controls", frozenset())),
+        },
+        "evidence": evidence,
+    }

@@ -1,0 +1,447 @@
+"""A batch run: read the register in chunks, score every row, write the results as they come.
+
+Per chunk: parse and validate once (register.parse_chunk), then for each assessment asked for
+(the register as of each row's date under ``--rules``; with ``--compare-rules`` and/or
+``--as-of`` a re-assessment too) derive the facts that depend on the rule set and date and score
+all rows with ``vector.evaluate``. Memory is bounded by the chunk size: nothing accumulates but
+counters and the first few changes and problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import pyarrow as pa
+
+from .. import vector
+from ..engine import ENGINE_VERSION, CompiledRules, assess, compile_rules
+from ..errors import InputError, UsageError, display_path
+from ..loader import LoadedRules, load_rules, load_scenario
+from ..paths import rules_dir, rules_file_for, scenario_files, scenarios_dir
+from ..trace import DECISIONS, Assessment
+from .output import Writer, output_schema
+from .register import (
+    ParsedChunk,
+    ProfileIndex,
+    count_rows,
+    header_problems,
+    iter_chunks,
+    parse_chunk,
+    read_header,
+    register_kind,
+)
+
+
+@dataclass
+class BatchOptions:
+    input: Path
+    output: Path
+    rules: Path | None = None
+    compare_rules: Path | None = None
+    as_of: dt.date | None = None
+    profiles: Path | None = None
+    chunk_rows: int = 50_000
+    progress: bool | None = None  # None: when standard error is a terminal
+    listed: int = 20  # changed applications and problems shown in the report
+
+
+@dataclass
+class Variant:
+    """One assessment of every row: a rule set, and a fixed date or each row's own."""
+
+    prefix: str
+    rules: LoadedRules | None  # None: each scenario's own rule set (folder input)
+    fixed_as_of: dt.date | None
+
+    def label(self) -> str:
+        rules = (
+            f"{self.rules.model.id} {self.rules.model.version}"
+            if self.rules
+            else "each scenario's own rule set"
+        )
+        when = f"as of {self.fixed_as_of}" if self.fixed_as_of else "as of each application's date"
+        return f"{rules} {when}"
+
+
+@dataclass
+class BatchReport:
+    input: str
+    output: str
+    variants: list[str]
+    rows: int = 0
+    scored: int = 0
+    contested: int = 0
+    invalid: int = 0
+    problem_count: int = 0
+    problems: list[str] = field(default_factory=list)
+    decisions: Counter[str] = field(default_factory=Counter)
+    after_decisions: Counter[str] = field(default_factory=Counter)
+    changed: int = 0
+    transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    first_changes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def comparing(self) -> bool:
+        return len(self.variants) > 1
+
+    def text(self) -> str:
+        rate = self.rows / self.seconds if self.seconds else 0.0
+        out = [
+            f"riskcheck batch: {self.rows:,} applications from {self.input} in {self.seconds:.1f} s "
+            f"({rate:,.0f} per second)",
+            f"  assessed under {self.variants[0]}",
+            "  " + " · ".join(f"{d} {self.decisions[d]:,}" for d in reversed(DECISIONS)),
+        ]
+        if self.invalid:
+            out.append(
+                f"  {self.invalid:,} rows not scored: invalid values (listed on standard error and in 'errors')"
+            )
+        if self.contested:
+            out.append(f"  {self.contested:,} rows with contested evidence (scored on the worst reading)")
+        out.append(f"  results: {self.output}")
+        if self.comparing:
+            out += [
+                "",
+                f"Re-assessment under {self.variants[1]}:",
+                "  " + " · ".join(f"{d} {self.after_decisions[d]:,}" for d in reversed(DECISIONS)),
+                f"  {self.changed:,} of {self.scored:,} applications change decision or refusal codes"
+                + (":" if self.changed else "."),
+            ]
+            width = max((len(f"{a} -> {b}") for a, b in self.transitions), default=0)
+            for (a, b), k in sorted(self.transitions.items(), key=lambda t: (-t[1], t[0])):
+                out.append(f"    {f'{a} -> {b}':<{width}}  {k:,}")
+            if self.first_changes:
+                more = " (all rows: column 'changed')" if self.changed > len(self.first_changes) else ""
+                out.append(f"  first {len(self.first_changes)}{more}:")
+                out += [f"    {c}" for c in self.first_changes]
+        return "\n".join(out) + "\n"
+
+
+class Progress:
+    """A one-line progress bar on standard error (only on a terminal)."""
+
+    def __init__(self, stream: TextIO, enabled: bool, total: int | None, unit: str):
+        self.stream, self.enabled, self.total, self.unit = stream, enabled, total, unit
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, done: int, rows: int, final: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if not final and now - self.last < 0.2:
+            return
+        self.last = now
+        rate = rows / max(now - self.start, 1e-9)
+        if self.total:
+            frac = min(done / self.total, 1.0)
+            bar = "#" * int(frac * 30)
+            line = f"\r[{bar:<30}] {frac:4.0%}  {rows:,} rows  {rate:,.0f}/s"
+        else:
+            line = f"\r{rows:,} rows  {rate:,.0f}/s"
+        self.stream.write(line + ("\n" if final else ""))
+        self.stream.flush()
+
+
+def _default_rules() -> Path:
+    return rules_dir() / "baseline.yaml"
+
+
+def run_batch(opts: BatchOptions, err: TextIO | None = None) -> BatchReport:
+    """Score a register (CSV, Parquet, Excel) or a folder of scenario files; write ``opts.output``."""
+    err = err or sys.stderr
+    started = time.perf_counter()
+    if opts.chunk_rows < 1:
+        raise UsageError("--chunk-size must be at least 1")
+    comparing = opts.compare_rules is not None or opts.as_of is not None
+    folder = opts.input.is_dir()
+    if not folder and not opts.input.exists():
+        raise UsageError(f"no such register or folder: {opts.input}")
+    problems: list[Any] = []
+    before_rules = after_rules = None
+    try:
+        if opts.rules is not None or not folder:
+            before_rules = load_rules(opts.rules or _default_rules())
+    except InputError as e:
+        problems += e.diagnostics
+    try:
+        if opts.compare_rules is not None:
+            after_rules = load_rules(opts.compare_rules)
+    except InputError as e:
+        problems += e.diagnostics
+    if problems:
+        raise InputError(problems)
+    variants = [Variant("", before_rules, None)]
+    if comparing:
+        variants.append(Variant("after.", after_rules or before_rules, opts.as_of))
+    report = BatchReport(display_path(opts.input), display_path(opts.output), [v.label() for v in variants])
+    if folder:
+        _run_folder(opts, variants, report, err)
+    else:
+        _run_register(opts, variants, report, err)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --- registers -----------------------------------------------------------------------------------
+
+
+def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchReport, err: TextIO) -> None:
+    path = opts.input
+    register_kind(path)
+    header = read_header(path)
+    bad = header_problems(path, header)
+    if bad:
+        raise InputError(bad)
+    compiled = [compile_rules(v.rules) for v in variants]  # type: ignore[arg-type]
+    schema = output_schema(
+        [(v.prefix, [c.spec.id for c in cr.criteria]) for v, cr in zip(variants, compiled, strict=True)]
+    )
+    writer = Writer(opts.output, schema)
+    profiles = ProfileIndex(opts.profiles or scenarios_dir() / "profiles")
+    shown = display_path(path)
+    total = count_rows(path)
+    size = path.stat().st_size
+    progress = Progress(err, err.isatty() if opts.progress is None else opts.progress, total or size, "rows")
+    seen: dict[str, int] = {}
+    ok = False
+    try:
+        for raw in iter_chunks(path, opts.chunk_rows):
+            pc = parse_chunk(raw, shown, profiles, seen)
+            outcomes = [_score(pc, v, cr) for v, cr in zip(variants, compiled, strict=True)]
+            writer.write(_table(schema, pc, variants, compiled, outcomes))
+            _tally(report, pc, outcomes, opts.listed, err)
+            progress.update(report.rows if total else (raw.position or 0), report.rows)
+        ok = True
+    finally:
+        writer.close(ok, _notes(report, variants, compiled))
+    progress.update(total or size, report.rows, final=True)
+
+
+def _score(pc: ParsedChunk, var: Variant, cr: CompiledRules) -> dict[str, Any]:
+    """One assessment of every row of a chunk: output columns by name (prefix not yet applied)."""
+    rules = var.rules
+    assert rules is not None
+    as_of = pc.dates if var.fixed_as_of is None else np.full(pc.n, np.datetime64(var.fixed_as_of, "D"))
+    out = vector.evaluate(cr, pc.facts(rules, as_of))
+    cols: dict[str, Any] = {
+        "decision": out.decisions(),
+        "refusal_codes": out.refusal_codes(),
+        "reasons": out.reasons(),
+        "missing_evidence": out.missing.copy(),
+    }
+    for cid in out.criterion_ids:
+        cols[f"residual.{cid}"] = out.residual[cid].copy()
+        cols[f"level.{cid}"] = out.levels(cid)
+    for arr in cols.values():
+        if arr.dtype == object:
+            arr[pc.invalid] = None
+    cols["as_of"] = as_of
+    return cols
+
+
+def _table(
+    schema: pa.Schema,
+    pc: ParsedChunk,
+    variants: list[Variant],
+    compiled: list[CompiledRules],
+    outcomes: list[dict[str, Any]],
+) -> pa.Table:
+    valid = ~pc.invalid
+    data: dict[str, Any] = {"application_id": pc.ids(), "row": pc.rows}
+    for var, cols in zip(variants, outcomes, strict=True):
+        for name, arr in cols.items():
+            if name == "as_of":
+                continue
+            if arr.dtype != object:
+                data[f"{var.prefix}{name}"] = pa.array(
+                    arr, mask=pc.invalid | (np.isnan(arr) if arr.dtype.kind == "f" else False)
+                )
+            else:
+                data[f"{var.prefix}{name}"] = arr
+    if len(outcomes) > 1:
+        a, b = outcomes
+        changed = (a["decision"] != b["decision"]) | (a["refusal_codes"] != b["refusal_codes"])
+        data["changed"] = pa.array(changed.astype(bool), mask=pc.invalid)
+    for var, cr, cols in zip(variants, compiled, outcomes, strict=True):
+        lr = cr.loaded
+        p = var.prefix
+        data[f"{p}rules_id"] = np.where(valid, lr.model.id, None)
+        data[f"{p}rules_version"] = np.where(valid, lr.model.version, None)
+        data[f"{p}rules_sha256"] = np.where(valid, lr.sha256, None)
+        data[f"{p}reference_sha256"] = np.where(valid, lr.reference_sha256 or "", None)
+        data[f"{p}as_of"] = pa.array(cols["as_of"], mask=pc.invalid)
+    data["engine_version"] = np.where(valid, ENGINE_VERSION, None)
+    errors = np.full(pc.n, None, dtype=object)
+    if pc.problems:
+        pos = {int(r): i for i, r in enumerate(pc.rows)}
+        for p in pc.problems:
+            i = pos.get(p.row)
+            if i is None:
+                continue
+            text = f"column {p.column}: {p.message}" if p.column else p.message
+            errors[i] = text if errors[i] is None else f"{errors[i]} | {text}"
+    data["errors"] = errors
+    arrays = [
+        pa.array(data[f.name], type=f.type)
+        if not isinstance(data[f.name], pa.Array)
+        else data[f.name].cast(f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _tally(
+    report: BatchReport, pc: ParsedChunk, outcomes: list[dict[str, Any]], listed: int, err: TextIO
+) -> None:
+    valid = ~pc.invalid
+    report.rows += pc.n
+    report.scored += int(valid.sum())
+    report.invalid += int(pc.invalid.sum())
+    report.contested += int(pc.contested.sum())
+    for p in pc.problems:
+        report.problem_count += 1
+        if len(report.problems) < 200:
+            report.problems.append(str(p))
+            print(p, file=err)
+        elif report.problem_count == 201:
+            print("... (more problems: see the 'errors' column of the results)", file=err)
+    d0 = outcomes[0]["decision"][valid]
+    report.decisions.update(dict(zip(*np.unique(d0.astype(str), return_counts=True), strict=True)))
+    if len(outcomes) > 1:
+        a, b = outcomes
+        d1 = b["decision"][valid]
+        report.after_decisions.update(dict(zip(*np.unique(d1.astype(str), return_counts=True), strict=True)))
+        changed = valid & ((a["decision"] != b["decision"]) | (a["refusal_codes"] != b["refusal_codes"]))
+        idx = np.flatnonzero(changed)
+        report.changed += len(idx)
+        if len(idx):
+            pairs = np.char.add(
+                np.char.add(a["decision"][idx].astype(str), " "), b["decision"][idx].astype(str)
+            )
+            for key, k in zip(*np.unique(pairs, return_counts=True), strict=True):
+                old, new = str(key).split(" ")
+                report.transitions[(old, new)] += int(k)
+            ids = pc.ids()
+            for i in idx[: max(0, listed - len(report.first_changes))]:
+                codes = ""
+                if a["refusal_codes"][i] != b["refusal_codes"][i]:
+                    codes = f" (refusal codes {a['refusal_codes'][i] or 'none'} -> {b['refusal_codes'][i] or 'none'})"
+                report.first_changes.append(
+                    f"{ids[i]} (row {int(pc.rows[i])}): {a['decision'][i]} -> {b['decision'][i]}{codes}"
+                )
+
+
+def _notes(
+    report: BatchReport, variants: list[Variant], compiled: list[CompiledRules]
+) -> list[tuple[str, str]]:
+    notes = [("input", report.input), ("engine_version", ENGINE_VERSION)]
+    for var, cr in zip(variants, compiled, strict=True):
+        lr = cr.loaded
+        notes += [
+            (f"{var.prefix}assessment", var.label()),
+            (f"{var.prefix}rules_path", lr.path),
+            (f"{var.prefix}rules_sha256", lr.sha256),
+        ]
+    notes.append(
+        ("note", "Decision support, not a decision: " + " ".join(compiled[0].loaded.model.disclaimer.split()))
+    )
+    return notes
+
+
+# --- folders of scenario files -------------------------------------------------------------------
+
+
+def _run_folder(opts: BatchOptions, variants: list[Variant], report: BatchReport, err: TextIO) -> None:
+    """Each scenario assessed by the engine (files are few; loading them costs more than assessing)."""
+    files = scenario_files([opts.input])
+    progress = Progress(err, err.isatty() if opts.progress is None else opts.progress, len(files), "files")
+    rules_cache: dict[Path, LoadedRules] = {}
+    rows: list[dict[str, Any]] = []
+    criteria: list[list[str]] = [[] for _ in variants]
+    compiled_seen: list[list[CompiledRules]] = [[] for _ in variants]
+    for k, path in enumerate(files, start=1):
+        row: dict[str, Any] = {"application_id": None, "row": k, "errors": None}
+        try:
+            s = load_scenario(path)
+            row["application_id"] = s.model.id
+            results = []
+            for vi, var in enumerate(variants):
+                rules = var.rules
+                if rules is None:
+                    rp = rules_file_for(s.model.rules, path).resolve()
+                    if rp not in rules_cache:
+                        rules_cache[rp] = load_rules(rp)
+                    rules = rules_cache[rp]
+                a = assess(rules, s, var.fixed_as_of)
+                cr = compile_rules(rules)
+                if cr not in compiled_seen[vi]:
+                    compiled_seen[vi].append(cr)
+                    criteria[vi] += [c.spec.id for c in cr.criteria if c.spec.id not in criteria[vi]]
+                results.append(a)
+                row.update(_assessment_columns(var.prefix, a))
+            if len(results) == 2:
+                a, b = results
+                row["changed"] = (a.decision, a.refusal_codes) != (b.decision, b.refusal_codes)
+        except InputError as e:
+            row["errors"] = " | ".join(str(d) for d in e.diagnostics)
+            for d in e.diagnostics:
+                print(d, file=err)
+            report.problem_count += len(e.diagnostics)
+        rows.append(row)
+        progress.update(k, k)
+    progress.update(len(files), len(files), final=True)
+    schema = output_schema([(v.prefix, c) for v, c in zip(variants, criteria, strict=True)])
+    writer = Writer(opts.output, schema)
+    ok = False
+    try:
+        if rows:
+            cols = {f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema}
+            writer.write(pa.Table.from_pydict(cols, schema=schema))
+        ok = True
+    finally:
+        writer.close(ok, [("input", report.input), ("engine_version", ENGINE_VERSION)])
+    for r in rows:
+        report.rows += 1
+        if r["errors"] is not None:
+            report.invalid += 1
+            continue
+        report.scored += 1
+        report.decisions[r["decision"]] += 1
+        if len(variants) > 1:
+            report.after_decisions[r["after.decision"]] += 1
+            if r["changed"]:
+                report.changed += 1
+                report.transitions[(r["decision"], r["after.decision"])] += 1
+                if len(report.first_changes) < opts.listed:
+                    report.first_changes.append(
+                        f"{r['application_id']} ({files[r['row'] - 1]}): {r['decision']} -> {r['after.decision']}"
+                    )
+
+
+def _assessment_columns(prefix: str, a: Assessment) -> dict[str, Any]:
+    p = a.provenance
+    out: dict[str, Any] = {
+        f"{prefix}decision": a.decision,
+        f"{prefix}refusal_codes": ";".join(a.refusal_codes),
+        f"{prefix}reasons": ";".join(r.rule_id for r in a.reasons if r.outcome == a.decision),
+        f"{prefix}missing_evidence": len(a.missing),
+        f"{prefix}rules_id": p.rule_set_id,
+        f"{prefix}rules_version": p.rule_set_version,
+        f"{prefix}rules_sha256": p.rules_sha256,
+        f"{prefix}reference_sha256": p.reference_sha256 or "",
+        f"{prefix}as_of": p.as_of,
+        "engine_version": p.engine_version,
+    }
+    for c in a.criteria:
+        out[f"{prefix}residual.{c.id}"] = c.residual
+        out[f"{prefix}level.{c.id}"] = c.level
+    return out
