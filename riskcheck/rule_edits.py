@@ -1,0 +1,336 @@
+"""Editing a rule file safely: confine the name, check the text, preview its impact, save atomically.
+
+The app's Rules page is a thin front end over these functions (no Streamlit here):
+
+- :func:`resolve_rule_file` turns a file name into a path *directly inside* the rules folder
+  (``riskcheck.paths.rules_dir()``); ``../x``, absolute paths, hidden names, other suffixes and
+  symbolic links are refused, so nothing outside that folder is read or written through the app.
+- :func:`check_text` validates edited text with the same loader and checks as ``riskcheck check``
+  (every problem, located at ``file:line:col``).
+- :func:`impact` is the replay of ``riskcheck diff``: the semantic diff of the file on disk and the
+  edited text, and every scenario whose decision or refusal codes change, with why.
+- :func:`save` writes only valid text, only if the file is still the one the edit started from
+  (its sha256; otherwise :class:`Conflict`, and nothing is written), keeps the previous text in
+  ``<rules>/.versions/<name>.<UTC time>.<sha256 prefix>.bak``, replaces the file atomically
+  (``write_text_atomic``) and records who, when, why and both hashes in the history database.
+  If the record cannot be written the file is put back, so the file and the log never disagree.
+  Saves of one folder are serialised by a lock file (``.versions/.lock``) across threads and
+  processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import write_text_atomic
+from .diff import DiffReport, diff
+from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError
+from .history import History, RuleEdit
+from .loader import LoadedRules, validate_rules_document
+from .paths import rules_dir, scenario_files, scenarios_dir
+from .yamlfile import MAX_BYTES, parse_text
+
+VERSIONS = ".versions"
+LOCK_NAME = ".lock"
+LOCK_WAIT_S = 10.0
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}\.yaml$")
+_THREAD_LOCK = threading.Lock()  # flock is per open file; this also orders threads cheaply
+
+
+class PathRefused(UsageError):
+    """A file name that does not name a rule file directly inside the rules folder."""
+
+
+class Conflict(RiskcheckError):
+    """The file changed since the edit started: saving would lose someone else's change."""
+
+    def __init__(self, name: str, base_sha256: str | None, current_sha256: str | None):
+        self.name, self.base_sha256, self.current_sha256 = name, base_sha256, current_sha256
+        now = "no longer exists" if current_sha256 is None else f"is now {current_sha256[:12]}"
+        if base_sha256 is None:
+            msg = f"{name} was created by someone else meanwhile (sha256 {str(current_sha256)[:12]})"
+        else:
+            msg = f"{name} changed since your edit started from sha256 {base_sha256[:12]}: it {now}"
+        super().__init__(msg)
+
+
+class Busy(RiskcheckError):
+    """Another save of the same folder did not finish in time."""
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def folder_of(folder: Path | None = None) -> Path:
+    return (folder or rules_dir()).resolve()
+
+
+def resolve_rule_file(name: str, folder: Path | None = None, *, must_exist: bool = True) -> Path:
+    """The path of rule file ``name`` directly inside the rules folder, or :class:`PathRefused`."""
+    base = folder_of(folder)
+    shown = name if isinstance(name, str) else repr(name)
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
+        raise PathRefused(
+            f"{shown!r} is not a rule file name: use letters, digits, '.', '_' or '-', ending in .yaml, "
+            "with no folder"
+        )
+    candidate = base / name
+    if candidate.is_symlink():
+        raise PathRefused(f"{name!r} is a symbolic link; only plain files in the rules folder can be edited")
+    resolved = candidate.resolve()
+    if resolved.parent != base:
+        raise PathRefused(f"{name!r} is outside the rules folder")
+    if must_exist and not resolved.is_file():
+        raise PathRefused(f"{name!r} is not a file in the rules folder {base}")
+    return resolved
+
+
+def rule_file_names(folder: Path | None = None) -> list[str]:
+    """The rule files of the folder (``*.yaml`` directly inside it; no links, no hidden files)."""
+    base = folder_of(folder)
+    out = []
+    for p in sorted(base.glob("*.yaml")):
+        with contextlib.suppress(PathRefused):
+            out.append(resolve_rule_file(p.name, base).name)
+    return out
+
+
+def read_current(path: Path) -> str | None:
+    """The file's text exactly as stored (no newline translation), or None when it does not exist."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if len(data) > MAX_BYTES:
+        raise InputError(
+            [Diagnostic(Location(path.name, 1, 1), "RC105", f"file is larger than {MAX_BYTES} bytes")]
+        )
+    return data.decode("utf-8", errors="replace")
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Edited text, checked: ``loaded`` when valid; ``problems`` are errors and lint warnings, sorted."""
+
+    text: str
+    sha256: str
+    loaded: LoadedRules | None
+    problems: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.loaded is not None
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.problems if d.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.problems if d.severity != "error")
+
+
+def check_text(text: str, path: Path, shown: str | None = None) -> Checked:
+    """Validate ``text`` as the rule file at ``path`` (reference data is looked up beside it)."""
+    label = shown or f"rules/{path.name}"
+    try:
+        loaded = validate_rules_document(parse_text(text, label), path.parent)
+    except InputError as e:
+        return Checked(text, sha256_text(text), None, tuple(e.diagnostics))
+    return Checked(text, sha256_text(text), loaded, tuple(sorted(loaded.warnings)))
+
+
+def excerpt(text: str, line: int, around: int = 2) -> str:
+    """The lines around ``line`` (1-based), numbered, the line itself marked with '>'."""
+    lines = text.splitlines()
+    if not lines:
+        return ""
+    line = min(max(line, 1), len(lines))
+    lo, hi = max(1, line - around), min(len(lines), line + around)
+    width = len(str(hi))
+    return "\n".join(f"{'>' if n == line else ' '} {n:>{width}} | {lines[n - 1]}" for n in range(lo, hi + 1))
+
+
+def impact(old: LoadedRules, new: LoadedRules, scenarios: Sequence[Path] | None = None) -> DiffReport:
+    """What the edit changes: the semantic diff, and every scenario whose outcome changes and why."""
+    return diff(old, new, scenario_files(list(scenarios) if scenarios is not None else [scenarios_dir()]))
+
+
+# --- saving -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Saved:
+    path: Path
+    sha256_before: str | None
+    sha256_after: str
+    previous_copy: Path | None
+    edit: RuleEdit
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Serialise saves into ``folder`` across threads and processes (bounded wait)."""
+    if not _THREAD_LOCK.acquire(timeout=wait_s):
+        raise Busy("another save is still running; try again")
+    try:
+        versions = folder / VERSIONS
+        versions.mkdir(exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX: the thread lock is all there is
+            yield
+            return
+        with (versions / LOCK_NAME).open("a") as fh:
+            deadline = time.monotonic() + wait_s
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise Busy("another save is still running; try again") from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    finally:
+        _THREAD_LOCK.release()
+
+
+def _version_of(text: str | None, path: Path) -> str | None:
+    if text is None:
+        return None
+    try:
+        data = parse_text(text, path.name).data
+    except InputError:
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    return None if version is None else str(version)[:40]
+
+
+def keep_previous(folder: Path, name: str, text: str, sha: str, now: dt.datetime) -> Path:
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    copy = folder / VERSIONS / f"{name}.{stamp}.{sha[:12]}.bak"
+    write_text_atomic(copy, text)
+    return copy
+
+
+def save(
+    name: str,
+    text: str,
+    *,
+    base_sha256: str | None,
+    user: str,
+    auth: str,
+    reason: str,
+    history: History,
+    folder: Path | None = None,
+    origin: str = "app",
+    now: dt.datetime | None = None,
+) -> Saved:
+    """Save ``text`` as rule file ``name`` if it is valid and the file still has ``base_sha256``
+    (None: the file must not exist yet). Raises PathRefused, InputError, Conflict, UsageError, Busy;
+    in each case the file is left as it was."""
+    base = folder_of(folder)
+    path = resolve_rule_file(name, base, must_exist=base_sha256 is not None)
+    if not user.strip():
+        raise UsageError("a rule edit needs a user to record")
+    if not reason.strip():
+        raise UsageError("say why you make this change: it is recorded with the edit")
+    checked = check_text(text, path)
+    if not checked.ok:
+        raise InputError(list(checked.errors))
+    assert checked.loaded is not None
+    with folder_lock(base):
+        current = read_current(path)
+        current_sha = None if current is None else sha256_text(current)
+        if current_sha != base_sha256:
+            raise Conflict(name, base_sha256, current_sha)
+        if current == text:
+            raise UsageError(f"{name} already has this text: nothing to save")
+        when = now or dt.datetime.now(dt.UTC)
+        copy = None
+        if current is not None and current_sha is not None:
+            copy = keep_previous(base, path.name, current, current_sha, when)
+        write_text_atomic(path, text)
+        try:
+            edit = history.record_rule_edit(
+                user=user.strip(),
+                auth=auth,
+                reason=reason.strip(),
+                rule_file=path.name,
+                rule_set_id=checked.loaded.model.id,
+                version_before=_version_of(current, path),
+                version_after=checked.loaded.model.version,
+                sha256_before=current_sha,
+                sha256_after=checked.sha256,
+                text_before=current,
+                text_after=text,
+                previous_copy=str(copy.relative_to(base)) if copy else None,
+                origin=origin,
+                now=when,
+            )
+        except BaseException:
+            if current is None:  # put the folder back as it was: the log and the files must agree
+                path.unlink(missing_ok=True)
+            else:
+                write_text_atomic(path, current)
+            raise
+    return Saved(path, current_sha, checked.sha256, copy, edit)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell that a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or
+    carriage return) gets a leading apostrophe; numbers and empty cells pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+EDIT_COLUMNS = (
+    "id",
+    "created_at",
+    "user",
+    "auth",
+    "reason",
+    "rule_file",
+    "rule_set_id",
+    "version_before",
+    "version_after",
+    "sha256_before",
+    "sha256_after",
+    "previous_copy",
+)
+
+
+def edits_csv(edits: Sequence[RuleEdit]) -> str:
+    """The edit log as CSV for a spreadsheet, every text cell neutralised."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(EDIT_COLUMNS)
+    for e in edits:
+        row = [getattr(e, c) for c in EDIT_COLUMNS]
+        row[1] = e.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        w.writerow([spreadsheet_safe(x) if x is not None else "" for x in row])
+    return out.getvalue()
