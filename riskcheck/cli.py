@@ -99,6 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--as-of", type=_date, help="assess as on this date (default: the scenario's date)")
     r.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
+    ex = sub.add_parser(
+        "exercise",
+        help="score trainees' answers (CSV) against the tool and print the debrief table",
+        description="Score a class's answers to a training scenario (collected on paper or in a form) "
+        "against the tool, stage by stage, and print the debrief: per criterion the tool's level, each "
+        "trainee's, the share agreeing and the factor behind the tool's view; Fleiss' kappa for the "
+        "decision. CSV columns: trainee, stage, criterion, level, reason, decision, conditions (README, "
+        "'Training mode').",
+    )
+    ex.add_argument("scenario", type=Path)
+    ex.add_argument("--answers", type=Path, required=True, metavar="FILE.csv", help="the trainees' answers")
+    ex.add_argument("--rules", type=Path, help="rule file (default: the scenario's own rule set)")
+    ex.add_argument("--format", choices=("text", "csv", "html"), default="text")
+    ex.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
     h = sub.add_parser("history", help="the history database: verify its hash chains")
     hsub = h.add_subparsers(dest="history_command", required=True, metavar="ACTION")
     hv = hsub.add_parser(
@@ -303,6 +318,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_exercise(args: argparse.Namespace) -> int:
+    from .loader import load_rules, load_scenario
+    from .paths import rules_file_for
+    from .training.answers import read_answers_csv
+    from .training.debrief import debrief
+    from .training.export import OUTPUT_ONLY_COLUMNS, render
+
+    scenario = load_scenario(args.scenario)
+    rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
+    answers, skipped = read_answers_csv(
+        args.answers,
+        criteria=[c.id for c in rules.model.criteria],
+        injects=len(scenario.model.injects),
+        scenario_id=scenario.model.id,
+        ignored_columns=OUTPUT_ONLY_COLUMNS,
+    )
+    if skipped:
+        print(f"riskcheck: {skipped} rows for other scenarios were skipped", file=sys.stderr)
+    if not answers:
+        print(f"riskcheck: no answer for scenario {scenario.model.id!r} in {args.answers}", file=sys.stderr)
+        return 1
+    _emit(render(debrief(rules, [scenario], answers), args.format, title=scenario.model.title), args.output)
+    return 0
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -379,6 +419,7 @@ COMMANDS = {
     "batch": cmd_batch,
     "report": cmd_report,
     "app": cmd_app,
+    "exercise": cmd_exercise,
     "history": cmd_history,
 }
 

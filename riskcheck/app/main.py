@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from riskcheck.app import state
+from riskcheck.app import state, training_role
 
 HERE = Path(__file__).resolve().parent
 
@@ -21,4 +21,6 @@ pages = [
     st.Page(HERE / "views" / "history.py", title="History", icon=":material/history:"),
     st.Page(HERE / "views" / "rules.py", title="Rule sets", icon=":material/menu_book:"),
 ]
+training = st.Page(HERE / "views" / "training.py", title="Training", icon=":material/school:")
+pages = training_role.navigation(pages, training)  # a trainee (?role=trainee) sees Training only
 st.navigation(pages).run()

@@ -1,0 +1,934 @@
+"""Training: a trainer runs scenarios with a class; trainees judge first and see the tool after.
+
+Trainer view: start (or reopen) a named exercise with scenarios in order and a rule set; see
+who has answered; release the scenario's injects one by one; open the debrief; export the
+class's results. Trainee view (``?role=trainee``, see ``training_role``): join by name, read
+the briefing and the evidence as received (the tool's scoring hidden), record a judgement per
+criterion, reassess after each inject, and see the debrief once the trainer opens it, with
+their own answers only beside the class's figures.
+
+Everything a trainee submits is saved at once in the database (``riskcheck.training.store``);
+the address carries the exercise and the trainee's name, so a reload (or a restarted server)
+brings the page back with the answers filled in.
+
+Session keys (our own, never widget keys): ``rc.training.exercise`` (the exercise id),
+``rc.training.trainee`` (the trainee's name as registered), ``rc.training.flash`` (a message
+for the next run).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from riskcheck.app import forms, state, training_role, widgets
+from riskcheck.app.widgets import md
+from riskcheck.errors import InputError
+from riskcheck.history import default_url
+from riskcheck.paths import rules_dir, scenarios_dir
+from riskcheck.trace import DECISION_WORDS, DECISIONS
+from riskcheck.training.answers import (
+    LEVEL_WORDS,
+    LEVELS,
+    REASON_MAX,
+    Answer,
+    CriterionAnswer,
+    latest,
+    name_key,
+    split_conditions,
+    stage_words,
+)
+from riskcheck.training.briefing import (
+    Briefing,
+    Material,
+    briefing,
+    load_material,
+    resolve,
+    rules_ref,
+    scenario_ref,
+)
+from riskcheck.training.debrief import Debrief, StageDebrief, debrief, stages_of
+from riskcheck.training.export import LEVEL_COLOURS, as_csv, as_html
+from riskcheck.training.store import Exercise, ExerciseError, TrainingStore
+
+EXERCISE, TRAINEE, FLASH = "rc.training.exercise", "rc.training.trainee", "rc.training.flash"
+POLL_SECONDS = 4
+LEVEL_CHOICES = {
+    "": "- not assessed -",
+    "acceptable": "Acceptable: below every threshold",
+    "conditions": "Conditions: approve only with conditions",
+    "refer": "Refer: for a decision at a higher level",
+    "deny": "Deny: the risk requires refusal",
+}
+MARKS = {"agrees": "= agrees", "stricter": "+ stricter", "more lenient": "- more lenient", "not answered": ""}
+
+
+# --- store and material -----------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _tstore(url: str) -> TrainingStore:
+    return TrainingStore(state.store().engine)  # the assessments' database and engine
+
+
+def tstore() -> TrainingStore:
+    return _tstore(default_url())
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _material(key: tuple[Any, ...], _ex: Exercise) -> Material:
+    return load_material(_ex)
+
+
+def material(ex: Exercise) -> Material:
+    """The exercise's rule set and scenarios, re-read when a file changes (key: id, paths, mtimes, sizes)."""
+    files = [resolve(ex.rules_path, rules_dir()), *(resolve(s.path, scenarios_dir()) for s in ex.scenarios)]
+    stats = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _material((ex.id, ex.rules_sha256, stats), ex)
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[FLASH] = (kind, text)
+
+
+def _show_flash() -> None:
+    got = st.session_state.pop(FLASH, None)
+    if got:
+        kind, text = got
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[kind](text)
+
+
+def _md_text(text: str) -> str:
+    """Markdown written in a scenario file, shown as Markdown; ``$`` kept literal (no maths)."""
+    return text.replace("$", "\\$")
+
+
+# --- what a trainee receives --------------------------------------------------------------------
+
+
+def show_briefing(b: Briefing, *, heading: str = "") -> None:
+    st.markdown(f"### {md(heading + b.title)}")
+    st.caption(
+        f"The assessment is made as of {b.date}"
+        + (" · the states in this scenario are fictional" if b.fictional else "")
+    )
+    st.markdown(_md_text(b.text))
+    if b.injects:
+        st.markdown("#### Injects released so far")
+        for inj in b.injects:
+            with st.container(border=True):
+                st.markdown(f"**Inject {inj.number} · {md(inj.at)} · {md(inj.title)}**")
+                st.markdown(_md_text(inj.briefing))
+    st.markdown("#### The application")
+    st.markdown("\n".join(f"- **{md(label)}:** {md(value)}" for label, value in b.transfer))
+    st.markdown("#### The evidence")
+    st.caption(
+        "As recorded, with its source and date. 'unknown' means nobody has established it. "
+        + ("'new' marks evidence an inject has changed." if b.injects else "")
+    )
+    rows = [
+        {
+            "New": "new" if r.new else "",
+            "About": r.group,
+            "Indicator": r.what,
+            "Value": r.value,
+            "Confidence": r.confidence,
+            "Source": r.source,
+            "As of": r.as_of,
+            "Note": r.note,
+        }
+        for r in b.evidence
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.markdown("\n".join(f"- **{md(label)}:** {md(value)}" for label, value in b.other_evidence))
+
+
+# --- the judgement form -----------------------------------------------------------------------
+
+
+def _prefix(ex: Exercise, trainee: str) -> str:
+    return f"tr.{ex.id}.{ex.position}.{ex.stage}.{name_key(trainee)}"
+
+
+def _prefill(mine: list[Answer], pos: int, stage: int) -> Answer | None:
+    """The trainee's own answer at this stage, else their latest at an earlier stage (reassessment)."""
+    last = latest(mine)
+    for k in range(stage, -1, -1):
+        for (_, p, s), a in last.items():
+            if p == pos and s == k:
+                return a
+    return None
+
+
+def _save(ex_id: int, pos: int, stage: int, trainee: str, prefix: str, criteria: list[str]) -> None:
+    """Form callback: store the answer (the widgets' values are in session state)."""
+    ss = st.session_state
+    decision = ss.get(f"{prefix}.decision")
+    if decision not in DECISIONS:
+        _flash("error", "Choose your decision before saving: nothing was saved yet.")
+        return
+    answer = Answer(
+        trainee=trainee,
+        scenario_index=pos,
+        stage=stage,
+        decision=str(decision),
+        criteria=tuple(
+            CriterionAnswer(
+                c, ss.get(f"{prefix}.{c}.level") or None, str(ss.get(f"{prefix}.{c}.reason") or "").strip()
+            )
+            for c in criteria
+            if ss.get(f"{prefix}.{c}.level") or str(ss.get(f"{prefix}.{c}.reason") or "").strip()
+        ),
+        conditions=split_conditions(ss.get(f"{prefix}.conditions")),
+    )
+    try:
+        store = tstore()
+        saved = store.submit(store.get(ex_id), answer)
+    except ExerciseError as e:
+        _flash("error", str(e))
+        return
+    when = saved.submitted_at.strftime("%H:%M:%S UTC") if saved.submitted_at else ""
+    n = sum(1 for c in saved.criteria if c.level)
+    _flash("success", f"Saved at {when}: {n} criteria rated, decision {DECISION_WORDS[saved.decision]}.")
+
+
+def judgement_form(ex: Exercise, mat: Material, trainee: str, mine: list[Answer]) -> None:
+    pos, stage = ex.position, ex.stage
+    s = mat.scenarios[pos]
+    inj = s.model.injects[stage - 1] if stage else None
+    prefix = _prefix(ex, trainee)
+    prefill = _prefill(mine, pos, stage)
+    criteria = mat.rules.model.criteria
+    st.markdown(f"#### Your judgement · {md(stage_words(stage, inj.title if inj else None))}")
+    if prefill is not None and prefill.stage < stage:
+        st.info(
+            "The evidence has changed: reassess (ATT Art. 7(7)). Your answer from before the inject is filled "
+            "in; change what the new evidence changes and save. Both answers are kept."
+        )
+    elif prefill is not None:
+        st.caption(
+            "Your saved answer is filled in. Saving again keeps the earlier one too; the last one counts."
+        )
+    st.caption(
+        "For each criterion of the rule set, the risk level you see and one line of why; leave a criterion "
+        "'not assessed' if you have no view. Then your decision and the conditions you would attach."
+    )
+    with st.form(f"{prefix}.form", border=True):
+        head = st.columns([4, 3, 6])
+        head[0].markdown("**Criterion**")
+        head[1].markdown("**Risk level**")
+        head[2].markdown("**Why (one line)**")
+        for c in criteria:
+            cols = st.columns([4, 3, 6])
+            cols[0].markdown(f"**{md(c.refusal_code)}** {md(c.title)}", help=c.legal_text)
+            level = prefill.level(c.id) if prefill else None
+            cols[1].selectbox(
+                f"Risk level: {c.refusal_code} {c.title}",
+                list(LEVEL_CHOICES),
+                index=list(LEVEL_CHOICES).index(level or ""),
+                format_func=LEVEL_CHOICES.get,
+                key=f"{prefix}.{c.id}.level",
+                label_visibility="collapsed",
+            )
+            cols[2].text_input(
+                f"Why: {c.refusal_code} {c.title}",
+                value=prefill.reason(c.id) if prefill else "",
+                max_chars=REASON_MAX,
+                key=f"{prefix}.{c.id}.reason",
+                label_visibility="collapsed",
+                placeholder="One line: why this level",
+            )
+        c1, c2 = st.columns([2, 3])
+        c1.selectbox(
+            "Your decision",
+            list(DECISIONS)[::-1],
+            index=list(DECISIONS)[::-1].index(prefill.decision) if prefill else None,
+            format_func=DECISION_WORDS.get,
+            placeholder="Choose a decision",
+            key=f"{prefix}.decision",
+        )
+        c2.text_area(
+            "Conditions you would attach (one per line)",
+            value="\n".join(prefill.conditions) if prefill else "",
+            key=f"{prefix}.conditions",
+            height=100,
+        )
+        st.form_submit_button(
+            "Save my judgement",
+            type="primary",
+            on_click=_save,
+            args=(ex.id, pos, stage, trainee, prefix, [c.id for c in criteria]),
+        )
+
+
+def my_answers(ex: Exercise, mat: Material, mine: list[Answer]) -> None:
+    """The trainee's own saved answers, stage by stage (only theirs)."""
+    last = latest(mine)
+    if not last:
+        st.caption("You have not saved an answer yet.")
+        return
+    titles = {c.id: f"{c.refusal_code} {c.title}" for c in mat.rules.model.criteria}
+    for (_, pos, stage), a in sorted(last.items(), key=lambda kv: (kv[0][1], kv[0][2])):
+        s = mat.scenarios[pos].model
+        inj = s.injects[stage - 1].title if stage else None
+        earlier = sum(1 for x in mine if x.scenario_index == pos and x.stage == stage) - 1
+        when = a.submitted_at.strftime("%Y-%m-%d %H:%M:%S UTC") if a.submitted_at else ""
+        st.markdown(f"**{md(s.title)} · {md(stage_words(stage, inj))}**")
+        st.caption(
+            f"Saved {when}"
+            + (f" · {earlier} earlier version{'s' if earlier != 1 else ''} kept" if earlier > 0 else "")
+            + f" · decision: {DECISION_WORDS.get(a.decision, a.decision)}"
+        )
+        rows = [
+            {"Criterion": titles.get(c.criterion, c.criterion), "Your level": c.level or "", "Why": c.reason}
+            for c in a.criteria
+        ]
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        if a.conditions:
+            st.markdown("Conditions: " + "; ".join(md(x) for x in a.conditions))
+
+
+# --- the debrief -------------------------------------------------------------------------------
+
+
+def _kappa_metric(k: Any) -> str:
+    if k.value is None:
+        return "n/a"
+    return f"{float(k.value):.2f}"
+
+
+def criteria_frame(s: StageDebrief, trainees: list[str]) -> pd.DataFrame:
+    rows = []
+    for r in s.criteria:
+        row: dict[str, Any] = {
+            "Criterion": f"{r.code} {r.title}",
+            "Tool": f"{LEVEL_WORDS[r.tool_level]} ({r.tool_label}, {r.residual:.2f})",
+        }
+        for t in trainees:
+            cell = r.trainees[t]
+            row[t] = f"{cell.level} {MARKS[cell.verdict]}".strip() if cell.level else ""
+        row["Class spread"] = ", ".join(f"{k} {n}" for k, n in r.counts.items() if n)
+        row["Agreeing"] = r.share.text()
+        row["What explains the tool's view"] = r.why.text()
+        row["Citation"] = "; ".join(r.why.cite)
+        rows.append(row)
+    dr = s.decision
+    drow: dict[str, Any] = {"Criterion": "DECISION", "Tool": DECISION_WORDS[dr.tool]}
+    for t in trainees:
+        cell = dr.trainees[t]
+        drow[t] = f"{cell.level} {MARKS[cell.verdict]}".strip() if cell.level else ""
+    drow["Class spread"] = ", ".join(f"{k} {n}" for k, n in dr.counts.items() if n)
+    drow["Agreeing"] = dr.share.text()
+    drow["What explains the tool's view"] = dr.summary
+    drow["Citation"] = ", ".join(dr.refusal_codes)
+    rows.append(drow)
+    return pd.DataFrame(rows)
+
+
+def spread_chart(s: StageDebrief) -> dict[str, Any]:
+    """The class's levels per criterion (circles sized by the number of trainees) and the tool's (a diamond)."""
+    order = [f"{r.code} {r.title.split(':', 1)[-1].strip()}" for r in s.criteria]
+    class_rows = [
+        {"criterion": label, "level": lv, "trainees": n}
+        for label, r in zip(order, s.criteria, strict=True)
+        for lv, n in r.counts.items()
+        if n
+    ]
+    tool_rows = [
+        {"criterion": label, "level": r.tool_level, "tool": f"the tool: {r.tool_level} ({r.tool_label})"}
+        for label, r in zip(order, s.criteria, strict=True)
+    ]
+    x = alt.X("level:N", sort=list(LEVELS), scale=alt.Scale(domain=list(LEVELS)), title="risk level")
+    y = alt.Y("criterion:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    dots = (
+        alt.Chart(pd.DataFrame(class_rows or [{"criterion": order[0], "level": "acceptable", "trainees": 0}]))
+        .mark_circle(opacity=0.8)
+        .encode(
+            x=x,
+            y=y,
+            size=alt.Size(
+                "trainees:Q", scale=alt.Scale(range=[60, 700]), legend=alt.Legend(title="trainees")
+            ),
+            color=alt.Color(
+                "level:N",
+                scale=alt.Scale(domain=list(LEVEL_COLOURS), range=list(LEVEL_COLOURS.values())),
+                legend=None,
+            ),
+            tooltip=["criterion", "level", "trainees"],
+        )
+    )
+    tool = (
+        alt.Chart(pd.DataFrame(tool_rows))
+        .mark_point(shape="diamond", filled=False, size=420, color="#111", strokeWidth=2)
+        .encode(x=x, y=y, tooltip=["criterion", "tool"])
+    )
+    return (dots + tool).properties(height=alt.Step(24)).to_dict()  # type: ignore[no-any-return]
+
+
+def stage_view(s: StageDebrief, trainees: list[str], key: str) -> None:
+    dr = s.decision
+    st.markdown(widgets.banner_html(s.assessment, prefix="The tool: "), unsafe_allow_html=True)
+    spread = ", ".join(f"{DECISION_WORDS[k]} {n}" for k, n in dr.counts.items() if n) or "no answer yet"
+    st.markdown(
+        f"**The class's decisions:** {md(spread)} · agreeing with the tool: **{md(dr.share.text())}**"
+    )
+    st.caption(md(dr.summary))
+    st.dataframe(criteria_frame(s, trainees), hide_index=True, width="stretch", key=f"{key}.table")
+    st.caption(
+        "= agrees with the tool · + stricter than the tool · - more lenient. The factor named is the one that "
+        "sets the criterion's level (its highest score), with the evidence and the citation behind it."
+    )
+    st.markdown("##### The class's spread")
+    st.caption("Circles: how many trainees chose each level · diamond: the tool's level")
+    st.vega_lite_chart(spread_chart(s), width="stretch", key=f"{key}.chart")
+    st.caption(
+        f"The class's agreement on the levels at this stage (Fleiss' kappa): {md(s.level_kappa.text())}"
+    )
+    if dr.tool_conditions:
+        with st.expander("Conditions the tool attaches"):
+            for c in dr.tool_conditions:
+                st.markdown(f"- {md(c)}")
+
+
+def trainee_detail(s: StageDebrief, who: str, key: str) -> None:
+    rows = []
+    for r in s.criteria:
+        cell = r.trainees.get(who)
+        if cell is None:
+            continue
+        rows.append(
+            {
+                "Criterion": f"{r.code} {r.title}",
+                "Level": cell.level or "not assessed",
+                "Why": cell.reason,
+                "Tool": r.tool_level,
+                "Compared": MARKS[cell.verdict] or "not assessed",
+                "The tool's view rests on": r.why.text(),
+                "Citation": "; ".join(r.why.cite),
+            }
+        )
+    dcell = s.decision.trainees.get(who)
+    if dcell is not None:
+        st.markdown(
+            f"Decision: **{md(DECISION_WORDS.get(dcell.level or '', 'none'))}** · the tool: "
+            f"**{md(DECISION_WORDS[s.decision.tool])}** ({md(dcell.verdict)})"
+        )
+        conds = s.decision.trainee_conditions.get(who)
+        if conds:
+            st.markdown("Conditions: " + "; ".join(md(c) for c in conds))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"{key}.detail")
+
+
+def show_debrief(d: Debrief, *, trainer: bool, key: str, exercise: str, me: str = "") -> None:
+    if not d.stages:
+        st.info("No stage to debrief yet.")
+        return
+    trainees = list(d.trainees)
+    c1, c2, c3 = st.columns(3)
+    c1.metric(
+        "Decision: Fleiss' kappa",
+        _kappa_metric(d.decision_kappa),
+        help="How far the trainees agree with each other on the decision beyond chance, over the stages: "
+        + d.decision_kappa.text(),
+    )
+    c2.metric(
+        "Criterion levels: Fleiss' kappa",
+        _kappa_metric(d.level_kappa),
+        help="The same for the criterion levels, over every criterion and stage: " + d.level_kappa.text(),
+    )
+    if trainer:
+        c3.metric("Trainees", len(trainees))
+    elif d.summaries:
+        c3.metric("Your levels agreeing with the tool", d.summaries[0].levels.text())
+    st.caption(
+        f"Decision: {md(d.decision_kappa.text())}. Criterion levels: {md(d.level_kappa.text())}. Kappa is 1 when "
+        "everybody agrees, 0 when they agree as often as chance would have them, below 0 when less often; it "
+        "measures the class's agreement with itself, the shares below its agreement with the tool."
+    )
+    labels = [f"{s.stage.scenario_title} - {s.stage.words}" for s in d.stages]
+    idx = st.selectbox(
+        "Stage",
+        list(range(len(d.stages))),
+        index=len(d.stages) - 1,
+        format_func=lambda i: labels[i],
+        key=f"{key}.stage",
+    )
+    s = d.stages[idx]
+    stage_view(s, trainees, f"{key}.{idx}")
+    if trainer:
+        st.markdown("##### Per trainee")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Trainee": x.trainee,
+                        "Levels agreeing": x.levels.text(),
+                        "Decisions agreeing": x.decisions.text(),
+                        "Stricter": x.stricter,
+                        "More lenient": x.more_lenient,
+                    }
+                    for x in d.summaries
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            key=f"{key}.summaries",
+        )
+        if trainees:
+            who = st.selectbox("Trainee", trainees, key=f"{key}.who")
+            trainee_detail(s, str(who), f"{key}.{idx}")
+    elif me:
+        st.markdown("##### Your answers beside the tool")
+        trainee_detail(s, me, f"{key}.{idx}")
+    name = forms.slug(exercise) or "exercise"
+    title = " · ".join(dict.fromkeys(x.stage.scenario_title for x in d.stages))
+    c1, c2 = st.columns(2)
+    if trainer:
+        c1.download_button(
+            "Class results (CSV)",
+            data=lambda: as_csv(d, exercise),
+            file_name=f"{name}-results.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key=f"{key}.csv",
+        )
+    c2.download_button(
+        "Printable debrief (HTML)" if trainer else "My debrief (printable HTML)",
+        data=lambda: as_html(d, title, exercise),
+        file_name=f"{name}-debrief.html",
+        mime="text/html",
+        on_click="ignore",
+        key=f"{key}.html",
+    )
+
+
+def _debrief_for(ex: Exercise, mat: Material, scenarios: list[int]) -> Debrief:
+    stages = [s for s in stages_of(mat.scenarios, ex.released_all) if s.scenario_index in scenarios]
+    return debrief(mat.rules, mat.scenarios, tstore().answers(ex.id), stages, ex.trainees)
+
+
+# --- keeping pages up to date ------------------------------------------------------------------
+
+
+def _watch(ex_id: int, seen: tuple[int, int], answers_too: bool) -> None:
+    """Rerun the page when the trainer acts (or, for the trainer, when an answer arrives)."""
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def poll() -> None:
+        now = tstore().version(ex_id)
+        if (now if answers_too else now[0]) != (seen if answers_too else seen[0]):
+            st.rerun(scope="app")
+
+    poll()
+
+
+# --- trainee ------------------------------------------------------------------------------------
+
+
+def _join(ex_name: str, who: str) -> None:
+    store = tstore()
+    ex = store.find(ex_name)
+    if ex is None:
+        _flash("error", f"No exercise is named {ex_name!r}.")
+        return
+    try:
+        ex, name = store.join(ex, who)
+    except ExerciseError as e:
+        _flash("error", str(e))
+        return
+    st.session_state[EXERCISE] = ex.id
+    st.session_state[TRAINEE] = name
+    st.query_params.update({"role": training_role.TRAINEE, "exercise": ex.name, "trainee": name})
+
+
+def _leave() -> None:
+    for k in (EXERCISE, TRAINEE):
+        st.session_state.pop(k, None)
+    for k in ("exercise", "trainee"):
+        if k in st.query_params:
+            del st.query_params[k]
+
+
+def join_panel(store: TrainingStore) -> None:
+    running = [x for x in store.list() if not x.closed]
+    if not running:
+        st.info("No exercise is running yet: wait for your trainer to start one, then press Check again.")
+        st.button("Check again", key="tr.join.again")
+        return
+    names = [x.name for x in running]
+    asked = st.query_params.get("exercise")
+    with st.form("tr.join"):
+        st.markdown("#### Join the exercise")
+        st.selectbox(
+            "Exercise", names, index=names.index(asked) if asked in names else 0, key="tr.join.exercise"
+        )
+        st.text_input(
+            "Your name",
+            max_chars=60,
+            key="tr.join.name",
+            help="As your trainer will know you. Nobody else in the class sees your answers before the debrief.",
+        )
+        submitted = st.form_submit_button("Join", type="primary")
+    if submitted:
+        _join(str(st.session_state.get("tr.join.exercise")), str(st.session_state.get("tr.join.name") or ""))
+        st.rerun()
+
+
+def _pin_panel() -> None:
+    if not training_role.pin_required():
+        return
+    with st.expander("Trainer? Unlock the trainer view"), st.form("tr.pin"):
+        pin = st.text_input("Trainer PIN", type="password", key="tr.pin.value")
+        if st.form_submit_button("Unlock"):
+            if training_role.unlock(pin):
+                _leave()
+                st.rerun()
+            else:
+                st.error("That is not the trainer PIN.")
+
+
+def _restore(store: TrainingStore, trainee_view: bool) -> None:
+    """After a reload the address still names the exercise (and the trainee): pick them up again."""
+    ss = st.session_state
+    name = st.query_params.get("exercise")
+    if ss.get(EXERCISE) is None and name:
+        ex = store.find(name)
+        if ex is not None:
+            ss[EXERCISE] = ex.id
+    if trainee_view and ss.get(EXERCISE) is not None and not ss.get(TRAINEE):
+        who = st.query_params.get("trainee")
+        if who:
+            known = store.get(int(ss[EXERCISE])).trainee_named(who)
+            if known:
+                ss[TRAINEE] = known
+
+
+def trainee_page(store: TrainingStore) -> None:
+    _restore(store, trainee_view=True)
+    _show_flash()
+    ex_id, me = st.session_state.get(EXERCISE), st.session_state.get(TRAINEE)
+    if ex_id is None or not me:
+        join_panel(store)
+        _pin_panel()
+        return
+    ex = store.get(int(ex_id))
+    try:
+        mat = material(ex)
+    except (InputError, OSError) as e:
+        st.error(f"The exercise's files cannot be read: {e}")
+        return
+    pos, stage = ex.position, ex.stage
+    s = mat.scenarios[pos]
+    c1, c2 = st.columns([5, 1])
+    c1.markdown(
+        f"**{md(ex.name)}** · you are **{md(me)}** · scenario {pos + 1} of {len(mat.scenarios)} · "
+        f"{md(stage_words(stage, s.model.injects[stage - 1].title if stage else None))}"
+    )
+    c2.button("Leave", key="tr.leave", on_click=_leave)
+    mine = store.answers(ex.id, me)
+    answered_now = any(a.scenario_index == pos and a.stage == stage for a in mine)
+    if stage and not answered_now and not ex.debriefed(pos):
+        inj = s.model.injects[stage - 1]
+        st.warning(
+            f"New inject ({md(inj.at)}): {md(inj.title)}. Read it in the briefing, then reassess below."
+        )
+    debriefed = [i for i in range(pos + 1) if ex.debriefed(i)]
+    names = ["Briefing and evidence", "Your judgement", "Your answers"]
+    if debriefed:
+        names.append("Debrief")
+    tabs = st.tabs(names)
+    with tabs[0]:
+        show_briefing(briefing(s, stage), heading=f"Scenario {pos + 1}: ")
+    with tabs[1]:
+        if ex.open_for_answers(pos, stage):
+            judgement_form(ex, mat, me, mine)
+        elif ex.closed:
+            st.info("The exercise is closed: your answers are kept.")
+        else:
+            st.info("The trainer has opened the debrief of this scenario: answers are closed.")
+    with tabs[2]:
+        st.caption("Only you see these until the trainer opens the debrief.")
+        my_answers(ex, mat, mine)
+    if debriefed:
+        with tabs[3]:
+            d = _debrief_for(ex, mat, debriefed).for_trainee(me)
+            show_debrief(d, trainer=False, key="tr.me", exercise=ex.name, me=me)
+    if not ex.closed:
+        _watch(ex.id, store.version(ex.id), answers_too=False)
+
+
+# --- trainer ------------------------------------------------------------------------------------
+
+
+def _create() -> None:
+    ss = st.session_state
+    paths = list(ss.get("tr.new.scenarios") or [])
+    rules_path = ss.get("tr.new.rules")
+    try:
+        if not rules_path:
+            raise ExerciseError("Choose a rule set.")
+        rpath, rules = rules_ref(rules_path)
+        refs = [scenario_ref(p) for p in paths]
+        ex = tstore().create(
+            str(ss.get("tr.new.name") or ""),
+            rules_path=rpath,
+            rule_set_id=rules.model.id,
+            rules_sha256=rules.sha256,
+            scenarios=refs,
+        )
+    except ExerciseError as e:
+        _flash("error", str(e))
+        return
+    except InputError as e:
+        _flash("error", "A file has errors: " + "; ".join(str(d) for d in e.diagnostics[:3]))
+        return
+    ss[EXERCISE] = ex.id
+    st.query_params["exercise"] = ex.name
+    _flash("success", f"Exercise {ex.name!r} started. Give the trainees the join link below.")
+
+
+def _reopen() -> None:
+    chosen = st.session_state.get("tr.reopen")
+    if chosen is not None:
+        ex = tstore().get(int(chosen))
+        st.session_state[EXERCISE] = ex.id
+        st.query_params["exercise"] = ex.name
+
+
+def _close_view() -> None:
+    st.session_state.pop(EXERCISE, None)
+    if "exercise" in st.query_params:
+        del st.query_params["exercise"]
+
+
+def _act(action: str) -> None:
+    store = tstore()
+    ex = store.get(int(st.session_state[EXERCISE]))
+    try:
+        if action == "release":
+            ex = store.release(ex)
+            _flash("success", f"Inject {ex.stage} released: the trainees now see it and reassess.")
+        elif action == "debrief":
+            store.open_debrief(ex)
+            _flash("success", "The debrief is open: trainees now see the tool's answer beside their own.")
+        elif action == "next":
+            ex = store.next_scenario(ex)
+            _flash("success", f"Scenario {ex.position + 1} is in play.")
+        elif action == "close":
+            store.close(ex)
+            _flash("success", "The exercise is closed; every answer is kept.")
+    except ExerciseError as e:
+        _flash("error", str(e))
+
+
+def setup_panel(store: TrainingStore) -> None:
+    bundled = forms.bundled_scenarios()
+    injects = {p: _inject_count(p) for p in bundled}
+    order = sorted(bundled, key=lambda p: (-injects[p], bundled[p]))
+    files = state.rule_files()
+    default_rules = str(rules_dir() / "baseline.yaml")
+    st.markdown("#### Start an exercise")
+    with st.form("tr.new"):
+        st.text_input(
+            "Exercise name", key="tr.new.name", max_chars=120, placeholder="e.g. Licensing course, group B"
+        )
+        st.multiselect(
+            "Scenarios, in the order the class takes them",
+            order,
+            format_func=lambda p: f"{bundled[p]} ({injects[p]} inject{'s' if injects[p] != 1 else ''})",
+            key="tr.new.scenarios",
+        )
+        st.selectbox(
+            "Rule set the trainees judge against",
+            files,
+            index=files.index(default_rules) if default_rules in files else 0,
+            format_func=state.rules_title,
+            key="tr.new.rules",
+        )
+        st.form_submit_button("Start the exercise", type="primary", on_click=_create)
+    exs = store.list()
+    if exs:
+        st.markdown("#### Reopen an exercise")
+        labels = {
+            x.id: f"{x.name} · started {x.created_at:%Y-%m-%d %H:%M} UTC · {len(x.trainees)} trainees"
+            + (" · closed" if x.closed else "")
+            for x in exs
+        }
+        c1, c2 = st.columns([4, 1])
+        c1.selectbox(
+            "Exercise", list(labels), format_func=labels.get, key="tr.reopen", label_visibility="collapsed"
+        )
+        c2.button("Reopen", key="tr.reopen.go", on_click=_reopen)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _inject_count_cached(path: str, mtime_ns: int) -> int:
+    try:
+        return len(forms.scenario_data(path).get("injects") or [])
+    except Exception:  # an invalid file shows 0 here and its error when chosen
+        return 0
+
+
+def _inject_count(path: str) -> int:
+    return _inject_count_cached(path, Path(path).stat().st_mtime_ns)
+
+
+def join_link(ex: Exercise) -> str:
+    query = urllib.parse.urlencode({"role": "trainee", "exercise": ex.name})
+    base = ""
+    try:
+        url = st.context.url
+        if url:
+            parts = urllib.parse.urlsplit(url)
+            base = f"{parts.scheme}://{parts.netloc}"
+    except Exception:  # no browser context (e.g. a headless test)
+        base = ""
+    return f"{base}/training?{query}"
+
+
+def roster(ex: Exercise, mat: Material, answers: list[Answer]) -> pd.DataFrame:
+    pos = ex.position
+    last = latest(answers)
+    s = mat.scenarios[pos].model
+    cols = [(k, stage_words(k, s.injects[k - 1].title if k else None)) for k in range(ex.stage + 1)]
+    rows = []
+    for t in ex.trainees:
+        row: dict[str, Any] = {"Trainee": t}
+        for k, label in cols:
+            a = last.get((name_key(t), pos, k))
+            row[label.capitalize()] = f"saved {a.submitted_at:%H:%M:%S}" if a and a.submitted_at else ""
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Trainee", *(label.capitalize() for _, label in cols)])
+
+
+def run_panel(store: TrainingStore, ex: Exercise) -> None:
+    try:
+        mat = material(ex)
+    except (InputError, OSError) as e:
+        st.error(f"The exercise's files cannot be read: {e}")
+        st.button("Choose another exercise", on_click=_close_view, key="tr.other")
+        return
+    for msg in mat.changed:
+        st.warning(msg)
+    pos, stage = ex.position, ex.stage
+    s = mat.scenarios[pos]
+    answers = store.answers(ex.id)
+    c1, c2 = st.columns([5, 1])
+    c1.markdown(
+        f"### {md(ex.name)}\nRule set {md(state.rules_title(str(resolve(ex.rules_path, rules_dir()))))} · started "
+        f"{ex.created_at:%Y-%m-%d %H:%M} UTC" + (" · **closed**" if ex.closed else "")
+    )
+    c2.button("Another exercise", on_click=_close_view, key="tr.other")
+    st.markdown("Trainees join at this address (the same app in trainee mode; no account, they type their name):")
+    st.code(join_link(ex), language=None)
+    run, brief, deb = st.tabs(["Run the exercise", "What trainees see", "Debrief"])
+    with run:
+        inj_title = s.model.injects[stage - 1].title if stage else None
+        st.markdown(
+            f"**Scenario {pos + 1} of {len(mat.scenarios)}:** {md(s.model.title)} · **in play:** "
+            f"{md(stage_words(stage, inj_title))}" + (" · debrief open" if ex.debriefed(pos) else "")
+        )
+        table = roster(ex, mat, answers)
+        done = sum(
+            1
+            for t in ex.trainees
+            if any(
+                a.stage == stage and a.scenario_index == pos and name_key(a.trainee) == name_key(t)
+                for a in answers
+            )
+        )
+        st.markdown(f"**{done} of {len(ex.trainees)}** trainees have saved an answer for the stage in play.")
+        if len(table):
+            st.dataframe(table, hide_index=True, width="stretch", key="tr.roster")
+        else:
+            st.caption("No trainee has joined yet.")
+        pending = s.model.injects[stage:]
+        c1, c2, c3, c4 = st.columns(4)
+        closed = ex.closed or ex.debriefed(pos)
+        if pending:
+            nxt = pending[0]
+            c1.button(
+                f"Release inject {stage + 1}: {nxt.title}",
+                key="tr.release",
+                on_click=_act,
+                args=("release",),
+                disabled=closed,
+                type="primary",
+                help=f"{nxt.at}. Release when the class has saved: a trainee's unsaved draft for this stage is "
+                "replaced by the reassessment form.",
+            )
+        else:
+            c1.caption("Every inject of this scenario has been released.")
+        c2.button(
+            "Open the debrief",
+            key="tr.debrief",
+            on_click=_act,
+            args=("debrief",),
+            disabled=ex.debriefed(pos),
+            help="Trainees then see the tool's answer beside their own; answers to this scenario close.",
+        )
+        if pos + 1 < len(mat.scenarios):
+            c3.button(
+                f"Next scenario: {mat.scenarios[pos + 1].model.title}",
+                key="tr.next",
+                on_click=_act,
+                args=("next",),
+                disabled=ex.closed,
+            )
+        c4.button("Close the exercise", key="tr.close", on_click=_act, args=("close",), disabled=ex.closed)
+        if pending:
+            with st.expander(f"Injects still to come ({len(pending)})"):
+                for i, inj in enumerate(pending, start=stage + 1):
+                    st.markdown(f"**{i}. {md(inj.at)} · {md(inj.title)}**")
+                    st.markdown(_md_text(inj.briefing))
+        if s.model.teaching_notes:
+            with st.expander("Teaching notes (trainer only)"):
+                st.markdown(_md_text(s.model.teaching_notes))
+    with brief:
+        show_briefing(briefing(s, stage), heading=f"Scenario {pos + 1}: ")
+    with deb:
+        if not ex.debriefed(pos):
+            st.info("Preview: the trainees do not see this until you open the debrief.")
+        d = _debrief_for(ex, mat, list(range(pos + 1)))
+        show_debrief(d, trainer=True, key="tr.class", exercise=ex.name)
+    if not ex.closed:
+        _watch(ex.id, store.version(ex.id), answers_too=True)
+
+
+def trainer_page(store: TrainingStore) -> None:
+    _restore(store, trainee_view=False)
+    _show_flash()
+    ex_id = st.session_state.get(EXERCISE)
+    if ex_id is None:
+        st.caption(
+            "Run a scenario with a class: trainees judge each criterion first, the tool's answer is revealed "
+            "in the debrief. Trainees open the join link (the app in trainee mode: this page only)."
+        )
+        setup_panel(store)
+        return
+    try:
+        ex = store.get(int(ex_id))
+    except KeyError:
+        _close_view()
+        st.rerun()
+    run_panel(store, ex)
+
+
+def page() -> None:
+    st.title("Training")
+    try:
+        store = tstore()
+    except Exception as exc:  # a database that cannot be opened is a message, not a traceback
+        st.error(f"The training database cannot be opened: {exc}")
+        return
+    if training_role.is_trainee():
+        trainee_page(store)
+    else:
+        trainer_page(store)
