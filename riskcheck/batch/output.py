@@ -128,6 +128,8 @@ class Writer:
                     for key, value in notes or []:
                         run.append([key, value])
                     self._wb.save(str(self.tmp))
+                else:
+                    self._ws.close()  # release the worksheet's temporary file
             elif self._w is not None:
                 self._w.close()
             if ok:
