@@ -10,11 +10,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from riskcheck.app import state, training_role
+from riskcheck.app import auth_ui, state, training_role
 
 HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="riskcheck", page_icon="⚖️", layout="wide")
+auth_ui.gate()  # sign-in when the deployment needs it (riskcheck.app.access)
 state.init()
 pages = [
     st.Page(HERE / "views" / "assess.py", title="Assess", icon=":material/gavel:", default=True),

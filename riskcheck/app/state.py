@@ -215,7 +215,9 @@ def _store(url: str) -> History:
 
 
 def store() -> History:
-    return _store(default_url())
+    from .auth_ui import scoped  # a read-only deployment shows a session its own assessments only
+
+    return scoped(_store(default_url()), st.session_state.get(RECORDED, {}).values())
 
 
 def record_once(cur: Current) -> Record | None:
