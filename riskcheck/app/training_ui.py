@@ -22,19 +22,17 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from riskcheck.app import forms, state, training_role, widgets
+from riskcheck.app import forms, state, training_role
+from riskcheck.app.training_debrief_ui import ROW_PX, show_debrief
 from riskcheck.app.widgets import md
 from riskcheck.errors import InputError
 from riskcheck.history import default_url
 from riskcheck.paths import rules_dir, scenarios_dir
 from riskcheck.trace import DECISION_WORDS, DECISIONS
 from riskcheck.training.answers import (
-    LEVEL_WORDS,
-    LEVELS,
     REASON_MAX,
     Answer,
     CriterionAnswer,
@@ -52,8 +50,7 @@ from riskcheck.training.briefing import (
     rules_ref,
     scenario_ref,
 )
-from riskcheck.training.debrief import Debrief, StageDebrief, debrief, stages_of
-from riskcheck.training.export import LEVEL_COLOURS, as_csv, as_html
+from riskcheck.training.debrief import Debrief, debrief, stages_of
 from riskcheck.training.store import Exercise, ExerciseError, TrainingStore
 
 EXERCISE, TRAINEE, FLASH = "rc.training.exercise", "rc.training.trainee", "rc.training.flash"
@@ -65,7 +62,6 @@ LEVEL_CHOICES = {
     "refer": "Refer: for a decision at a higher level",
     "deny": "Deny: the risk requires refusal",
 }
-MARKS = {"agrees": "= agrees", "stricter": "+ stricter", "more lenient": "- more lenient", "not answered": ""}
 
 
 # --- store and material -----------------------------------------------------------------------
@@ -144,8 +140,19 @@ def show_briefing(b: Briefing, *, heading: str = "") -> None:
         }
         for r in b.evidence
     ]
+    rows.sort(key=lambda r: r["New"] != "new")  # what an inject changed first
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(rows),
+            hide_index=True,
+            width="stretch",
+            height=ROW_PX * (len(rows) + 1) + 3,
+            column_config={
+                "Indicator": st.column_config.TextColumn(width="medium"),
+                "Source": st.column_config.TextColumn(width="medium"),
+                "Note": st.column_config.TextColumn(width="medium"),
+            },
+        )
     st.markdown("\n".join(f"- **{md(label)}:** {md(value)}" for label, value in b.other_evidence))
 
 
@@ -232,7 +239,7 @@ def judgement_form(ex: Exercise, mat: Material, trainee: str, mine: list[Answer]
                 f"Risk level: {c.refusal_code} {c.title}",
                 list(LEVEL_CHOICES),
                 index=list(LEVEL_CHOICES).index(level or ""),
-                format_func=LEVEL_CHOICES.get,
+                format_func=lambda x: LEVEL_CHOICES[x],
                 key=f"{prefix}.{c.id}.level",
                 label_visibility="collapsed",
             )
@@ -249,7 +256,7 @@ def judgement_form(ex: Exercise, mat: Material, trainee: str, mine: list[Answer]
             "Your decision",
             list(DECISIONS)[::-1],
             index=list(DECISIONS)[::-1].index(prefill.decision) if prefill else None,
-            format_func=DECISION_WORDS.get,
+            format_func=lambda d: DECISION_WORDS[d],
             placeholder="Choose a decision",
             key=f"{prefix}.decision",
         )
@@ -293,220 +300,6 @@ def my_answers(ex: Exercise, mat: Material, mine: list[Answer]) -> None:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         if a.conditions:
             st.markdown("Conditions: " + "; ".join(md(x) for x in a.conditions))
-
-
-# --- the debrief -------------------------------------------------------------------------------
-
-
-def _kappa_metric(k: Any) -> str:
-    if k.value is None:
-        return "n/a"
-    return f"{float(k.value):.2f}"
-
-
-def criteria_frame(s: StageDebrief, trainees: list[str]) -> pd.DataFrame:
-    rows = []
-    for r in s.criteria:
-        row: dict[str, Any] = {
-            "Criterion": f"{r.code} {r.title}",
-            "Tool": f"{LEVEL_WORDS[r.tool_level]} ({r.tool_label}, {r.residual:.2f})",
-        }
-        for t in trainees:
-            cell = r.trainees[t]
-            row[t] = f"{cell.level} {MARKS[cell.verdict]}".strip() if cell.level else ""
-        row["Class spread"] = ", ".join(f"{k} {n}" for k, n in r.counts.items() if n)
-        row["Agreeing"] = r.share.text()
-        row["What explains the tool's view"] = r.why.text()
-        row["Citation"] = "; ".join(r.why.cite)
-        rows.append(row)
-    dr = s.decision
-    drow: dict[str, Any] = {"Criterion": "DECISION", "Tool": DECISION_WORDS[dr.tool]}
-    for t in trainees:
-        cell = dr.trainees[t]
-        drow[t] = f"{cell.level} {MARKS[cell.verdict]}".strip() if cell.level else ""
-    drow["Class spread"] = ", ".join(f"{k} {n}" for k, n in dr.counts.items() if n)
-    drow["Agreeing"] = dr.share.text()
-    drow["What explains the tool's view"] = dr.summary
-    drow["Citation"] = ", ".join(dr.refusal_codes)
-    rows.append(drow)
-    return pd.DataFrame(rows)
-
-
-def spread_chart(s: StageDebrief) -> dict[str, Any]:
-    """The class's levels per criterion (circles sized by the number of trainees) and the tool's (a diamond)."""
-    order = [f"{r.code} {r.title.split(':', 1)[-1].strip()}" for r in s.criteria]
-    class_rows = [
-        {"criterion": label, "level": lv, "trainees": n}
-        for label, r in zip(order, s.criteria, strict=True)
-        for lv, n in r.counts.items()
-        if n
-    ]
-    tool_rows = [
-        {"criterion": label, "level": r.tool_level, "tool": f"the tool: {r.tool_level} ({r.tool_label})"}
-        for label, r in zip(order, s.criteria, strict=True)
-    ]
-    x = alt.X("level:N", sort=list(LEVELS), scale=alt.Scale(domain=list(LEVELS)), title="risk level")
-    y = alt.Y("criterion:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
-    dots = (
-        alt.Chart(pd.DataFrame(class_rows or [{"criterion": order[0], "level": "acceptable", "trainees": 0}]))
-        .mark_circle(opacity=0.8)
-        .encode(
-            x=x,
-            y=y,
-            size=alt.Size(
-                "trainees:Q", scale=alt.Scale(range=[60, 700]), legend=alt.Legend(title="trainees")
-            ),
-            color=alt.Color(
-                "level:N",
-                scale=alt.Scale(domain=list(LEVEL_COLOURS), range=list(LEVEL_COLOURS.values())),
-                legend=None,
-            ),
-            tooltip=["criterion", "level", "trainees"],
-        )
-    )
-    tool = (
-        alt.Chart(pd.DataFrame(tool_rows))
-        .mark_point(shape="diamond", filled=False, size=420, color="#111", strokeWidth=2)
-        .encode(x=x, y=y, tooltip=["criterion", "tool"])
-    )
-    return (dots + tool).properties(height=alt.Step(24)).to_dict()  # type: ignore[no-any-return]
-
-
-def stage_view(s: StageDebrief, trainees: list[str], key: str) -> None:
-    dr = s.decision
-    st.markdown(widgets.banner_html(s.assessment, prefix="The tool: "), unsafe_allow_html=True)
-    spread = ", ".join(f"{DECISION_WORDS[k]} {n}" for k, n in dr.counts.items() if n) or "no answer yet"
-    st.markdown(
-        f"**The class's decisions:** {md(spread)} · agreeing with the tool: **{md(dr.share.text())}**"
-    )
-    st.caption(md(dr.summary))
-    st.dataframe(criteria_frame(s, trainees), hide_index=True, width="stretch", key=f"{key}.table")
-    st.caption(
-        "= agrees with the tool · + stricter than the tool · - more lenient. The factor named is the one that "
-        "sets the criterion's level (its highest score), with the evidence and the citation behind it."
-    )
-    st.markdown("##### The class's spread")
-    st.caption("Circles: how many trainees chose each level · diamond: the tool's level")
-    st.vega_lite_chart(spread_chart(s), width="stretch", key=f"{key}.chart")
-    st.caption(
-        f"The class's agreement on the levels at this stage (Fleiss' kappa): {md(s.level_kappa.text())}"
-    )
-    if dr.tool_conditions:
-        with st.expander("Conditions the tool attaches"):
-            for c in dr.tool_conditions:
-                st.markdown(f"- {md(c)}")
-
-
-def trainee_detail(s: StageDebrief, who: str, key: str) -> None:
-    rows = []
-    for r in s.criteria:
-        cell = r.trainees.get(who)
-        if cell is None:
-            continue
-        rows.append(
-            {
-                "Criterion": f"{r.code} {r.title}",
-                "Level": cell.level or "not assessed",
-                "Why": cell.reason,
-                "Tool": r.tool_level,
-                "Compared": MARKS[cell.verdict] or "not assessed",
-                "The tool's view rests on": r.why.text(),
-                "Citation": "; ".join(r.why.cite),
-            }
-        )
-    dcell = s.decision.trainees.get(who)
-    if dcell is not None:
-        st.markdown(
-            f"Decision: **{md(DECISION_WORDS.get(dcell.level or '', 'none'))}** · the tool: "
-            f"**{md(DECISION_WORDS[s.decision.tool])}** ({md(dcell.verdict)})"
-        )
-        conds = s.decision.trainee_conditions.get(who)
-        if conds:
-            st.markdown("Conditions: " + "; ".join(md(c) for c in conds))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"{key}.detail")
-
-
-def show_debrief(d: Debrief, *, trainer: bool, key: str, exercise: str, me: str = "") -> None:
-    if not d.stages:
-        st.info("No stage to debrief yet.")
-        return
-    trainees = list(d.trainees)
-    c1, c2, c3 = st.columns(3)
-    c1.metric(
-        "Decision: Fleiss' kappa",
-        _kappa_metric(d.decision_kappa),
-        help="How far the trainees agree with each other on the decision beyond chance, over the stages: "
-        + d.decision_kappa.text(),
-    )
-    c2.metric(
-        "Criterion levels: Fleiss' kappa",
-        _kappa_metric(d.level_kappa),
-        help="The same for the criterion levels, over every criterion and stage: " + d.level_kappa.text(),
-    )
-    if trainer:
-        c3.metric("Trainees", len(trainees))
-    elif d.summaries:
-        c3.metric("Your levels agreeing with the tool", d.summaries[0].levels.text())
-    st.caption(
-        f"Decision: {md(d.decision_kappa.text())}. Criterion levels: {md(d.level_kappa.text())}. Kappa is 1 when "
-        "everybody agrees, 0 when they agree as often as chance would have them, below 0 when less often; it "
-        "measures the class's agreement with itself, the shares below its agreement with the tool."
-    )
-    labels = [f"{s.stage.scenario_title} - {s.stage.words}" for s in d.stages]
-    idx = st.selectbox(
-        "Stage",
-        list(range(len(d.stages))),
-        index=len(d.stages) - 1,
-        format_func=lambda i: labels[i],
-        key=f"{key}.stage",
-    )
-    s = d.stages[idx]
-    stage_view(s, trainees, f"{key}.{idx}")
-    if trainer:
-        st.markdown("##### Per trainee")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "Trainee": x.trainee,
-                        "Levels agreeing": x.levels.text(),
-                        "Decisions agreeing": x.decisions.text(),
-                        "Stricter": x.stricter,
-                        "More lenient": x.more_lenient,
-                    }
-                    for x in d.summaries
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-            key=f"{key}.summaries",
-        )
-        if trainees:
-            who = st.selectbox("Trainee", trainees, key=f"{key}.who")
-            trainee_detail(s, str(who), f"{key}.{idx}")
-    elif me:
-        st.markdown("##### Your answers beside the tool")
-        trainee_detail(s, me, f"{key}.{idx}")
-    name = forms.slug(exercise) or "exercise"
-    title = " · ".join(dict.fromkeys(x.stage.scenario_title for x in d.stages))
-    c1, c2 = st.columns(2)
-    if trainer:
-        c1.download_button(
-            "Class results (CSV)",
-            data=lambda: as_csv(d, exercise),
-            file_name=f"{name}-results.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key=f"{key}.csv",
-        )
-    c2.download_button(
-        "Printable debrief (HTML)" if trainer else "My debrief (printable HTML)",
-        data=lambda: as_html(d, title, exercise),
-        file_name=f"{name}-debrief.html",
-        mime="text/html",
-        on_click="ignore",
-        key=f"{key}.html",
-    )
 
 
 def _debrief_for(ex: Exercise, mat: Material, scenarios: list[int]) -> Debrief:
@@ -557,7 +350,7 @@ def _leave() -> None:
 
 
 def join_panel(store: TrainingStore) -> None:
-    running = [x for x in store.list() if not x.closed]
+    running = [x for x in store.list_exercises() if not x.closed]
     if not running:
         st.info("No exercise is running yet: wait for your trainer to start one, then press Check again.")
         st.button("Check again", key="tr.join.again")
@@ -643,7 +436,7 @@ def trainee_page(store: TrainingStore) -> None:
     names = ["Briefing and evidence", "Your judgement", "Your answers"]
     if debriefed:
         names.append("Debrief")
-    tabs = st.tabs(names)
+    tabs = st.tabs(names, key="tr.trainee.tabs", on_change="rerun")  # keyed: a save keeps the tab open
     with tabs[0]:
         show_briefing(briefing(s, stage), heading=f"Scenario {pos + 1}: ")
     with tabs[1]:
@@ -659,7 +452,7 @@ def trainee_page(store: TrainingStore) -> None:
     if debriefed:
         with tabs[3]:
             d = _debrief_for(ex, mat, debriefed).for_trainee(me)
-            show_debrief(d, trainer=False, key="tr.me", exercise=ex.name, me=me)
+            show_debrief(d, trainer=False, key="tr.me", exercise=ex.name, me=me, class_size=len(ex.trainees))
     if not ex.closed:
         _watch(ex.id, store.version(ex.id), answers_too=False)
 
@@ -753,7 +546,7 @@ def setup_panel(store: TrainingStore) -> None:
             key="tr.new.rules",
         )
         st.form_submit_button("Start the exercise", type="primary", on_click=_create)
-    exs = store.list()
+    exs = store.list_exercises()
     if exs:
         st.markdown("#### Reopen an exercise")
         labels = {
@@ -763,7 +556,11 @@ def setup_panel(store: TrainingStore) -> None:
         }
         c1, c2 = st.columns([4, 1])
         c1.selectbox(
-            "Exercise", list(labels), format_func=labels.get, key="tr.reopen", label_visibility="collapsed"
+            "Exercise",
+            list(labels),
+            format_func=lambda i: labels[i],
+            key="tr.reopen",
+            label_visibility="collapsed",
         )
         c2.button("Reopen", key="tr.reopen.go", on_click=_reopen)
 
@@ -790,7 +587,7 @@ def join_link(ex: Exercise) -> str:
             base = f"{parts.scheme}://{parts.netloc}"
     except Exception:  # no browser context (e.g. a headless test)
         base = ""
-    return f"{base}/training?{query}"
+    return f"{base}/?{query}"  # in trainee mode Training is the only page, served at the root
 
 
 def roster(ex: Exercise, mat: Material, answers: list[Answer]) -> pd.DataFrame:
@@ -826,9 +623,13 @@ def run_panel(store: TrainingStore, ex: Exercise) -> None:
         f"{ex.created_at:%Y-%m-%d %H:%M} UTC" + (" · **closed**" if ex.closed else "")
     )
     c2.button("Another exercise", on_click=_close_view, key="tr.other")
-    st.markdown("Trainees join at this address (the same app in trainee mode; no account, they type their name):")
+    st.markdown(
+        "Trainees join at this address (the same app in trainee mode; no account, they type their name):"
+    )
     st.code(join_link(ex), language=None)
-    run, brief, deb = st.tabs(["Run the exercise", "What trainees see", "Debrief"])
+    run, brief, deb = st.tabs(
+        ["Run the exercise", "What trainees see", "Debrief"], key="tr.trainer.tabs", on_change="rerun"
+    )
     with run:
         inj_title = s.model.injects[stage - 1].title if stage else None
         st.markdown(
@@ -850,11 +651,10 @@ def run_panel(store: TrainingStore, ex: Exercise) -> None:
         else:
             st.caption("No trainee has joined yet.")
         pending = s.model.injects[stage:]
-        c1, c2, c3, c4 = st.columns(4)
         closed = ex.closed or ex.debriefed(pos)
         if pending:
             nxt = pending[0]
-            c1.button(
+            st.button(
                 f"Release inject {stage + 1}: {nxt.title}",
                 key="tr.release",
                 on_click=_act,
@@ -865,7 +665,8 @@ def run_panel(store: TrainingStore, ex: Exercise) -> None:
                 "replaced by the reassessment form.",
             )
         else:
-            c1.caption("Every inject of this scenario has been released.")
+            st.caption("Every inject of this scenario has been released.")
+        c2, c3, c4 = st.columns([1, 2, 1])
         c2.button(
             "Open the debrief",
             key="tr.debrief",

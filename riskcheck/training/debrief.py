@@ -232,11 +232,11 @@ def debrief(
     decision_ratings: list[list[str | None]] = []
     level_ratings: list[list[str | None]] = []
     for ref in stages:
-        a = tool_assessment(rules, scenarios[ref.scenario_index], ref.stage)
+        tool = tool_assessment(rules, scenarios[ref.scenario_index], ref.stage)
         given = {k: last.get((k, ref.scenario_index, ref.stage)) for k in names}
         rows = []
         stage_levels: list[list[str | None]] = []
-        for c in a.criteria:
+        for c in tool.criteria:
             cells = {}
             for k, t in names.items():
                 ans = given[k]
@@ -267,7 +267,7 @@ def debrief(
         for k, t in names.items():
             ans = given[k]
             d = ans.decision if ans else None
-            dcells[t] = TraineeCell(d, "", compare(d, a.decision, DECISION_RANK))
+            dcells[t] = TraineeCell(d, "", compare(d, tool.decision, DECISION_RANK))
         dratings = [x.level for x in dcells.values()]
         dcounts = Counter(x for x in dratings if x is not None)
         decision_ratings.append(dratings)
@@ -275,16 +275,16 @@ def debrief(
         stage_rows.append(
             StageDebrief(
                 ref,
-                a,
+                tool,
                 tuple(rows),
                 DecisionRow(
-                    a.decision,
-                    a.refusal_codes,
-                    a.summary,
+                    tool.decision,
+                    tool.refusal_codes,
+                    tool.summary,
                     dcells,
                     {d: dcounts.get(d, 0) for d in DECISIONS},
-                    share_agreeing(dratings, a.decision),
-                    tuple(x.text for x in a.conditions),
+                    share_agreeing(dratings, tool.decision),
+                    tuple(x.text for x in tool.conditions),
                     {names[k]: given[k].conditions for k in names if given[k] is not None},  # type: ignore[union-attr]
                 ),
                 kappa_of_ratings(stage_levels),

@@ -251,7 +251,9 @@ class TrainingStore:
         ).scalar_one_or_none()
         values["prev_hash"] = prev or GENESIS
         values["row_hash"] = chain.hash(values, values["prev_hash"])
-        return int(conn.execute(table.insert().values(**values)).inserted_primary_key[0])
+        key = conn.execute(table.insert().values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     # --- exercises ---------------------------------------------------------------------
 
@@ -309,7 +311,7 @@ class TrainingStore:
             ).scalar_one_or_none()
         return None if eid is None else self.get(int(eid))
 
-    def list(self) -> list[Exercise]:
+    def list_exercises(self) -> list[Exercise]:
         """Every exercise, newest first."""
         with self.engine.connect() as conn:
             ids = [

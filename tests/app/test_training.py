@@ -128,7 +128,7 @@ def test_trainer_and_two_trainees_with_one_inject_and_the_debrief(db_url):
     trainer = trainer_session()
     start(trainer, "Class A")
     assert "Exercise 'Class A' started" in texts(trainer)
-    assert [c.value for c in trainer.code] == ["/training?role=trainee&exercise=Class+A"]  # the join link
+    assert [c.value for c in trainer.code] == ["/?role=trainee&exercise=Class+A"]  # the join link
 
     # --- two trainees join; each sees the briefing and evidence, not the tool's answer ---------
     ana, ben = join("Ana"), join("Ben")
@@ -229,7 +229,7 @@ def test_trainer_and_two_trainees_with_one_inject_and_the_debrief(db_url):
     assert row(deb, "7 Criterion 7:")["Ben"] == "refer + stricter"
     #   stage 0: c3 refer,refer vs deny -> 0/2; c7s deny,refer -> 1/2; c7d conditions,acceptable -> 1/2;
     #            decision deny,refer vs deny -> 1/2
-    trainer.selectbox(key="tr.class.stage").set_value(0).run()
+    trainer.selectbox(key="tr.class.stage.2").set_value(0).run()
     ok(trainer)
     deb = table(trainer, "Agreeing")
     assert row(deb, "3 ")["Agreeing"] == "0/2 (0%)"
