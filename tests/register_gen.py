@@ -144,9 +144,16 @@ def _ordered_values(key: str, spec: v.IndicatorSpec) -> list[str]:
 
 
 def generate(
-    n: int, seed: int = 0, *, start: int = 0, invalid: float = 0.0, contested: float = 0.0
+    n: int,
+    seed: int = 0,
+    *,
+    start: int = 0,
+    invalid: float = 0.0,
+    contested: float = 0.0,
+    profile_share: float = 0.7,
 ) -> pd.DataFrame:
-    """``n`` register rows (strings, as read from a CSV file)."""
+    """``n`` register rows (strings, as read from a CSV file). ``contested``: share of rows with one
+    contested cell; ``profile_share``: share of rows to profiled recipients that name the profile."""
     rng = np.random.default_rng(seed)
 
     def pick(options: list[str], p: list[float] | None = None) -> np.ndarray:
@@ -163,7 +170,7 @@ def generate(
     recipient = pick(RECIPIENTS, [0.08, 0.1, 0.1, 0.12, 0.04, 0.03, 0.03, 0.15, 0.2, 0.15])
     profile = np.array([""] * n, dtype=object)
     for pid, country in PROFILE_COUNTRY.items():
-        mask = (recipient == country) & (rng.random(n) < 0.7)
+        mask = (recipient == country) & (rng.random(n) < profile_share)
         profile[mask] = pid
     sens = pick(list(v.SENSITIVITY), [0.22, 0.15, 0.08, 0.08, 0.17, 0.12, 0.1, 0.08])
     eut = pick(list(v.END_USER_TYPES), [0.4, 0.2, 0.15, 0.1, 0.15])

@@ -431,3 +431,43 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "use .csv, .parquet or .xlsx" in capsys.readouterr().err
     assert main(["batch", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o.csv")]) == 2
     assert set(REQUIRED) <= set(COLUMNS)
+
+
+def test_records_split_across_blocks_stay_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quoted values with commas, doubled quotes and newlines; CRLF line ends; tiny read blocks."""
+    from riskcheck.batch import register
+
+    data = rows(9)
+    for i, r in enumerate(data):
+        r["end_use"] = f'Line one, "quoted"\nline two of {i}' if i % 2 else "Plain"
+    path = write_csv(tmp_path / "r.csv", data)
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    _, whole, _ = batch(tmp_path, path, "a.parquet")
+    monkeypatch.setattr(register, "CSV_BLOCK_BYTES", 37)
+    _, pieces, err = batch(tmp_path, path, "b.parquet", chunk_rows=2)
+    assert whole == pieces and not err
+    assert [r["application_id"] for r in pieces] == [f"A-{i + 1}" for i in range(9)]
+    assert [r["row"] for r in pieces] == list(range(2, 11))
+
+
+def test_seen_ids_survive_hash_collisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from riskcheck.batch.register import SeenIds
+
+    seen = SeenIds()
+    for k in range(12):  # enough blocks to merge
+        ids = [f"A-{k}-{j}" for j in range(5)]
+        assert list(seen.lookup(ids)) == [-1] * 5
+        seen.add(ids, np.arange(5) + 10 * k)
+    assert list(seen.lookup(["A-3-4", "A-11-0", "B"])) == [34, 110, -1]
+    monkeypatch.setattr(
+        SeenIds,
+        "_hash",
+        staticmethod(
+            lambda ids: (np.zeros(len(ids), np.uint64), np.array([i.encode() for i in ids], dtype=object))
+        ),
+    )
+    clash = SeenIds()
+    clash.add(["x", "y"], np.array([2, 3]))
+    assert list(clash.lookup(["y", "x", "z"])) == [3, 2, -1]

@@ -432,68 +432,100 @@ def iter_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
         yield from _xlsx_chunks(path, chunk_rows)
 
 
+CSV_BLOCK_BYTES = 16 << 20  # read the file in blocks of whole records: memory does not grow with the file
+
+
+def _record_blocks(fh: Any, size: int) -> Iterator[bytes]:
+    """Blocks of whole CSV records. A newline ends a record where the quotes before it are balanced
+    (quotes inside a quoted value are doubled, so their count stays even)."""
+    carry = b""
+    while True:
+        data = fh.read(size)
+        buf = carry + data
+        if not data:
+            if buf.strip():
+                yield buf
+            return
+        total = buf.count(b'"')
+        cut = buf.rfind(b"\n")
+        while cut >= 0 and (total - buf.count(b'"', cut)) % 2:
+            cut = buf.rfind(b"\n", 0, cut)
+        if cut < 0:  # not one whole record yet (a very long quoted value): read on
+            carry = buf
+            continue
+        yield buf[: cut + 1]
+        carry = buf[cut + 1 :]
+
+
 def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
+    import io
+
     import pyarrow.csv as pacsv
 
     names, delimiter = _csv_header(path)
     shown = display_path(path)
-    skipped: list[RegisterProblem] = []
+    skipped: list[int] = []
+    messages: list[RegisterProblem] = []
+    options = {
+        "read_options": pacsv.ReadOptions(
+            use_threads=False, column_names=names, block_size=CSV_BLOCK_BYTES + (1 << 20)
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+    next_row = 2  # the header is row 1
+    position = 0
 
     def bad_row(row: Any) -> str:
-        skipped.append(
+        number = (
+            next_row + int(row.number or 1) - 1
+        )  # line within the block -> row (exact without multi-line values)
+        skipped.append(number)
+        messages.append(
             RegisterProblem(
-                int(row.number or 0),
+                number,
                 "",
-                f"{row.actual_columns} values, but the header has {row.expected_columns} columns "
-                "(row not read)",
+                f"{row.actual_columns} values, but the header has {row.expected_columns} columns (row not read)",
                 shown,
             )
         )
         return "skip"
 
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=bad_row)
     try:
-        source = pa.OSFile(str(path))
-        reader = pacsv.open_csv(
-            source,
-            read_options=pacsv.ReadOptions(
-                use_threads=False, block_size=max(1 << 20, chunk_rows * 400), column_names=names, skip_rows=1
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=bad_row
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowException as e:
-        raise InputError([Diagnostic(Location(shown), "RC604", f"cannot read the CSV file: {e}")]) from None
-    next_row = 2
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except pa.ArrowException as e:
-            raise InputError(
-                [Diagnostic(Location(shown), "RC604", f"cannot read the CSV file: {e}")]
-            ) from None
-        # Rows skipped while this block was parsed lie inside it: number the good rows around them.
-        lost = sorted(p.row for p in skipped)
-        skipped_now, skipped[:] = list(skipped), []
-        rows = _number_rows(next_row, batch.num_rows, lost)
-        next_row = int(rows[-1]) + 1 if len(rows) else next_row + len(lost)
-        for start in range(0, batch.num_rows, chunk_rows):
-            part = batch.slice(start, chunk_rows)
-            yield RawChunk(
-                {n: part.column(i) for i, n in enumerate(names)},
-                rows[start : start + part.num_rows],
-                skipped_now if start == 0 else [],
-                source.tell(),
-            )
-    if skipped:
-        yield RawChunk({n: pa.array([], pa.string()) for n in names}, np.zeros(0, np.int64), list(skipped))
+        with path.open("rb") as fh:
+            header = fh.readline()
+            position = len(header)
+            for block in _record_blocks(fh, CSV_BLOCK_BYTES):
+                position += len(block)
+                try:
+                    table = pacsv.read_csv(io.BytesIO(block), parse_options=parse, **options)
+                except pa.ArrowException as e:
+                    raise InputError(
+                        [Diagnostic(Location(shown, next_row), "RC604", f"cannot read the CSV file: {e}")]
+                    ) from None
+                rows = _number_rows(next_row, table.num_rows, skipped)
+                next_row = (int(rows[-1]) if len(rows) else next_row - 1) + 1
+                next_row = max([next_row, *(r + 1 for r in skipped)])
+                found, skipped[:], messages[:] = list(messages), [], []
+                for start in range(0, max(table.num_rows, 1 if found else 0), chunk_rows):
+                    part = table.slice(start, chunk_rows).combine_chunks()
+                    yield RawChunk(
+                        {
+                            n: part.column(i).chunk(0)
+                            if part.column(i).num_chunks
+                            else pa.array([], pa.string())
+                            for i, n in enumerate(names)
+                        },
+                        rows[start : start + part.num_rows],
+                        found if start == 0 else [],
+                        position,
+                    )
+    except OSError as e:
+        raise InputError([Diagnostic(Location(shown), "RC604", f"cannot read: {e.strerror}")]) from None
 
 
 def _number_rows(first: int, count: int, lost: list[int]) -> np.ndarray:
@@ -793,11 +825,61 @@ def _lut(col: Column, fn: Any) -> np.ndarray:
     return np.array([bool(fn(x)) for x in col.values] + [False], dtype=bool)
 
 
+class SeenIds:
+    """The application ids seen so far and the row of each, kept compactly (a 64-bit hash, the row
+    and the id's bytes: ~30 bytes an application) so that a register of millions stays small.
+    A hash match is confirmed on the bytes, so two ids never pass for one."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # sorted hashes, rows, ids
+
+    @staticmethod
+    def _hash(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        import pandas as pd
+
+        raw = np.array([i.encode("utf-8") for i in ids], dtype=object)
+        return pd.util.hash_array(raw, categorize=False), raw
+
+    def lookup(self, ids: list[str]) -> np.ndarray:
+        """The row where each id was first seen, -1 for new ones."""
+        out = np.full(len(ids), -1, dtype=np.int64)
+        if not ids or not self.blocks:
+            return out
+        h, raw = self._hash(ids)
+        for hashes, rows, stored in self.blocks:
+            pos = np.searchsorted(hashes, h)
+            cand = np.flatnonzero((pos < len(hashes)) & (hashes[np.minimum(pos, len(hashes) - 1)] == h))
+            for k in cand:
+                j = pos[k]
+                while j < len(hashes) and hashes[j] == h[k]:
+                    if stored[j] == raw[k]:
+                        out[k] = rows[j]
+                        break
+                    j += 1
+        return out
+
+    def add(self, ids: list[str], rows: np.ndarray) -> None:
+        if not ids:
+            return
+        h, raw = self._hash(ids)
+        order = np.argsort(h, kind="stable")
+        self.blocks.append(
+            (h[order], np.asarray(rows, dtype=np.int64)[order], np.array(raw[order], dtype=bytes))
+        )
+        if len(self.blocks) > 8:  # merge, so that a lookup searches few blocks
+            hashes = np.concatenate([b[0] for b in self.blocks])
+            rows_all = np.concatenate([b[1] for b in self.blocks])
+            width = max(b[2].dtype.itemsize for b in self.blocks)
+            stored = np.concatenate([b[2].astype(f"S{width}") for b in self.blocks])
+            order = np.argsort(hashes, kind="stable")
+            self.blocks = [(hashes[order], rows_all[order], stored[order])]
+
+
 def parse_chunk(
     raw: RawChunk,
     path: str,
     profiles: ProfileIndex,
-    seen_ids: dict[str, int],
+    seen_ids: SeenIds,
 ) -> ParsedChunk:
     """Validate a chunk and derive the facts every rule set shares. ``seen_ids`` carries the
     application ids of earlier chunks (duplicates are errors)."""
@@ -836,27 +918,24 @@ def parse_chunk(
 
     # Duplicate application ids (in this chunk and across chunks).
     ids = col("application_id")
-    first_at: dict[int, int] = {}
-    dup_msgs: dict[int, str] = {}
-    for i in np.flatnonzero(ids.state == VALUE):
-        key = ids.ucodes[i]
-        app = ids.uvalues[key]
-        row = int(raw.rows[i])
-        prev = first_at.get(key)
-        if prev is None:
-            prev = seen_ids.get(app)
-        if prev is not None:
-            dup_msgs[i] = f"application {app!r} appears again (first at row {prev})"
-        else:
-            first_at[key] = row
-            seen_ids[app] = row
-    if dup_msgs:
-        mask = np.zeros(n, dtype=bool)
-        mask[list(dup_msgs)] = True
-        msgs = np.empty(n, dtype=object)
-        for i, m in dup_msgs.items():
-            msgs[i] = m
-        flag(mask, "application_id", msgs)
+    ok = np.flatnonzero(ids.state == VALUE)
+    if len(ok):
+        codes = ids.ucodes[ok]
+        uniq, first = np.unique(codes, return_index=True)
+        first_row = np.full(len(ids.uvalues), -1, dtype=np.int64)
+        first_row[uniq] = raw.rows[ok[first]]
+        earlier = seen_ids.lookup([ids.uvalues[u] for u in uniq])
+        first_row[uniq] = np.where(earlier >= 0, earlier, first_row[uniq])
+        again = first_row[codes] != raw.rows[ok]
+        seen_ids.add([ids.uvalues[u] for u in uniq[earlier < 0]], raw.rows[ok[first]][earlier < 0])
+        if again.any():
+            mask = np.zeros(n, dtype=bool)
+            mask[ok[again]] = True
+            msgs = np.empty(n, dtype=object)
+            for i in ok[again]:
+                app = ids.uvalues[ids.ucodes[i]]
+                msgs[i] = f"application {app!r} appears again (first at row {first_row[ids.ucodes[i]]})"
+            flag(mask, "application_id", msgs)
 
     # Embargo checks: all three authorities or none.
     given = {a: col(a).state == VALUE for a in EMBARGO}

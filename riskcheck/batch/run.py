@@ -30,6 +30,7 @@ from .output import Writer, output_schema
 from .register import (
     ParsedChunk,
     ProfileIndex,
+    SeenIds,
     count_rows,
     header_problems,
     iter_chunks,
@@ -211,7 +212,7 @@ def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchRepo
     total = count_rows(path)
     size = path.stat().st_size
     progress = Progress(err, err.isatty() if opts.progress is None else opts.progress, total or size, "rows")
-    seen: dict[str, int] = {}
+    seen = SeenIds()
     ok = False
     try:
         for raw in iter_chunks(path, opts.chunk_rows):

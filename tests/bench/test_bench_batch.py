@@ -1,0 +1,304 @@
+"""Benchmarks of batch scoring, replay, robustness and a rules-engine peer (make bench).
+
+Each generates its own inputs (tests/register_gen.py, seeded) outside the timed part. With
+``--benchmark-disable`` (``make test``) every benchmark runs once on small inputs, as a test;
+``make bench`` runs them at full size and tests/bench/summary.py prints the ``bench:`` line.
+
+- batch:        a register of 100,000 applications, CSV in, Parquet out (every criterion's residual
+                and level, provenance), end to end: read, validate, derive, evaluate, write.
+- replay:       1,000 scenario files under two rule sets with ``diff.replay`` (what ``riskcheck diff``
+                does), and the same with ``riskcheck batch FOLDER --compare-rules``.
+- robustness:   1,000 weight and threshold draws for one scenario, ``whatif.robustness`` and the
+                vectorised ``vector.robustness`` (equal results).
+- peer:         the baseline's prohibitions and two criteria (c7-diversion, ATT 7(3) with outranking
+                and mitigation) as a GoRules ZEN decision graph (zen_baseline_subset.json), evaluated
+                row by row, against riskcheck's batch computing the *full* baseline with per-criterion
+                output, on the same register in the same run. The decisions of both on the encoded
+                subset are checked equal, row for row.
+- memory:       1,000,000 applications through ``riskcheck batch`` in a child process; its peak
+                resident memory (ru_maxrss) is recorded.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from riskcheck.batch import BatchOptions, run_batch
+from riskcheck.batch.register import ProfileIndex, SeenIds, iter_chunks, parse_chunk
+from riskcheck.diff import replay
+from riskcheck.engine import compile_rules
+from riskcheck.loader import load_rules, load_scenario
+from riskcheck.vector import evaluate as vevaluate
+from riskcheck.vector import robustness as fast_robustness
+from riskcheck.whatif import Context, robustness
+from tests.conftest import rules_from
+from tests.register_gen import write_profiles, write_register
+
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = ROOT / "rules" / "baseline.yaml"
+OTHER = ROOT / "rules" / "eu-common-position.yaml"
+GRAPH = Path(__file__).resolve().parent / "zen_baseline_subset.json"
+FULL = {"batch": 100_000, "replay": 1_000, "draws": 1_000, "peer": 10_000, "memory": 1_000_000}
+SMALL = {"batch": 2_000, "replay": 30, "draws": 100, "peer": 1_000, "memory": 5_000}
+
+
+def _disabled(config: pytest.Config) -> bool:
+    return bool(config.getoption("benchmark_disable") and not config.getoption("benchmark_enable"))
+
+
+@pytest.fixture(scope="module")
+def sizes(request: pytest.FixtureRequest) -> dict[str, int]:
+    return SMALL if _disabled(request.config) else FULL
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("bench-batch")
+    write_profiles(d / "profiles")
+    return d
+
+
+def _register(workdir: Path, n: int, seed: int) -> Path:
+    path = workdir / f"register-{n}-{seed}.csv"
+    if not path.exists():
+        write_register(path, n, seed=seed, contested=0.01)
+    return path
+
+
+# --- batch -----------------------------------------------------------------------------------------
+
+
+def test_batch_register(benchmark: Any, workdir: Path, sizes: dict[str, int]) -> None:
+    n = sizes["batch"]
+    register = _register(workdir, n, seed=11)
+    out = workdir / "batch.parquet"
+    opts = BatchOptions(register, out, rules=BASELINE, profiles=workdir / "profiles", progress=False)
+    report = benchmark.pedantic(run_batch, args=(opts, io.StringIO()), rounds=3 if n > 10_000 else 1)
+    benchmark.extra_info["rows"] = n
+    assert report.rows == n and report.invalid == 0
+    meta = pq.read_metadata(out)
+    names = meta.schema.names
+    assert meta.num_rows == n
+    assert sum(c.startswith("residual.") for c in names) == len(load_rules(BASELINE).model.criteria)
+
+
+# --- replay of scenario files under two rule sets -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scenario_folder(workdir: Path, sizes: dict[str, int]) -> Path:
+    """Scenario files made from register rows (each with its own evidence, some with profiles)."""
+    from riskcheck.batch.register import scenario_for_row
+
+    folder = workdir / f"scenarios-{sizes['replay']}"
+    folder.mkdir(exist_ok=True)
+    register = _register(workdir, max(sizes["replay"] * 2, 100), seed=12)
+    profiles = ProfileIndex(workdir / "profiles")
+    made = 0
+    for raw in iter_chunks(register, 10_000):
+        pc = parse_chunk(raw, "register", profiles, SeenIds())
+        for i in range(pc.n):
+            if pc.invalid[i] or made >= sizes["replay"]:
+                continue
+            rec = pc.record(i)
+            pid = rec.get("profile")
+            data = scenario_for_row(
+                rec, rec["date"], "baseline", profiles.path_of(pid) if pid else None, profiles.get(pid)[0] if pid else None
+            )
+            text = yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False, allow_unicode=True)
+            (folder / f"{data['id']}.yaml").write_text(text)
+            made += 1
+    assert made == sizes["replay"]
+    return folder
+
+
+def test_replay_diff(benchmark: Any, scenario_folder: Path, sizes: dict[str, int]) -> None:
+    old, new = load_rules(BASELINE), load_rules(OTHER)
+    paths = sorted(scenario_folder.glob("*.yaml"))
+    changes, unchanged, errors = benchmark.pedantic(replay, args=(old, new, paths), rounds=1)
+    benchmark.extra_info["scenarios"] = len(paths)
+    assert not errors and len(changes) + unchanged == sizes["replay"]
+
+
+def test_replay_batch_folder(benchmark: Any, workdir: Path, scenario_folder: Path, sizes: dict[str, int]) -> None:
+    """The same replay as ``riskcheck batch FOLDER --compare-rules``: the same changes as diff.replay."""
+    out = workdir / "replay.parquet"
+    opts = BatchOptions(scenario_folder, out, rules=BASELINE, compare_rules=OTHER, progress=False)
+    report = benchmark.pedantic(run_batch, args=(opts, io.StringIO()), rounds=1)
+    benchmark.extra_info["scenarios"] = report.rows
+    changes, _, _ = replay(load_rules(BASELINE), load_rules(OTHER), sorted(scenario_folder.glob("*.yaml"))[:50])
+    rows = {r["application_id"]: r for r in pq.read_table(out).to_pylist()}
+    for c in changes:
+        assert rows[c.scenario_id]["changed"] and rows[c.scenario_id]["after.decision"] == c.new_decision
+
+
+# --- robustness ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def robustness_context() -> Context:
+    # A scenario whose decision does flip under the declared ranges, so the influence figures are real.
+    s = load_scenario(ROOT / "scenarios" / "sarovia-donated-rifles.yaml")
+    return Context(load_rules(BASELINE), s)
+
+
+def test_robustness_whatif(benchmark: Any, robustness_context: Context, sizes: dict[str, int]) -> None:
+    r = benchmark.pedantic(robustness, args=(robustness_context, sizes["draws"]), rounds=3)
+    assert r.draws == sizes["draws"]
+
+
+def test_robustness_vector(benchmark: Any, robustness_context: Context, sizes: dict[str, int]) -> None:
+    r = benchmark.pedantic(fast_robustness, args=(robustness_context, sizes["draws"]), rounds=5)
+    assert r == robustness(robustness_context, sizes["draws"])
+
+
+# --- the peer: GoRules ZEN, row by row ------------------------------------------------------------------------
+
+
+def _subset_rules() -> Any:
+    """The baseline restricted to what the ZEN graph encodes: prohibitions, c7-diversion, ATT 7(3)."""
+    data = yaml.safe_load(BASELINE.read_text())
+    keep = {"c7-diversion", "att-7-overriding"}
+    data = copy.deepcopy(data)
+    data["presumptions"], data["escalations"] = [], []
+    data["criteria"] = [c for c in data["criteria"] if c["id"] in keep]
+    mitigations = []
+    for m in data["mitigations"]:
+        m["reduces"] = {k: x for k, x in m["reduces"].items() if k in keep}
+        if m["reduces"]:
+            mitigations.append(m)
+    data["mitigations"] = mitigations
+    return rules_from(data, "baseline-zen-subset.yaml")
+
+
+ZEN_FIELDS = {
+    "embargo_un": "embargo.un",
+    "embargo_eu": "embargo.eu",
+    "embargo_osce": "embargo.osce",
+    "atrocity_use_known": "unit.atrocity_use_known",
+    "implicated_in_war_crimes": "unit.implicated_in_war_crimes",
+    "end_user_type": "end_user.type",
+    "recipient_country": "recipient.country",
+    "channel": "transfer.channel",
+    "diversion_history": "country.diversion_history",
+    "reexport_breaches": "country.reexport_breaches",
+    "cpi": "country.cpi",
+    "quantity_plausible": "unit.quantity_plausible",
+    "max_service_life_years": "items.max_service_life_years",
+    "ihl_violations_credible": "country.ihl_violations_credible",
+    "pts": "country.pts",
+    "credible_gvhr_information": "unit.credible_gvhr_information",
+    "gbv_risk": "country.gbv_risk",
+}
+
+
+@pytest.fixture(scope="module")
+def peer_register(workdir: Path, sizes: dict[str, int]) -> dict[str, Any]:
+    """The peer's register (no contested values, no profiles with contested values: the ZEN graph has
+    no notion of several readings), its rows as the facts riskcheck derives (the input both engines
+    get), and riskcheck's decisions under the baseline restricted to what the graph encodes."""
+    n = sizes["peer"]
+    path = workdir / f"peer-{n}.csv"
+    if not path.exists():
+        write_register(path, n, seed=13, profile_share=0.0)
+    rules = load_rules(BASELINE)
+    subset = compile_rules(_subset_rules())
+    contexts: list[dict[str, Any]] = []
+    decisions: list[str] = []
+    profiles = ProfileIndex(workdir / "profiles")
+    epoch = np.datetime64("1970-01-01", "D")
+    for raw in iter_chunks(path, 50_000):
+        pc = parse_chunk(raw, str(path), profiles, SeenIds())
+        table = pc.facts(rules, pc.dates)
+        decisions += list(vevaluate(subset, table).decisions())
+        cols = {k: table.columns[f] for k, f in ZEN_FIELDS.items()}
+        controls = table.columns["transfer.controls"]
+        days = (pc.dates - epoch).astype(int)
+        for i in range(pc.n):
+            ctx = {k: col.value_at(i) for k, col in cols.items()}
+            ctx["controls"] = sorted(controls.value_at(i))
+            ctx["as_of_days"] = int(days[i])
+            contexts.append(ctx)
+    return {"path": path, "contexts": contexts, "decisions": decisions}
+
+
+def test_peer_zen_row_by_row(benchmark: Any, peer_register: dict[str, Any]) -> None:
+    zen = pytest.importorskip("zen", reason="zen-engine is a bench-only dependency (make bench installs it)")
+    decision = zen.ZenEngine().create_decision(GRAPH.read_text())
+    contexts = peer_register["contexts"]
+
+    def run() -> list[str]:
+        return [decision.evaluate(c)["result"]["decision"] for c in contexts]
+
+    got = benchmark.pedantic(run, rounds=1)
+    benchmark.extra_info["rows"] = len(contexts)
+    expected = peer_register["decisions"]
+    disagree = [(i, a, b) for i, (a, b) in enumerate(zip(expected, got, strict=True)) if a != b]
+    assert not disagree, disagree[:10]
+    assert len(set(got)) >= 4  # the register exercises the encoded rules, not one outcome
+
+
+def test_peer_riskcheck_batch(benchmark: Any, workdir: Path, peer_register: dict[str, Any]) -> None:
+    """riskcheck on the same register: the full baseline, every criterion, end to end from the file."""
+    out = workdir / "peer.parquet"
+    opts = BatchOptions(peer_register["path"], out, rules=BASELINE, profiles=workdir / "profiles", progress=False)
+    report = benchmark.pedantic(run_batch, args=(opts, io.StringIO()), rounds=3)
+    benchmark.extra_info["rows"] = report.rows
+    assert report.rows == len(peer_register["contexts"])
+
+
+# --- memory for a million rows ------------------------------------------------------------------------------
+
+
+MEMORY_RUN = """
+import io, resource, sys
+from pathlib import Path
+from riskcheck.batch import BatchOptions, run_batch
+report = run_batch(BatchOptions(Path(sys.argv[1]), Path(sys.argv[2]), profiles=Path(sys.argv[3]), progress=False), io.StringIO())
+print(report.rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_memory_million_rows(benchmark: Any, workdir: Path, sizes: dict[str, int]) -> None:
+    n = sizes["memory"]
+    register = workdir / f"memory-{n}.csv"
+    if not register.exists():
+        write_register(register, n, seed=14, chunk=100_000)
+    out = workdir / "memory.parquet"
+
+    def run() -> tuple[int, int]:
+        proc = subprocess.run(
+            [sys.executable, "-c", MEMORY_RUN, str(register), str(out), str(workdir / "profiles")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows, kib = proc.stdout.split()
+        return int(rows), int(kib)
+
+    rows, kib = benchmark.pedantic(run, rounds=1)
+    benchmark.extra_info.update(rows=rows, peak_rss_mb=round(kib / 1024, 1), csv_mb=round(register.stat().st_size / 1e6, 1))
+    assert rows == n
+    assert kib / 1024 < 2048, f"peak RSS {kib / 1024:.0f} MB for {n:,} rows"
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0
+
+
+def test_a_date_in_the_graph_matches_the_rules() -> None:
+    """The ZEN graph hard-codes the end of the Syrian-forces policy embargo: it must match the rules."""
+    data = yaml.safe_load(BASELINE.read_text())
+    end = next(p["effective_to"] for p in data["prohibitions"] if p["id"] == "syria-government-forces")
+    days = (end - dt.date(1970, 1, 1)).days
+    assert f"as_of_days > {days} ?" in GRAPH.read_text()
