@@ -234,3 +234,23 @@ def test_a_changed_answer_breaks_the_chain(tmp_path):
     with store.engine.begin() as conn:  # behind the app's back
         conn.execute(update(answers).where(answers.c.id == first.id).values(decision="approve"))
     assert store.verify() == {"training_answers": [first.id]}
+
+
+def test_trainees_saving_at_once_lose_nothing_and_keep_the_chain(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = TrainingStore.open(f"sqlite:///{tmp_path / 'h.db'}")
+    ex = store.create("C", rules_path="b", rule_set_id="b", rules_sha256="1" * 64, scenarios=[_ref()])
+    names = [f"Trainee {i}" for i in range(6)]
+    for n in names:
+        ex, _ = store.join(ex, n)
+
+    def save(name: str) -> int:
+        for k in range(8):
+            store.submit(ex, Answer(name, 0, 0, "deny" if k % 2 else "refer"))
+        return 8
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert sum(pool.map(save, names)) == 48
+    assert len(store.answers(ex.id)) == 48
+    assert store.verify() == {}

@@ -95,8 +95,8 @@ def _flash(kind: str, text: str) -> None:
 def _show_flash() -> None:
     got = st.session_state.pop(FLASH, None)
     if got:
-        kind, text = got
-        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[kind](text)
+        kind, text = got  # may quote what someone typed (a name): shown as text, not Markdown
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[kind](md(text))
 
 
 def _md_text(text: str) -> str:

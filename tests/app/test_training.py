@@ -304,3 +304,47 @@ def test_an_exercise_name_is_taken_once(db_url):
     click(trainer, "Another exercise")
     start(trainer, " class  A ")  # the same name in another case and spacing
     assert "exists already" in plain(trainer)
+
+
+def test_two_scenarios_in_order_debrief_and_close(db_url):
+    second = str(SCENARIOS / "cassaria-prior-denial.yaml")
+    trainer = trainer_session()
+    trainer.text_input(key="tr.new.name").input("Class B")
+    trainer.multiselect(key="tr.new.scenarios").set_value([SCENARIO, second])
+    click(trainer, "Start the exercise")
+    assert "What this case teaches" in plain(trainer)  # the teaching notes, for the trainer only
+    ana = session({"role": "trainee"})
+    ana.selectbox(key="tr.join.exercise").set_value("Class B")
+    ana.text_input(key="tr.join.name").input("Ana")
+    click(ana, "Join")
+    answer(ana, 0, {C3: ("deny", "War")}, "deny")
+
+    click(trainer, "Open the debrief")
+    click(trainer, "Next scenario: Pistols for a police unit that a partner refused to licence last year")
+    ana.run()
+    ok(ana)
+    assert "Scenario 2: Pistols for a police unit" in plain(ana)
+    assert "Debrief" in [t.label for t in ana.tabs]  # the first scenario's, now open
+    p = f"tr.{ana.session_state['rc.training.exercise']}.1.0.ana"
+    ana.selectbox(key=f"{p}.decision").set_value("refer")
+    click(ana, "Save my judgement")
+    assert any("Saved at" in s.value for s in ana.success)
+
+    trainer.run()
+    ok(trainer)
+    stages = trainer.selectbox(key="tr.class.stage.2").options
+    assert stages == [
+        "Iraq 2013: tanks and armoured personnel carriers for the Iraqi army - initial briefing",
+        "Pistols for a police unit that a partner refused to licence last year - initial briefing",
+    ]
+    click(trainer, "Close the exercise")
+    ana.run()
+    ok(ana)
+    assert "The exercise is closed: your answers are kept." in plain(ana)
+    store = TrainingStore.open(db_url)
+    ex = store.find("Class B")
+    assert ex is not None and ex.closed and ex.debriefed(0) and ex.debriefed(1)
+    assert [(a.scenario_index, a.stage, a.decision) for a in store.answers(ex.id)] == [
+        (0, 0, "deny"),
+        (1, 0, "refer"),
+    ]
