@@ -10,6 +10,7 @@ counters and the first few changes and problems.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from collections import Counter
@@ -361,45 +362,43 @@ def _notes(
 # --- folders of scenario files -------------------------------------------------------------------
 
 
+PARALLEL_FILES = 200  # from this many scenario files, load and assess them in worker processes
+
+
 def _run_folder(opts: BatchOptions, variants: list[Variant], report: BatchReport, err: TextIO) -> None:
-    """Each scenario assessed by the engine (files are few; loading them costs more than assessing)."""
+    """Each scenario assessed by the engine. Reading a scenario file costs more than assessing it, so
+    large folders are shared among worker processes (one per core, at most four)."""
     files = scenario_files([opts.input])
     progress = Progress(err, err.isatty() if opts.progress is None else opts.progress, len(files), "files")
-    rules_cache: dict[Path, LoadedRules] = {}
+    specs = [(v.prefix, str(v.rules.path) if v.rules else None, v.fixed_as_of) for v in variants]
+    jobs = [(k, str(p)) for k, p in enumerate(files, start=1)]
+    workers = min(os.cpu_count() or 1, 4)
+    results: list[tuple[dict[str, Any], list[list[str]], list[str]]] = []
+    if len(files) >= PARALLEL_FILES and workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        size = -(-len(jobs) // (workers * 4))
+        slices = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+            for part in pool.map(_assess_files, slices, [specs] * len(slices)):
+                results += part
+                progress.update(len(results), len(results))
+    else:
+        for job in jobs:
+            results += _assess_files([job], specs)
+            progress.update(len(results), len(results))
+    progress.update(len(files), len(files), final=True)
     rows: list[dict[str, Any]] = []
     criteria: list[list[str]] = [[] for _ in variants]
-    compiled_seen: list[list[CompiledRules]] = [[] for _ in variants]
-    for k, path in enumerate(files, start=1):
-        row: dict[str, Any] = {"application_id": None, "row": k, "errors": None}
-        try:
-            s = load_scenario(path)
-            row["application_id"] = s.model.id
-            results = []
-            for vi, var in enumerate(variants):
-                rules = var.rules
-                if rules is None:
-                    rp = rules_file_for(s.model.rules, path).resolve()
-                    if rp not in rules_cache:
-                        rules_cache[rp] = load_rules(rp)
-                    rules = rules_cache[rp]
-                a = assess(rules, s, var.fixed_as_of)
-                cr = compile_rules(rules)
-                if cr not in compiled_seen[vi]:
-                    compiled_seen[vi].append(cr)
-                    criteria[vi] += [c.spec.id for c in cr.criteria if c.spec.id not in criteria[vi]]
-                results.append(a)
-                row.update(_assessment_columns(var.prefix, a))
-            if len(results) == 2:
-                a, b = results
-                row["changed"] = (a.decision, a.refusal_codes) != (b.decision, b.refusal_codes)
-        except InputError as e:
-            row["errors"] = " | ".join(str(d) for d in e.diagnostics)
-            for d in e.diagnostics:
-                print(d, file=err)
-            report.problem_count += len(e.diagnostics)
+    for row, crit, problems in results:
         rows.append(row)
-        progress.update(k, k)
-    progress.update(len(files), len(files), final=True)
+        for vi, ids in enumerate(crit):
+            criteria[vi] += [c for c in ids if c not in criteria[vi]]
+        for d in problems:
+            print(d, file=err)
+        report.problem_count += len(problems)
     schema = output_schema([(v.prefix, c) for v, c in zip(variants, criteria, strict=True)])
     writer = Writer(opts.output, schema)
     ok = False
@@ -424,8 +423,50 @@ def _run_folder(opts: BatchOptions, variants: list[Variant], report: BatchReport
                 report.transitions[(r["decision"], r["after.decision"])] += 1
                 if len(report.first_changes) < opts.listed:
                     report.first_changes.append(
-                        f"{r['application_id']} ({files[r['row'] - 1]}): {r['decision']} -> {r['after.decision']}"
+                        f"{r['application_id']} ({display_path(files[r['row'] - 1])}): "
+                        f"{r['decision']} -> {r['after.decision']}"
                     )
+
+
+_RULES: dict[str, LoadedRules] = {}  # per process: rule files read once
+
+
+def _rules(path: str) -> LoadedRules:
+    hit = _RULES.get(path)
+    if hit is None:
+        hit = _RULES[path] = load_rules(path)
+    return hit
+
+
+def _assess_files(
+    jobs: list[tuple[int, str]], specs: list[tuple[str, str | None, dt.date | None]]
+) -> list[tuple[dict[str, Any], list[list[str]], list[str]]]:
+    """Load and assess scenario files (in this process or a worker): each file's output row, the
+    criterion ids of each assessment, and the problems found in it."""
+    out = []
+    for k, name in jobs:
+        path = Path(name)
+        row: dict[str, Any] = {"application_id": None, "row": k, "errors": None}
+        crit: list[list[str]] = [[] for _ in specs]
+        problems: list[str] = []
+        try:
+            s = load_scenario(path)
+            row["application_id"] = s.model.id
+            results = []
+            for vi, (prefix, rules_path, fixed) in enumerate(specs):
+                rules = _rules(rules_path or str(rules_file_for(s.model.rules, path).resolve()))
+                a = assess(rules, s, fixed)
+                crit[vi] = [c.spec.id for c in compile_rules(rules).criteria]
+                results.append(a)
+                row.update(_assessment_columns(prefix, a))
+            if len(results) == 2:
+                a, b = results
+                row["changed"] = (a.decision, a.refusal_codes) != (b.decision, b.refusal_codes)
+        except InputError as e:
+            row["errors"] = " | ".join(str(d) for d in e.diagnostics)
+            problems = [str(d) for d in e.diagnostics]
+        out.append((row, crit, problems))
+    return out
 
 
 def _assessment_columns(prefix: str, a: Assessment) -> dict[str, Any]:

@@ -52,6 +52,7 @@ def figures(data: dict[str, Any]) -> dict[str, float]:
     for name, key in (
         ("test_replay_diff", "replay_s"),
         ("test_replay_batch_folder", "replay_batch_s"),
+        ("test_replay_diff_libyaml_proposal", "replay_libyaml_s"),
         ("test_robustness_whatif", "robustness_s"),
         ("test_robustness_vector", "robustness_vector_s"),
     ):
@@ -87,13 +88,17 @@ def main() -> int:
         print(f"bench: no results at {RESULT}", file=sys.stderr)
         return 1
     f = figures(json.loads(RESULT.read_text()))
-    details = [k for k in f if k not in ("single_ms", "batch_per_s", "replay_s", "robustness_s", "peer_ratio")]
+    details = [
+        k for k in f if k not in ("single_ms", "batch_per_s", "replay_s", "robustness_s", "peer_ratio")
+    ]
     print("bench details: " + " ".join(f"{k}={_fmt(k, f[k])}" for k in details))
     for key, (limit, how, what) in TARGETS.items():
         if key in f:
             ok = f[key] < limit if how == "lt" else f[key] > limit
             sign = "<" if how == "lt" else ">"
-            print(f"bench target {'met   ' if ok else 'MISSED'}: {key}={_fmt(key, f[key])} ({sign} {limit:g}: {what})")
+            print(
+                f"bench target {'met   ' if ok else 'MISSED'}: {key}={_fmt(key, f[key])} ({sign} {limit:g}: {what})"
+            )
     keys = ("single_ms", "batch_per_s", "replay_s", "robustness_s", "peer_ratio")
     print("bench: " + " ".join(f"{k}={_fmt(k, f.get(k))}" for k in keys))
     return 0

@@ -116,9 +116,15 @@ def scenario_folder(workdir: Path, sizes: dict[str, int]) -> Path:
             rec = pc.record(i)
             pid = rec.get("profile")
             data = scenario_for_row(
-                rec, rec["date"], "baseline", profiles.path_of(pid) if pid else None, profiles.get(pid)[0] if pid else None
+                rec,
+                rec["date"],
+                "baseline",
+                profiles.path_of(pid) if pid else None,
+                profiles.get(pid)[0] if pid else None,
             )
-            text = yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False, allow_unicode=True)
+            text = yaml.safe_dump(
+                json.loads(json.dumps(data, default=str)), sort_keys=False, allow_unicode=True
+            )
             (folder / f"{data['id']}.yaml").write_text(text)
             made += 1
     assert made == sizes["replay"]
@@ -133,13 +139,55 @@ def test_replay_diff(benchmark: Any, scenario_folder: Path, sizes: dict[str, int
     assert not errors and len(changes) + unchanged == sizes["replay"]
 
 
-def test_replay_batch_folder(benchmark: Any, workdir: Path, scenario_folder: Path, sizes: dict[str, int]) -> None:
+def _parse_text_libyaml(text: str, path: str) -> Any:
+    """A proposal for yamlfile.parse_text (not riskcheck's code): compose with libyaml's C parser and
+    keep the same strict build (positions, duplicate keys, tags); aliases and anchors are refused from
+    the C parser's event stream. Measured here to size the change; the data and positions of every
+    benchmark file are checked equal to parse_text's before timing."""
+    from riskcheck import yamlfile
+
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ValueError("aliases and anchors are refused")
+    loader = yaml.CSafeLoader(text)
+    try:
+        doc = yamlfile.Document(path=path, data=None, text=text)
+        doc.data = yamlfile._build(loader, loader.get_single_node(), (), doc)  # type: ignore[arg-type]
+    finally:
+        loader.dispose()
+    return doc
+
+
+def test_replay_diff_libyaml_proposal(
+    benchmark: Any, scenario_folder: Path, sizes: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """diff.replay as it would run with the YAML proposal above (replay_libyaml_s in the summary)."""
+    from riskcheck import yamlfile
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML without libyaml")
+    paths = sorted(scenario_folder.glob("*.yaml"))
+    for p in [*paths[:200], *sorted((ROOT / "scenarios" / "profiles").glob("*.yaml"))]:
+        text = p.read_text()
+        a, b = yamlfile.parse_text(text, "x"), _parse_text_libyaml(text, "x")
+        assert (a.data, a.positions) == (b.data, b.positions), p
+    monkeypatch.setattr(yamlfile, "parse_text", _parse_text_libyaml)
+    old, new = load_rules(BASELINE), load_rules(OTHER)
+    changes, unchanged, errors = benchmark.pedantic(replay, args=(old, new, paths), rounds=1)
+    assert not errors and len(changes) + unchanged == sizes["replay"]
+
+
+def test_replay_batch_folder(
+    benchmark: Any, workdir: Path, scenario_folder: Path, sizes: dict[str, int]
+) -> None:
     """The same replay as ``riskcheck batch FOLDER --compare-rules``: the same changes as diff.replay."""
     out = workdir / "replay.parquet"
     opts = BatchOptions(scenario_folder, out, rules=BASELINE, compare_rules=OTHER, progress=False)
     report = benchmark.pedantic(run_batch, args=(opts, io.StringIO()), rounds=1)
     benchmark.extra_info["scenarios"] = report.rows
-    changes, _, _ = replay(load_rules(BASELINE), load_rules(OTHER), sorted(scenario_folder.glob("*.yaml"))[:50])
+    changes, _, _ = replay(
+        load_rules(BASELINE), load_rules(OTHER), sorted(scenario_folder.glob("*.yaml"))[:50]
+    )
     rows = {r["application_id"]: r for r in pq.read_table(out).to_pylist()}
     for c in changes:
         assert rows[c.scenario_id]["changed"] and rows[c.scenario_id]["after.decision"] == c.new_decision
@@ -254,7 +302,9 @@ def test_peer_zen_row_by_row(benchmark: Any, peer_register: dict[str, Any]) -> N
 def test_peer_riskcheck_batch(benchmark: Any, workdir: Path, peer_register: dict[str, Any]) -> None:
     """riskcheck on the same register: the full baseline, every criterion, end to end from the file."""
     out = workdir / "peer.parquet"
-    opts = BatchOptions(peer_register["path"], out, rules=BASELINE, profiles=workdir / "profiles", progress=False)
+    opts = BatchOptions(
+        peer_register["path"], out, rules=BASELINE, profiles=workdir / "profiles", progress=False
+    )
     report = benchmark.pedantic(run_batch, args=(opts, io.StringIO()), rounds=3)
     benchmark.extra_info["rows"] = report.rows
     assert report.rows == len(peer_register["contexts"])
@@ -290,7 +340,9 @@ def test_memory_million_rows(benchmark: Any, workdir: Path, sizes: dict[str, int
         return int(rows), int(kib)
 
     rows, kib = benchmark.pedantic(run, rounds=1)
-    benchmark.extra_info.update(rows=rows, peak_rss_mb=round(kib / 1024, 1), csv_mb=round(register.stat().st_size / 1e6, 1))
+    benchmark.extra_info.update(
+        rows=rows, peak_rss_mb=round(kib / 1024, 1), csv_mb=round(register.stat().st_size / 1e6, 1)
+    )
     assert rows == n
     assert kib / 1024 < 2048, f"peak RSS {kib / 1024:.0f} MB for {n:,} rows"
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0
