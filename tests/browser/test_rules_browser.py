@@ -1,0 +1,163 @@
+"""The Rules page in a real browser: read, break, fix, preview the impact, save; and a proxy's user header.
+
+Runs `riskcheck app` on a loopback port with RISKCHECK_HOME pointing to a copy of the rules and two
+scenarios (the bundled files are never touched), driven by Debian's chromium through playwright.
+Screenshots of the editing flow go to out/screenshots/ (06-... to 10-...). Every wait is bounded
+and every server started here is stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.app.test_rules_files import CHANGES, broken, lowered, make_home
+
+from .test_browser import CHROMIUM, FLAGS, ROOT, WAIT_MS, free_port, shot, sync_api
+
+NAME = "baseline.yaml"
+
+
+@contextmanager
+def app_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    log = tmp / "server.log"
+    riskcheck = Path(sys.executable).with_name("riskcheck")
+    cmd = [
+        str(riskcheck),
+        "app",
+        "--port",
+        str(port),
+        "--address",
+        "127.0.0.1",
+        "--db",
+        f"sqlite:///{tmp / 'h.db'}",
+    ]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RISKCHECK_")} | env
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=full_env
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the app exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not become healthy within 60 s:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the group we started: riskcheck and its streamlit child
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@contextmanager
+def browser_page(headers: dict[str, str] | None = None):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        try:
+            context = browser.new_context(
+                viewport={"width": 1400, "height": 2000}, extra_http_headers=headers
+            )
+            pg = context.new_page()
+            pg.set_default_timeout(WAIT_MS)
+            yield pg
+        finally:
+            browser.close()
+
+
+def type_into_editor(page, text: str) -> None:
+    box = page.locator('[data-testid="stTextArea"] textarea').first
+    box.fill(text)
+    box.press("Control+Enter")  # Streamlit commits a text area on Ctrl+Enter (or when it loses focus)
+
+
+def test_rules_page_editing_flow(tmp_path):
+    home = make_home(tmp_path)
+    path = home / "rules" / NAME
+    original = path.read_text()
+    expect = sync_api.expect
+    with app_server(tmp_path, {"RISKCHECK_HOME": str(home)}) as url, browser_page() as page:
+        page.goto(f"{url}/rules", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Rule sets")).to_be_visible()
+        expect(page.get_by_text("Criterion 2(a): internal repression", exact=True).first).to_be_visible()
+        shot(page, "06-rules-read.png")
+
+        page.get_by_role("tab", name="Edit", exact=True).click()
+        expect(page.locator('[data-testid="stTextArea"] textarea').first).to_be_visible()
+        bad, line = broken(original)
+        type_into_editor(page, bad)
+        expect(
+            page.get_by_text("1 problem: this text cannot be saved until it is fixed.", exact=False)
+        ).to_be_visible()
+        expect(page.get_by_text(f"Line {line}, column", exact=False)).to_be_visible()
+        expect(page.get_by_role("button", name="Save", exact=True)).to_be_disabled()
+        page.locator('[data-testid="stTextArea"] textarea').first.evaluate("e => e.scrollTop = 0")
+        shot(page, "07-rules-invalid-edit.png")
+
+        type_into_editor(page, lowered(original))
+        expect(page.get_by_text("Valid: no problem found.", exact=True)).to_be_visible()
+        impact = page.locator(f'[data-testid="rc-impact"][data-scenario="{CHANGES}"]')
+        expect(impact).to_have_attribute("data-new", "deny")
+        expect(page.get_by_text("1 changed, 1 unchanged", exact=False)).to_be_visible()
+        page.get_by_text(f"Why {CHANGES} changes", exact=True).click()
+        shot(page, "08-rules-impact-preview.png")
+
+        page.get_by_label("Why this change", exact=False).fill(
+            "Lower the clear-risk thresholds (review 2025)"
+        )
+        page.get_by_label("Why this change", exact=False).press("Enter")
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_text("recorded as rule edit #1", exact=False)).to_be_visible()
+        shot(page, "09-rules-saved.png")
+        assert path.read_text() == lowered(original)
+        assert len(list((home / "rules" / ".versions").glob(f"{NAME}.*.bak"))) == 1
+
+        page.get_by_role("tab", name="Edit log", exact=True).click()
+        expect(page.get_by_text("1 rule edits recorded; hash chain intact.", exact=True)).to_be_visible()
+        shot(page, "10-rules-edit-log.png")
+
+
+def test_a_proxy_header_names_the_reviewer_only_when_trusted(tmp_path):
+    home = make_home(tmp_path)
+    env = {"RISKCHECK_HOME": str(home), "RISKCHECK_AUTH": "proxy", "RISKCHECK_REVIEWERS": "alice"}
+    expect = sync_api.expect
+    with app_server(tmp_path, env) as url:
+        with browser_page({"X-Forwarded-User": "alice"}) as page:
+            page.goto(f"{url}/rules", wait_until="domcontentloaded")
+            page.get_by_role("tab", name="Edit", exact=True).click()
+            expect(
+                page.get_by_text("You may save edits (alice is a named reviewer", exact=False)
+            ).to_be_visible()
+        with browser_page({"X-Forwarded-User": "mallory"}) as page:
+            page.goto(f"{url}/rules", wait_until="domcontentloaded")
+            page.get_by_role("tab", name="Edit", exact=True).click()
+            expect(page.get_by_text("mallory is not a named reviewer", exact=False)).to_be_visible()
+        with browser_page() as page:
+            page.goto(f"{url}/rules", wait_until="domcontentloaded")
+            expect(
+                page.get_by_text("No user was named by the X-Forwarded-User header", exact=False)
+            ).to_be_visible()
