@@ -310,13 +310,17 @@ def _debrief_for(ex: Exercise, mat: Material, scenarios: list[int]) -> Debrief:
 # --- keeping pages up to date ------------------------------------------------------------------
 
 
-def _watch(ex_id: int, seen: tuple[int, int], answers_too: bool) -> None:
-    """Rerun the page when the trainer acts (or, for the trainer, when an answer arrives)."""
+def _watch(ex_id: int, seen: Any, trainer: bool) -> None:
+    """Rerun the page when something it shows has changed elsewhere. A trainee's page reruns only when
+    the trainer moves the exercise on (an inject, the debrief, the next scenario, the end), never when
+    someone joins or saves, so a judgement being typed is not disturbed; the trainer's also when a
+    trainee joins or saves."""
 
     @st.fragment(run_every=POLL_SECONDS)
     def poll() -> None:
-        now = tstore().version(ex_id)
-        if (now if answers_too else now[0]) != (seen if answers_too else seen[0]):
+        store = tstore()
+        now = store.version(ex_id) if trainer else store.get(ex_id).signature
+        if now != seen:
             st.rerun(scope="app")
 
     poll()
@@ -454,7 +458,7 @@ def trainee_page(store: TrainingStore) -> None:
             d = _debrief_for(ex, mat, debriefed).for_trainee(me)
             show_debrief(d, trainer=False, key="tr.me", exercise=ex.name, me=me, class_size=len(ex.trainees))
     if not ex.closed:
-        _watch(ex.id, store.version(ex.id), answers_too=False)
+        _watch(ex.id, ex.signature, trainer=False)
 
 
 # --- trainer ------------------------------------------------------------------------------------
@@ -700,7 +704,7 @@ def run_panel(store: TrainingStore, ex: Exercise) -> None:
         d = _debrief_for(ex, mat, list(range(pos + 1)))
         show_debrief(d, trainer=True, key="tr.class", exercise=ex.name)
     if not ex.closed:
-        _watch(ex.id, store.version(ex.id), answers_too=True)
+        _watch(ex.id, store.version(ex.id), trainer=True)
 
 
 def trainer_page(store: TrainingStore) -> None:

@@ -85,7 +85,7 @@ def _other(s: LoadedScenario) -> list[tuple[str, str]]:
     ev = s.model.evidence
     out: list[tuple[str, str]] = []
     if ev.embargoes is None:
-        out.append(("Arms embargoes", "not checked"))
+        out.append(("Arms embargoes", "no check recorded for this case"))
     else:
         found = "; ".join(
             f"{e.authority} {e.legal_act} ({e.scope.replace('_', ' ')})" for e in ev.embargoes.in_force

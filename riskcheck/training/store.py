@@ -192,9 +192,11 @@ class Exercise:
         )
 
     @property
-    def version(self) -> int:
-        """Changes whenever an event is added (a cheap way for a page to notice news)."""
-        return self.events[-1].id if self.events else 0
+    def signature(self) -> tuple[object, ...]:
+        """What a trainee's page depends on: changes when the trainer moves the exercise on, not when
+        someone joins."""
+        debriefed = tuple(self.debriefed(i) for i in range(len(self.scenarios)))
+        return (self.position, self.released_all, debriefed, self.closed)
 
 
 @dataclass

@@ -81,8 +81,22 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     trainee.get_by_role("tab", name="Your judgement", exact=True).click()
     choose(trainee, f"Risk level: {C3}", "Refer: for a decision at a higher level")
     trainee.get_by_label(f"Why: {C3}", exact=True).fill("Violence rising, not yet a war")
+    # A look back at the evidence while typing keeps what was typed (nothing is saved yet).
+    trainee.get_by_role("tab", name="Briefing and evidence", exact=True).click()
+    expect(trainee.get_by_text("The evidence", exact=True)).to_be_visible()
+    trainee.get_by_role("tab", name="Your judgement", exact=True).click()
+    expect(trainee.get_by_label(f"Why: {C3}", exact=True)).to_have_value("Violence rising, not yet a war")
     choose(trainee, f"Risk level: {C7S}", "Deny: the risk requires refusal")
     trainee.get_by_label(f"Why: {C7S}", exact=True).fill("Nothing is known about the depots")
+    # Another trainee joining does not disturb the form either (the page reruns only when the trainer acts).
+    ben = new_page(browser, height=900)
+    ben.goto(link, wait_until="domcontentloaded")
+    ben.get_by_label("Your name", exact=True).fill("Ben")
+    ben.get_by_role("button", name="Join", exact=True).click()
+    expect(ben.get_by_text("you are Ben", exact=False)).to_be_visible(timeout=WAIT_MS)
+    ben.context.close()
+    trainee.wait_for_timeout(5000)  # longer than the pages' polling interval
+    expect(trainee.get_by_label(f"Why: {C7S}", exact=True)).to_have_value("Nothing is known about the depots")
     choose(trainee, "Your decision", "Deny")
     trainee.get_by_label("Conditions you would attach (one per line)", exact=True).fill("Serial-number lists")
     trainee.get_by_role("button", name="Save my judgement", exact=True).click()
@@ -107,7 +121,7 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     other.context.close()
 
     # --- the trainer sees the answer arrive and releases inject 1 ---------------------------------------------
-    expect(trainer.get_by_text("1 of 1", exact=True)).to_be_visible(timeout=WAIT_MS)  # by polling
+    expect(trainer.get_by_text("1 of 2", exact=True)).to_be_visible(timeout=WAIT_MS)  # by polling
     trainer.get_by_role("button", name=f"Release inject 1: {INJECT}", exact=True).click()
     expect(trainer.get_by_text("Inject 1 released", exact=False)).to_be_visible()
 
@@ -126,7 +140,7 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     expect(trainee.get_by_text("Saved at", exact=False)).to_be_visible()
 
     # --- the trainer opens the debrief; the trainee sees the tool beside their own answers ----------------------
-    expect(trainer.get_by_text("1 of 1", exact=True)).to_be_visible(timeout=WAIT_MS)
+    expect(trainer.get_by_text("1 of 2", exact=True)).to_be_visible(timeout=WAIT_MS)
     trainer.get_by_role("button", name="Open the debrief", exact=True).click()
     expect(trainer.get_by_text("The debrief is open", exact=False)).to_be_visible()
     trainer.get_by_role("tab", name="Debrief", exact=True).click()
