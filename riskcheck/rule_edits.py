@@ -25,6 +25,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 import threading
 import time
@@ -37,7 +38,7 @@ from .diff import DiffReport, diff
 from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError
 from .history import History, RuleEdit
 from .loader import LoadedRules, validate_rules_document
-from .paths import rules_dir, scenario_files, scenarios_dir
+from .paths import PACKAGE, rules_dir, scenario_files, scenarios_dir
 from .yamlfile import MAX_BYTES, parse_text
 
 VERSIONS = ".versions"
@@ -74,6 +75,20 @@ def sha256_text(text: str) -> str:
 
 def folder_of(folder: Path | None = None) -> Path:
     return (folder or rules_dir()).resolve()
+
+
+def folder_problem(folder: Path | None = None) -> str | None:
+    """Why rule files cannot be saved into this folder, or None. The copy packaged inside an
+    installed riskcheck is never written to: edits belong in a folder named by RISKCHECK_HOME."""
+    base = folder_of(folder)
+    if base.is_relative_to(PACKAGE):
+        return (
+            f"the rules folder {base} is the copy installed with riskcheck; set RISKCHECK_HOME to a folder "
+            "with your own rules/ and scenarios/ to edit rules"
+        )
+    if not os.access(base, os.W_OK):
+        return f"the rules folder {base} is not writable by this process"
+    return None
 
 
 def resolve_rule_file(name: str, folder: Path | None = None, *, must_exist: bool = True) -> Path:
@@ -249,6 +264,9 @@ def save(
     in each case the file is left as it was."""
     base = folder_of(folder)
     path = resolve_rule_file(name, base, must_exist=base_sha256 is not None)
+    problem = folder_problem(base)
+    if problem:
+        raise UsageError(problem)
     if not user.strip():
         raise UsageError("a rule edit needs a user to record")
     if not reason.strip():

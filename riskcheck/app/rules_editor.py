@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from riskcheck import rule_edits
-from riskcheck.app import auth_ui, state
+from riskcheck.app import access, auth_ui, state
 from riskcheck.app.widgets import md
 from riskcheck.diff import DiffReport
 from riskcheck.errors import InputError, UsageError
@@ -28,6 +28,10 @@ from riskcheck.trace import DECISION_WORDS
 DRAFTS, MESSAGES, IMPACTS = "rc.rule_drafts", "rc.rule_messages", "rc.rule_impacts"
 MAX_SHOWN = 20
 MAX_DIFF_LINES = 400
+EDITOR_CSS = (
+    '<style>[data-testid="stTextArea"] textarea {font-family: "Source Code Pro", monospace; '
+    "font-size: 0.82rem; line-height: 1.35}</style>"
+)
 
 
 # --- the draft ------------------------------------------------------------------------------
@@ -200,6 +204,22 @@ def impact_preview(report: DiffReport) -> None:
         st.warning(f"Scenario not replayed: {md(e)}")
 
 
+def _version_hint(path: Path, checked: rule_edits.Checked, report: DiffReport) -> None:
+    """A change in what the rules say should carry a new version and a CHANGELOG entry."""
+    assert checked.loaded is not None
+    try:
+        saved = state.load_rules_cached(path).model.version
+    except InputError:
+        return
+    if report.rule_changes and checked.loaded.model.version == saved:
+        st.info(
+            f"The version is still {md(saved)}: assessments made after saving would carry the same version "
+            "with a different sha256. Consider raising `version` and adding an entry to rules/CHANGELOG.md "
+            "(what changed, which criteria, effective from).",
+            icon=":material/tag:",
+        )
+
+
 @st.fragment
 def editor(name: str, path: Path) -> None:
     """Edit, check, preview and save one rule file (a fragment: typing reruns only this part)."""
@@ -207,6 +227,9 @@ def editor(name: str, path: Path) -> None:
         st.rerun(scope="app")  # the Read tab and the rule-set titles show the saved file
     d = draft(name, path)
     allowed, who, _settings = auth_ui.can_edit_rules()
+    problem = rule_edits.folder_problem(path.parent)
+    if problem and allowed:
+        allowed = access.Decision(False, problem[:1].upper() + problem[1:] + ".")
     current = rule_edits.read_current(path) or ""
     current_sha = rule_edits.sha256_text(current)
     if d["base"] != current_sha and not d["conflict"] and d["text"] == d["orig"]:
@@ -242,6 +265,7 @@ def editor(name: str, path: Path) -> None:
         st.warning(
             f"{md(name)} was changed by someone else since you started editing: saving will be refused."
         )
+    st.markdown(EDITOR_CSS, unsafe_allow_html=True)
     key = editor_key(name, d)
     if key not in st.session_state:
         st.session_state[key] = d["text"]
@@ -267,6 +291,7 @@ def editor(name: str, path: Path) -> None:
         report = _impact(name, path, checked)
         if report is not None:
             impact_preview(report)
+            _version_hint(path, checked, report)
         with st.expander("Text changes"):
             st.code(text_diff(current, text, f"{name} (saved)", f"{name} (edited)"), language="diff")
     st.markdown("#### Save")

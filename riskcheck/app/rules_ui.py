@@ -120,13 +120,14 @@ def readable(lr: LoadedRules) -> None:
     )
     st.markdown(md(rs.description))
     st.info(md(rs.disclaimer))
-    st.markdown("#### Sources")
-    for sid, s in rs.sources.items():
-        link = f" · [{md(s.url)}]({s.url})" if s.url else ""
-        note = f" - {md(s.note)}" if s.note else ""
-        st.markdown(
-            f"- **{md(s.short)}** (`{sid}`): {md(s.title)}, {md(s.version)} [verification {s.verification}]{link}{note}"
-        )
+    with st.expander(f"Sources ({len(rs.sources)})"):
+        for sid, s in rs.sources.items():
+            link = f" · [{md(s.url)}]({s.url})" if s.url else ""
+            note = f" - {md(s.note)}" if s.note else ""
+            st.markdown(
+                f"- **{md(s.short)}** (`{sid}`): {md(s.title)}, {md(s.version)} [verification {s.verification}]"
+                f"{link}{note}"
+            )
     pol = rs.policy
     st.markdown("#### Thresholds by legal kind")
     for kind, th in pol.thresholds.items():

@@ -331,3 +331,26 @@ def test_the_edit_log_export_neutralises_every_text_cell(home, store):
     rows = list(csv.DictReader(io.StringIO(edits_csv(store.rule_edits()))))
     assert rows[0]["user"] == "'=cmd|'/c calc'!A1" and rows[0]["reason"] == "'@SUM(1+1)"
     assert not any(v.startswith(("=", "+", "-", "@")) for row in rows for v in row.values())
+
+
+def test_the_copy_installed_with_the_package_is_never_written(tmp_path, monkeypatch, store):
+    import riskcheck.rule_edits as rule_edits
+
+    packaged = tmp_path / "site-packages" / "riskcheck"
+    shutil.copytree(ROOT / "rules", packaged / "_data" / "rules")
+    monkeypatch.setattr(rule_edits, "PACKAGE", packaged)
+    folder = packaged / "_data" / "rules"
+    assert "RISKCHECK_HOME" in (rule_edits.folder_problem(folder) or "")
+    text = (folder / "baseline.yaml").read_text()
+    with pytest.raises(UsageError, match="installed with riskcheck"):
+        save(
+            "baseline.yaml",
+            lowered(text),
+            base_sha256=sha256_text(text),
+            user="u",
+            auth="t",
+            reason="r",
+            history=store,
+            folder=folder,
+        )
+    assert (folder / "baseline.yaml").read_text() == text

@@ -126,6 +126,7 @@ def test_edit_invalid_then_fix_then_preview_then_save(db_url, home):
     assert "Valid: no problem found." in [s.value for s in at.success]
     assert impacts(at) == [(CHANGES, "approve_with_conditions", "deny")]
     assert "1 changed, 1 unchanged" in texts(at)
+    assert "The version is still" in plain(texts(at))  # a semantic change should carry a new version
     assert "thresholds.clear_risk.deny: 3 -> 1.5" in plain(texts(at))
     assert path.read_text() == original  # previewing writes nothing
     assert not save_button(at).disabled
