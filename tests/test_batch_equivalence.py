@@ -25,7 +25,8 @@ import yaml
 
 from riskcheck import loader
 from riskcheck.batch import BatchOptions, run_batch
-from riskcheck.batch.register import COLUMNS, ERROR, ProfileIndex, parse_value, scenario_for_row
+from riskcheck.batch.columns import COLUMNS, ERROR, parse_value
+from riskcheck.batch.register import ProfileIndex, scenario_for_row
 from riskcheck.engine import assess, facts_for
 from riskcheck.loader import load_rules, scenario_from_document
 from riskcheck.trace import DECISIONS

@@ -1,0 +1,294 @@
+"""The register's columns and how one cell is read: kinds, ranges, "did you mean", messages.
+
+A cell is empty (not recorded), a value, ``unknown`` (for indicators: stated as not established,
+which overrides a profile), several readings ``a|b`` (indicators only: contested evidence, scored
+on the worst reading), or an error with a one-line message naming the problem, e.g.
+``7 is above the maximum 5``. CSV cells are text; Parquet and Excel cells may be typed values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import vocabulary as v
+from ..vector import Contested
+
+# Parse states of a cell.
+EMPTY, VALUE, UNKNOWN, CONTESTED, ERROR = 0, 1, 2, 3, 4
+MAX_READINGS = 6  # a value and at most five alternatives, as in scenario files
+TEXT_MAX = 20_000
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN_VALUE = _Unknown()  # an indicator stated as 'unknown' (overrides a profile)
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    kind: str  # id | date | country | text | enum | bool | int | number | controls | profile
+    required: bool = False
+    help: str = ""
+    values: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    indicator: bool = False  # country./unit.: 'unknown' overrides a profile; 'a|b' are contested readings
+
+
+def _indicators() -> list[Spec]:
+    out = []
+    for group, specs in (("country", v.COUNTRY_INDICATORS), ("unit", v.UNIT_INDICATORS)):
+        for key, s in specs.items():
+            out.append(
+                Spec(f"{group}.{key}", s.kind, False, s.description, s.values, s.low, s.high, indicator=True)
+            )
+    return out
+
+
+COLUMNS: dict[str, Spec] = {
+    s.name: s
+    for s in [
+        Spec("application_id", "id", True, "The application's reference, unique in the register"),
+        Spec("date", "date", True, "Date of the application (YYYY-MM-DD): the assessment is as of this date"),
+        Spec(
+            "exporter_country",
+            "country",
+            True,
+            "Exporting state, ISO 3166-1 alpha-3 (X.. for fictional states)",
+        ),
+        Spec("exporter_name", "text", False, "Exporting state's name (default: the code)"),
+        Spec("recipient_country", "country", True, "Recipient state, ISO 3166-1 alpha-3"),
+        Spec("recipient_name", "text", False, "Recipient state's name (default: the code)"),
+        Spec("end_user_type", "enum", True, "Type of end user", tuple(v.END_USER_TYPES)),
+        Spec("end_user_name", "text", True, "The end user (matched against named-force embargoes)"),
+        Spec("end_user_unit", "text", False, "The receiving unit, where named (empty: not named)"),
+        Spec("item_description", "text", False, "The item (default: its Military List category)"),
+        Spec(
+            "ml_category", "enum", True, "EU Common Military List category, e.g. ML1", tuple(v.MILITARY_LIST)
+        ),
+        Spec("att_category", "enum", True, "ATT category", tuple(v.ATT_CATEGORIES)),
+        Spec("sensitivity", "enum", True, "Sensitivity class of the item", tuple(v.SENSITIVITY)),
+        Spec("quantity", "int", True, "Number of items", low=1, high=10**12),
+        Spec("value_eur", "number", False, "Value in EUR (empty: unknown)", low=0, high=10**15),
+        Spec("end_use", "text", False, "Stated end use"),
+        Spec("channel", "enum", True, "Transfer channel", tuple(v.CHANNELS)),
+        Spec(
+            "controls",
+            "controls",
+            False,
+            "Controls offered, separated by ';' (empty: none)",
+            tuple(v.CONTROLS),
+        ),
+        Spec("profile", "profile", False, "Id of a recipient profile that pre-fills country evidence"),
+        Spec("embargo.un", "bool", False, "A UN arms embargo covers this end user (checked)"),
+        Spec("embargo.eu", "bool", False, "An EU arms embargo covers this end user (checked)"),
+        Spec("embargo.osce", "bool", False, "An OSCE arms embargo covers this end user (checked)"),
+        Spec(
+            "prior_denials.identical_within_3y",
+            "bool",
+            False,
+            "A partner denied an essentially identical transaction in the last three years (checked)",
+        ),
+        Spec(
+            "prior_transfers.count_5y",
+            "int",
+            False,
+            "Transfers by this exporter to the recipient in the last five years (recorded)",
+            low=0,
+            high=10**6,
+        ),
+        Spec(
+            "conflicts.recipient_party",
+            "bool",
+            False,
+            "The recipient is a party to an armed conflict (checked)",
+        ),
+        Spec(
+            "conflicts.exporter_arms_other_side",
+            "bool",
+            False,
+            "The exporter has armed another party to a conflict the recipient is in",
+        ),
+        *_indicators(),
+    ]
+}
+REQUIRED = tuple(name for name, s in COLUMNS.items() if s.required)
+EMBARGO = ("embargo.un", "embargo.eu", "embargo.osce")
+IGNORED_PREFIX = "x_"  # columns of the register's own (officer, notes, ...) are allowed and ignored
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_COUNTRY = re.compile(r"^[A-Z]{3}$")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+@dataclass(frozen=True, order=True)
+class RegisterProblem:
+    """A bad value in one row: that row is not scored; the others are."""
+
+    row: int
+    column: str
+    message: str
+    path: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        col = f"column {self.column}: " if self.column else ""
+        return f"{self.path}:row {self.row}: {col}{self.message}"
+
+
+# --- parsing one value ----------------------------------------------------------------------
+
+
+def _suggest(word: str, choices: Any) -> str:
+    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _shown(raw: Any) -> str:
+    text = str(raw)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _number(raw: Any, whole: bool) -> tuple[Any, str | None]:
+    if isinstance(raw, bool):
+        return None, f"{_shown(raw)} is not a number"
+    if isinstance(raw, int):
+        return raw, None
+    if isinstance(raw, float):
+        x = raw
+    else:
+        s = str(raw).strip()
+        if whole and re.fullmatch(r"[+-]?\d+", s):
+            return int(s), None
+        try:
+            x = float(s.replace("_", "x"))
+        except ValueError:
+            return None, f"{_shown(raw)} is not a {'whole number' if whole else 'number'}"
+    if not math.isfinite(x):
+        return None, f"{_shown(raw)} is not a finite number"
+    if whole:
+        if x != int(x):
+            return None, f"{_shown(raw)} is not a whole number"
+        return int(x), None
+    return x, None
+
+
+def parse_value(spec: Spec, raw: Any) -> tuple[int, Any, str | None]:
+    """(state, value, message) for one cell. ``raw`` is a CSV string or a typed Parquet value."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return EMPTY, None, None
+    text = raw.strip() if isinstance(raw, str) else None
+    if text == "":
+        return EMPTY, None, None
+    if text is not None and text.lower() == "unknown" and spec.kind not in ("id", "text"):
+        if spec.indicator:
+            return UNKNOWN, UNKNOWN_VALUE, None
+        if not spec.required:
+            return EMPTY, None, None
+    if spec.indicator and text is not None and "|" in text:
+        readings = []
+        for part in text.split("|"):
+            state, val, msg = _parse_one(spec, part.strip())
+            if state == ERROR:
+                return ERROR, None, msg
+            if state != VALUE:
+                return ERROR, None, f"{_shown(raw)}: every reading of a contested value needs a value"
+            if val not in readings:
+                readings.append(val)
+        if len(readings) > MAX_READINGS:
+            return ERROR, None, f"{_shown(raw)}: at most {MAX_READINGS} readings"
+        if len(readings) == 1:
+            return VALUE, readings[0], None
+        return CONTESTED, Contested(readings), None
+    return _parse_one(spec, text if text is not None else raw)
+
+
+def _parse_one(spec: Spec, raw: Any) -> tuple[int, Any, str | None]:
+    k = spec.kind
+    if k in ("id", "text", "profile"):
+        if isinstance(raw, float) and raw == int(raw):
+            raw = int(raw)
+        s = str(raw).strip()
+        if len(s) > TEXT_MAX:
+            return ERROR, None, f"longer than {TEXT_MAX} characters"
+        if k == "profile" and not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", s):
+            return ERROR, None, f"{_shown(raw)} is not a profile id (lower-case letters, digits, '_.-')"
+        return VALUE, s, None
+    if k == "date":
+        if isinstance(raw, dt.datetime):
+            if raw.time() != dt.time(0):
+                return ERROR, None, f"{_shown(raw)} is not a date (YYYY-MM-DD)"
+            return VALUE, raw.date(), None
+        if isinstance(raw, dt.date):
+            return VALUE, raw, None
+        s = str(raw).strip()
+        if _DATE.match(s):
+            try:
+                return VALUE, dt.date.fromisoformat(s), None
+            except ValueError:
+                pass
+        return ERROR, None, f"{_shown(raw)} is not a date (YYYY-MM-DD)"
+    if k == "country":
+        s = str(raw).strip()
+        if _COUNTRY.match(s):
+            return VALUE, s, None
+        return (
+            ERROR,
+            None,
+            f"{_shown(raw)} is not an ISO 3166-1 alpha-3 code (three capital letters, e.g. IRQ)",
+        )
+    if k == "enum":
+        s = str(raw).strip()
+        if s in spec.values:
+            return VALUE, s, None
+        allowed = f"; allowed: {', '.join(spec.values)}" if len(spec.values) <= 8 else ""
+        return (
+            ERROR,
+            None,
+            f"{_shown(raw)} is not one of the allowed values{_suggest(s, spec.values)}{allowed}",
+        )
+    if k == "bool":
+        if isinstance(raw, bool):
+            return VALUE, raw, None
+        if isinstance(raw, int | float) and raw in (0, 1):
+            return VALUE, bool(raw), None
+        s = str(raw).strip().lower()
+        if s in _TRUE:
+            return VALUE, True, None
+        if s in _FALSE:
+            return VALUE, False, None
+        return ERROR, None, f"{_shown(raw)} is not true or false"
+    if k in ("int", "number"):
+        x, msg = _number(raw, k == "int")
+        if msg is not None:
+            return ERROR, None, msg
+        if spec.low is not None and x < spec.low:
+            return ERROR, None, f"{x} is below the minimum {_num(spec.low)}"
+        if spec.high is not None and x > spec.high:
+            return ERROR, None, f"{x} is above the maximum {_num(spec.high)}"
+        return VALUE, x, None
+    if k == "controls":
+        items = list(raw) if isinstance(raw, list | tuple) else re.split(r"[;,]", str(raw))
+        out = []
+        for item in items:
+            s = str(item).strip()
+            if not s:
+                continue
+            if s not in spec.values:
+                return ERROR, None, f"{_shown(s)} is not a control{_suggest(s, spec.values)}"
+            out.append(s)
+        return VALUE, frozenset(out), None
+    raise AssertionError(k)  # pragma: no cover
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if x == int(x) else str(x)
