@@ -80,13 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
         "applications change decision.",
     )
     b.add_argument("input", type=Path, metavar="INPUT", help="register (.csv, .parquet, .xlsx) or folder")
-    b.add_argument("-o", "--output", type=Path, required=True, help="results (.csv, .parquet or .xlsx)")
+    b.add_argument("-o", "--output", type=Path, help="results (.csv, .parquet or .xlsx)")
     b.add_argument("--rules", type=Path, help="rule file (default: the bundled baseline)")
     b.add_argument("--compare-rules", type=Path, metavar="FILE", help="re-assess under this rule file too")
     b.add_argument("--as-of", type=_date, help="re-assess as on this date (default: each application's date)")
     b.add_argument("--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)")
     b.add_argument("--chunk-size", type=int, default=50_000, metavar="ROWS", help=argparse.SUPPRESS)
     b.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)")
+    b.add_argument(
+        "--explain",
+        metavar="APPLICATION_ID",
+        help="print one application's full explained assessment instead (as 'riskcheck assess' does)",
+    )
 
     s = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editors)")
     s.add_argument("kind", choices=SCHEMA_KINDS)
@@ -282,19 +287,24 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import BatchOptions, run_batch
+    from .batch.run import explain_application
 
-    report = run_batch(
-        BatchOptions(
-            input=args.input,
-            output=args.output,
-            rules=args.rules,
-            compare_rules=args.compare_rules,
-            as_of=args.as_of,
-            profiles=args.profiles,
-            chunk_rows=args.chunk_size,
-            progress=False if args.no_progress else None,
-        )
+    opts = BatchOptions(
+        input=args.input,
+        output=args.output or Path("-"),
+        rules=args.rules,
+        compare_rules=args.compare_rules,
+        as_of=args.as_of,
+        profiles=args.profiles,
+        chunk_rows=args.chunk_size,
+        progress=False if args.no_progress else None,
     )
+    if args.explain is not None:
+        sys.stdout.write(explain_application(opts, args.explain))
+        return 0
+    if args.output is None:
+        raise UsageError("batch needs -o OUTPUT (.csv, .parquet or .xlsx), or --explain APPLICATION_ID")
+    report = run_batch(opts)
     sys.stdout.write(report.text())
     return 1 if report.invalid or report.problem_count else 0
 

@@ -24,6 +24,7 @@ from riskcheck.engine import assess
 from riskcheck.errors import InputError, UsageError
 from riskcheck.loader import load_rules, load_scenario
 from riskcheck.paths import rules_file_for, scenario_files
+from riskcheck.trace import DECISION_WORDS
 from tests.register_gen import write_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -490,3 +491,16 @@ def test_the_readme_documents_every_register_column() -> None:
         if not spec.indicator:
             assert f"`{name}`" in section, name
     assert "`country.<indicator>`, `unit.<indicator>`" in section
+
+
+def test_explain_one_application(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    register = write_csv(tmp_path / "r.csv", rows(3, edits={1: {"country.pts": "5"}, 2: {"quantity": "-1"}}))
+    _, table, _ = batch(tmp_path, register)
+    assert main(["batch", str(register), "--explain", "A-2", "--rules", str(BASELINE)]) == 0
+    text = capsys.readouterr().out
+    assert f"DECISION: {DECISION_WORDS[table[1]['decision']].upper()}" in text
+    assert "Political Terror Scale 5" in text
+    assert main(["batch", str(register), "--explain", "A-3"]) == 1
+    assert "row 4: column quantity: -1 is below the minimum 1" in capsys.readouterr().err
+    assert main(["batch", str(register), "--explain", "A-9"]) == 2
+    assert main(["batch", str(register)]) == 2

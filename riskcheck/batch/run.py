@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from .. import vector
 from ..engine import ENGINE_VERSION, CompiledRules, assess, compile_rules
-from ..errors import InputError, UsageError, display_path
+from ..errors import InputError, RiskcheckError, UsageError, display_path
 from ..loader import LoadedRules, load_rules, load_scenario
 from ..paths import rules_dir, rules_file_for, scenario_files, scenarios_dir
 from ..trace import DECISIONS, Assessment
@@ -487,3 +487,54 @@ def _assessment_columns(prefix: str, a: Assessment) -> dict[str, Any]:
         out[f"{prefix}residual.{c.id}"] = c.residual
         out[f"{prefix}level.{c.id}"] = c.level
     return out
+
+
+# --- one application, explained ----------------------------------------------------------------------
+
+
+class RowNotScored(RiskcheckError):
+    """The application asked for has invalid values (exit code 1)."""
+
+
+def explain_application(opts: BatchOptions, application_id: str, fmt: str = "text") -> str:
+    """The full explained assessment of one register row (as ``riskcheck assess`` prints it), made
+    from the row's equivalent scenario; with ``--as-of``, as on that date."""
+    import json
+
+    from ..explain import render
+    from ..loader import scenario_from_document
+    from ..yamlfile import parse_text
+    from .register import SeenIds, scenario_for_row
+
+    path = opts.input
+    if path.is_dir():
+        raise UsageError("--explain reads a register (a folder's scenarios can be assessed one by one)")
+    bad = header_problems(path, read_header(path))
+    if bad:
+        raise InputError(bad)
+    rules = load_rules(opts.rules or _default_rules())
+    profiles = ProfileIndex(opts.profiles or scenarios_dir() / "profiles")
+    shown = display_path(path)
+    for raw in iter_chunks(path, opts.chunk_rows):
+        pc = parse_chunk(raw, shown, profiles, SeenIds())
+        hits = np.flatnonzero(pc.ids() == application_id)
+        if not len(hits):
+            continue
+        i = int(hits[0])
+        if pc.invalid[i]:
+            row = int(pc.rows[i])
+            raise RowNotScored("; ".join(str(p) for p in pc.problems if p.row == row))
+        record = pc.record(i)
+        day = opts.as_of or record["date"]
+        pid = record.get("profile")
+        data = scenario_for_row(
+            record,
+            day,
+            rules.model.id,
+            profiles.path_of(pid) if pid else None,
+            pc.profiles[pc.profile_codes[i]] if pid else None,
+            source=f"{shown} row {int(pc.rows[i])}",
+        )
+        doc = parse_text(json.dumps(data, default=str), f"{shown}:row {int(pc.rows[i])}")
+        return render(assess(rules, scenario_from_document(doc, Path.cwd()), day), fmt)
+    raise UsageError(f"no application {application_id!r} in {shown}")
