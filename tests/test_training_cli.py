@@ -254,3 +254,14 @@ def test_trainees_saving_at_once_lose_nothing_and_keep_the_chain(tmp_path):
         assert sum(pool.map(save, names)) == 48
     assert len(store.answers(ex.id)) == 48
     assert store.verify() == {}
+
+
+def test_semicolon_csv_from_a_spreadsheet(capsys, tmp_path):
+    p = tmp_path / "answers.csv"
+    p.write_text(
+        "\ufefftrainee;stage;criterion;level;reason;decision\nAna;0;c3-internal-conflict;deny;War, clearly;deny\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli(capsys, "exercise", SCENARIO, "--answers", p)
+    assert code == 0, err
+    assert "Trainees: Ana" in out

@@ -415,7 +415,11 @@ def trainee_page(store: TrainingStore) -> None:
         join_panel(store)
         _pin_panel()
         return
-    ex = store.get(int(ex_id))
+    try:
+        ex = store.get(int(ex_id))
+    except KeyError:  # not in this database (another server's address): join again
+        _leave()
+        st.rerun()
     try:
         mat = material(ex)
     except (InputError, OSError) as e:

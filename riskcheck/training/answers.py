@@ -8,7 +8,8 @@ Levels are the engine's criterion levels, from least to most severe: ``acceptabl
 (below every threshold), ``conditions``, ``refer``, ``deny``. Every rule set produces them,
 so a trainee's level is compared with ``CriterionResult.level`` one to one.
 
-CSV columns (``riskcheck exercise --answers``; header row required, any order, UTF-8)::
+CSV columns (``riskcheck exercise --answers``; header row required, any order, UTF-8; separated by
+commas, or by semicolons or tabs as spreadsheets in many locales write them)::
 
     trainee     required  the trainee's name
     stage       required  0 (or 'initial') before any inject; N (or 'inject N') after inject N
@@ -201,7 +202,9 @@ def read_answers_csv(
         problems.append(Diagnostic(Location(shown, row, col), code, msg))
 
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        first = text.split("\n", 1)[0]
+        delimiter = max((",", ";", "\t"), key=first.count)  # ';' from spreadsheets in many locales
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         table = list(reader)
     except csv.Error as e:
         raise InputError([Diagnostic(Location(shown), "RC708", f"not a readable CSV file: {e}")]) from None
