@@ -18,6 +18,7 @@ import streamlit as st
 
 from ..history import History, Record
 from . import access
+from .widgets import md
 
 
 def _secrets() -> dict[str, Any]:
@@ -98,7 +99,7 @@ def gate() -> None:
         st.stop()
     with st.sidebar:
         if s.auth != "none" and who.user:
-            st.caption(f":material/person: {who.user} · {who.via}")
+            st.caption(f":material/person: {md(who.user)} · {who.via}")
             if s.auth == "oidc":
                 st.button("Sign out", key="auth.logout", on_click=st.logout)
         if s.read_only:

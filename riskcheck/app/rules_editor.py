@@ -30,7 +30,7 @@ MAX_SHOWN = 20
 MAX_DIFF_LINES = 400
 EDITOR_CSS = (
     '<style>[data-testid="stTextArea"] textarea {font-family: "Source Code Pro", monospace; '
-    "font-size: 0.82rem; line-height: 1.35}</style>"
+    "font-size: 0.82rem; line-height: 1.35; white-space: pre; overflow-wrap: normal; overflow-x: auto}</style>"
 )
 
 

@@ -28,8 +28,8 @@ NAME = "baseline.yaml"
 
 
 @contextmanager
-def app_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
+def app_server(tmp: Path, env: dict[str, str], port: int | None = None, cwd: Path = ROOT) -> Iterator[str]:
+    port = port or free_port()
     log = tmp / "server.log"
     riskcheck = Path(sys.executable).with_name("riskcheck")
     cmd = [
@@ -45,7 +45,7 @@ def app_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("RISKCHECK_")} | env
     with log.open("w") as out:
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=full_env
+            cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=full_env
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -161,3 +161,147 @@ def test_a_proxy_header_names_the_reviewer_only_when_trusted(tmp_path):
             expect(
                 page.get_by_text("No user was named by the X-Forwarded-User header", exact=False)
             ).to_be_visible()
+
+
+# --- OpenID Connect: the README's configuration against a local provider ---------------------------
+
+
+class MockProvider:
+    """A minimal OpenID provider on loopback: discovery, authorize (signs in ``email`` at once), token
+    (an RS256 id_token carrying the nonce), JWKS. Enough for Authlib, which Streamlit's st.login uses."""
+
+    def __init__(self, email: str):
+        import http.server
+        import json
+        import secrets
+        import threading
+        import urllib.parse
+
+        from joserfc import jwt
+        from joserfc.jwk import RSAKey
+
+        self.email = email
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key"})
+        self.codes: dict[str, str] = {}
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        provider = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *_args):  # quiet
+                pass
+
+            def _json(self, data: dict) -> None:
+                body = json.dumps(data).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):  # noqa: N802
+                url = urllib.parse.urlparse(self.path)
+                q = dict(urllib.parse.parse_qsl(url.query))
+                if url.path == "/.well-known/openid-configuration":
+                    b = provider.base
+                    self._json(
+                        {
+                            "issuer": b,
+                            "authorization_endpoint": f"{b}/authorize",
+                            "token_endpoint": f"{b}/token",
+                            "jwks_uri": f"{b}/jwks",
+                            "response_types_supported": ["code"],
+                            "subject_types_supported": ["public"],
+                            "id_token_signing_alg_values_supported": ["RS256"],
+                        }
+                    )
+                elif url.path == "/jwks":
+                    self._json({"keys": [provider.key.as_dict(private=False)]})
+                elif url.path == "/authorize":
+                    code = secrets.token_urlsafe(16)
+                    provider.codes[code] = (q.get("nonce", ""), q.get("client_id", ""))
+                    target = f"{q['redirect_uri']}?" + urllib.parse.urlencode(
+                        {"code": code, "state": q["state"]}
+                    )
+                    self.send_response(302)
+                    self.send_header("Location", target)
+                    self.end_headers()
+                else:
+                    self.send_error(404)
+
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length", 0))
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                nonce, client_id = provider.codes.pop(form.get("code", ""), ("", ""))
+                if self.path != "/token" or not client_id:
+                    self.send_error(400)
+                    return
+                now = int(time.time())
+                claims = {
+                    "iss": provider.base,
+                    "sub": "user-1",
+                    "aud": client_id,
+                    "iat": now,
+                    "exp": now + 300,
+                    "nonce": nonce,
+                    "email": provider.email,
+                    "name": "Alice Reviewer",
+                }
+                id_token = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, provider.key)
+                self._json(
+                    {"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token}
+                )
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> MockProvider:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def readme_oidc_secrets(app_url: str, provider: MockProvider) -> str:
+    """The README's example secrets.toml, with the example hosts swapped for the local ones."""
+    readme = (ROOT / "README.md").read_text()
+    after = readme[readme.index("<!-- oidc-example") :]
+    block = after[after.index("```toml\n") + len("```toml\n") :]
+    block = block[: block.index("```")]
+    block = block.replace("https://riskcheck.example.org", app_url)
+    block = block.replace(
+        "https://login.example.org/realms/ministry/.well-known/openid-configuration",
+        f"{provider.base}/.well-known/openid-configuration",
+    )
+    assert app_url in block and provider.base in block, "the README example changed shape"
+    return block
+
+
+def test_oidc_sign_in_with_the_readme_configuration(tmp_path):
+    pytest.importorskip("authlib", reason="st.login needs Authlib (pip install 'streamlit[auth]')")
+    home = make_home(tmp_path)
+    expect = sync_api.expect
+    with MockProvider("alice@example.org") as provider:
+        port = free_port()
+        app_url = f"http://127.0.0.1:{port}"
+        (tmp_path / ".streamlit").mkdir()
+        (tmp_path / ".streamlit" / "secrets.toml").write_text(readme_oidc_secrets(app_url, provider))
+        with (
+            app_server(tmp_path, {"RISKCHECK_HOME": str(home)}, port=port, cwd=tmp_path) as url,
+            browser_page() as page,
+        ):
+            page.goto(url, wait_until="domcontentloaded")
+            expect(page.get_by_text("Sign in to use riskcheck.", exact=True)).to_be_visible()
+            expect(page.get_by_role("link", name="Assess")).to_have_count(0)  # nothing before signing in
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            expect(
+                page.get_by_text("alice@example.org · OpenID Connect sign-in", exact=False)
+            ).to_be_visible()
+            page.goto(f"{url}/rules", wait_until="domcontentloaded")
+            page.get_by_role("tab", name="Edit", exact=True).click()
+            expect(
+                page.get_by_text("You may save edits (alice@example.org is a named reviewer", exact=False)
+            ).to_be_visible()
+            shot(page, "11-rules-oidc-reviewer.png")
