@@ -200,7 +200,7 @@ def _any(parts: list[Tri]) -> Tri:
 
 @dataclass
 class _Leaf:
-    field: str
+    name: str  # the field read
     evaluate: Callable[[Facts], bool | None]
     memo: dict[tuple[bool, Any], int] = field(default_factory=dict)  # value -> 1 true, 0 false, -1 unknown
     missing: int = 0
@@ -211,7 +211,7 @@ class _Leaf:
             k = _key(v)
             r = self.memo.get(k)
             if r is None:
-                r = self.memo[k] = _tri(self.evaluate({self.field: as_fact(v)}))
+                r = self.memo[k] = _tri(self.evaluate({self.name: as_fact(v)}))
             out[i] = r
         out[-1] = self.missing  # codes of -1 index the last entry
         return out
@@ -285,9 +285,10 @@ class _Factor:
         reading falls outside every band or table row (then scored as missing)."""
         readings = v if isinstance(v, Contested) else (v,)
         scores = [self.score_of(r) for r in readings]
-        if any(x is None for x in scores):
+        known = [x for x in scores if x is not None]
+        if len(known) < len(scores):
             return np.nan
-        return float(max(scores))  # type: ignore[type-var]
+        return float(max(known))
 
 
 class VectorRules:
@@ -450,7 +451,7 @@ class _Eval:
         if node.kind == "leaf":
             leaf = node.leaf
             assert leaf is not None
-            col = self.table.columns[leaf.field]
+            col = self.table.columns[leaf.name]
             lut = self.luts.get(id(leaf))
             if lut is None:
                 lut = self.luts[id(leaf)] = leaf.lut(col)
@@ -537,7 +538,9 @@ class _Eval:
             total = np.where(total == 0, 1.0, total)
             wmean = _pysum([w * s / total for w, s in zip(weights, scores, strict=True)])
             worst = _worst(scores, outranked)
-            inherent = np.minimum(float(pol.score_max), _pymax3(wmean, worst - gap, float(pol.score_min)))
+            inherent = np.minimum(
+                float(pol.score_max), _pymax3(np.asarray(wmean), worst - gap, float(pol.score_min))
+            )
             mits = credits.get(c.id, []) if c.mitigable else []
             cap = float(c.max_mitigation) if c.mitigable else 0.0
             if mits:
@@ -690,8 +693,10 @@ class _Eval:
             return np.maximum(mean, _worst(scores, os) - gap)
 
         use_alt = open_any & (inherent(alt_w, alt_o) > inherent(known_w, known_o))
-        weights = [np.where(use_alt, a, k) for a, k in zip(alt_w, known_w, strict=True)]
-        outranked = [np.where(use_alt, a, k) for a, k in zip(alt_o, known_o, strict=True)]
+        weights: list[Scalar] = [np.where(use_alt, a, k) for a, k in zip(alt_w, known_w, strict=True)]
+        outranked: list[np.ndarray | bool] = [
+            np.where(use_alt, a, k) for a, k in zip(alt_o, known_o, strict=True)
+        ]
         return weights, outranked
 
 

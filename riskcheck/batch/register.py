@@ -454,7 +454,8 @@ def parse_chunk(
         stated = (pc.state == VALUE) | (pc.state == UNKNOWN) | (pc.state == CONTESTED)
         contested |= pc.state == CONTESTED
         if prof_list:
-            vals, alts = [], []
+            vals: list[Any] = []
+            alts: list[bool] = []
             for p in prof_list:
                 ind = getattr(p.indicators, key) if p is not None else None
                 if ind is None or ind.value is None:

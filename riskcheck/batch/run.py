@@ -276,20 +276,20 @@ def _table(
     for var, cr, cols in zip(variants, compiled, outcomes, strict=True):
         lr = cr.loaded
         p = var.prefix
-        data[f"{p}rules_id"] = np.where(valid, lr.model.id, None)
-        data[f"{p}rules_version"] = np.where(valid, lr.model.version, None)
-        data[f"{p}rules_sha256"] = np.where(valid, lr.sha256, None)
-        data[f"{p}reference_sha256"] = np.where(valid, lr.reference_sha256 or "", None)
+        data[f"{p}rules_id"] = _constant(valid, lr.model.id)
+        data[f"{p}rules_version"] = _constant(valid, lr.model.version)
+        data[f"{p}rules_sha256"] = _constant(valid, lr.sha256)
+        data[f"{p}reference_sha256"] = _constant(valid, lr.reference_sha256 or "")
         data[f"{p}as_of"] = pa.array(cols["as_of"], mask=pc.invalid)
-    data["engine_version"] = np.where(valid, ENGINE_VERSION, None)
+    data["engine_version"] = _constant(valid, ENGINE_VERSION)
     errors = np.full(pc.n, None, dtype=object)
     if pc.problems:
         pos = {int(r): i for i, r in enumerate(pc.rows)}
-        for p in pc.problems:
-            i = pos.get(p.row)
+        for problem in pc.problems:
+            i = pos.get(problem.row)
             if i is None:
                 continue
-            text = f"column {p.column}: {p.message}" if p.column else p.message
+            text = f"column {problem.column}: {problem.message}" if problem.column else problem.message
             errors[i] = text if errors[i] is None else f"{errors[i]} | {text}"
     data["errors"] = errors
     arrays = [
@@ -299,6 +299,12 @@ def _table(
         for f in schema
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _constant(valid: np.ndarray, value: str) -> np.ndarray:
+    out = np.full(len(valid), None, dtype=object)
+    out[valid] = value
+    return out
 
 
 def _tally(
