@@ -474,16 +474,6 @@ def test_seen_ids_survive_hash_collisions(monkeypatch: pytest.MonkeyPatch) -> No
     assert list(clash.lookup(["y", "x", "z"])) == [3, 2, -1]
 
 
-def test_large_folders_are_shared_among_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from riskcheck.batch import run as run_mod
-
-    _, sequential, _ = batch(tmp_path, ROOT / "scenarios", "a.parquet", as_of=dt.date(2026, 1, 1))
-    monkeypatch.setattr(run_mod, "PARALLEL_FILES", 2)
-    monkeypatch.setattr(run_mod.os, "cpu_count", lambda: 2)
-    _, parallel, _ = batch(tmp_path, ROOT / "scenarios", "b.parquet", as_of=dt.date(2026, 1, 1))
-    assert parallel == sequential and len(parallel) == len(scenario_files([ROOT / "scenarios"]))
-
-
 def test_the_readme_documents_every_register_column() -> None:
     text = (ROOT / "README.md").read_text()
     section = text[text.index("## Batch") : text.index("\n## ", text.index("## Batch") + 5)]

@@ -10,7 +10,6 @@ counters and the first few changes and problems.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from collections import Counter
@@ -368,33 +367,16 @@ def _notes(
 # --- folders of scenario files -------------------------------------------------------------------
 
 
-PARALLEL_FILES = 200  # from this many scenario files, load and assess them in worker processes
-
-
 def _run_folder(opts: BatchOptions, variants: list[Variant], report: BatchReport, err: TextIO) -> None:
-    """Each scenario assessed by the engine. Reading a scenario file costs more than assessing it, so
-    large folders are shared among worker processes (one per core, at most four)."""
+    """Each scenario assessed by the engine: reading a scenario file costs more than assessing it
+    (see the report of issue 7 on the YAML reader), so the vectorised path would not help here."""
     files = scenario_files([opts.input])
     progress = Progress(err, err.isatty() if opts.progress is None else opts.progress, len(files), "files")
     specs = [(v.prefix, str(v.rules.path) if v.rules else None, v.fixed_as_of) for v in variants]
-    jobs = [(k, str(p)) for k, p in enumerate(files, start=1)]
-    workers = min(os.cpu_count() or 1, 4)
     results: list[tuple[dict[str, Any], list[list[str]], list[str]]] = []
-    if len(files) >= PARALLEL_FILES and workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        size = -(-len(jobs) // (workers * 4))
-        slices = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-            for part in pool.map(_assess_files, slices, [specs] * len(slices)):
-                results += part
-                progress.update(len(results), len(results))
-    else:
-        for job in jobs:
-            results += _assess_files([job], specs)
-            progress.update(len(results), len(results))
+    for k, path in enumerate(files, start=1):
+        results += _assess_files([(k, str(path))], specs)
+        progress.update(k, k)
     progress.update(len(files), len(files), final=True)
     rows: list[dict[str, Any]] = []
     criteria: list[list[str]] = [[] for _ in variants]
@@ -434,7 +416,7 @@ def _run_folder(opts: BatchOptions, variants: list[Variant], report: BatchReport
                     )
 
 
-_RULES: dict[str, LoadedRules] = {}  # per process: rule files read once
+_RULES: dict[str, LoadedRules] = {}  # rule files read once
 
 
 def _rules(path: str) -> LoadedRules:
@@ -447,8 +429,8 @@ def _rules(path: str) -> LoadedRules:
 def _assess_files(
     jobs: list[tuple[int, str]], specs: list[tuple[str, str | None, dt.date | None]]
 ) -> list[tuple[dict[str, Any], list[list[str]], list[str]]]:
-    """Load and assess scenario files (in this process or a worker): each file's output row, the
-    criterion ids of each assessment, and the problems found in it."""
+    """Load and assess scenario files: each file's output row, the criterion ids of each assessment,
+    and the problems found in it."""
     out = []
     for k, name in jobs:
         path = Path(name)
