@@ -265,3 +265,18 @@ def test_semicolon_csv_from_a_spreadsheet(capsys, tmp_path):
     code, out, err = cli(capsys, "exercise", SCENARIO, "--answers", p)
     assert code == 0, err
     assert "Trainees: Ana" in out
+
+
+def test_removing_the_newest_answer_is_detected(tmp_path):
+    from sqlalchemy import delete
+
+    from riskcheck.training.store import answers
+
+    store = TrainingStore.open(f"sqlite:///{tmp_path / 'h.db'}")
+    ex = store.create("C", rules_path="b", rule_set_id="b", rules_sha256="1" * 64, scenarios=[_ref()])
+    ex, _ = store.join(ex, "Ana")
+    store.submit(ex, Answer("Ana", 0, 0, "refer"))
+    last = store.submit(ex, Answer("Ana", 0, 0, "deny"))
+    with store.engine.begin() as conn:
+        conn.execute(delete(answers).where(answers.c.id == last.id))
+    assert store.verify() == {"training_answers": [0]}

@@ -15,9 +15,10 @@ URL (``RISKCHECK_DB_URL``, or the SQLite file under the user's data folder):
                           debrief; both stay in the table.
 
 Rows are never updated or deleted through this module. As in ``history``, each row carries
-``row_hash`` over its content and the previous row's hash (one chain per table), and writers
-are serialised (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL); ``verify()``
-lists rows that break a chain.
+``row_hash`` over its content and the previous row's hash (one chain per table;
+``training_chain_heads`` keeps each chain's newest row, written in the same transaction, so that
+removing the newest rows shows too), and writers are serialised (``BEGIN IMMEDIATE`` on SQLite,
+an advisory lock on PostgreSQL); ``verify()`` lists rows that break a chain.
 """
 
 from __future__ import annotations
@@ -94,6 +95,13 @@ answers = Table(
     Column("rules_sha256", String(64), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("row_hash", String(64), nullable=False, unique=True),
+)
+heads = Table(  # each chain's newest row, written with it: removing the newest rows is detected too
+    "training_chain_heads",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("last_id", Integer, nullable=False),
+    Column("row_hash", String(64), nullable=False),
 )
 EVENT_KINDS = ("join", "release", "next", "debrief", "close")
 LOCK_KEY = 7419028  # PostgreSQL advisory lock (history uses 7419027)
@@ -255,7 +263,15 @@ class TrainingStore:
         values["row_hash"] = chain.hash(values, values["prev_hash"])
         key = conn.execute(table.insert().values(**values)).inserted_primary_key
         assert key is not None
-        return int(key[0])
+        new_id = int(key[0])
+        done = conn.execute(
+            heads.update()
+            .where(heads.c.name == table.name)
+            .values(last_id=new_id, row_hash=values["row_hash"])
+        )
+        if done.rowcount == 0:
+            conn.execute(heads.insert().values(name=table.name, last_id=new_id, row_hash=values["row_hash"]))
+        return new_id
 
     # --- exercises ---------------------------------------------------------------------
 
@@ -461,15 +477,22 @@ class TrainingStore:
     # --- integrity -----------------------------------------------------------------------
 
     def verify(self) -> dict[str, list[int]]:
-        """Per table, the ids of rows whose hash does not follow from their content and the previous row."""
+        """Per table, the ids of rows whose hash does not follow from their content and the previous row;
+        ``[0]`` when the newest rows were removed (the table ends before the head recorded with it)."""
         bad: dict[str, list[int]] = {}
         with self.engine.connect() as conn:
+            recorded = {r.name: r for r in conn.execute(select(heads))}
             for table in (exercises, events, answers):
-                chain, prev = CHAINS[table.name], GENESIS
+                chain, prev, last = CHAINS[table.name], GENESIS, 0
                 for row in conn.execute(select(table).order_by(table.c.id)).mappings():
                     if row["prev_hash"] != prev or chain.hash(dict(row), prev) != row["row_hash"]:
                         bad.setdefault(table.name, []).append(int(row["id"]))
-                    prev = row["row_hash"]
+                    prev, last = row["row_hash"], int(row["id"])
+                head = recorded.get(table.name)
+                if (head is None and last) or (
+                    head is not None and (head.last_id, head.row_hash) != (last, prev)
+                ):
+                    bad.setdefault(table.name, []).append(0)
         return bad
 
 
