@@ -27,6 +27,15 @@ from .test_browser import CHROMIUM, FLAGS, ROOT, WAIT_MS, free_port, shot, sync_
 NAME = "baseline.yaml"
 
 
+@pytest.fixture(autouse=True)
+def patient_expect():
+    """Assertions wait up to WAIT_MS (the first render can take seconds on a loaded machine), then
+    the default comes back for other modules."""
+    sync_api.expect.set_options(timeout=WAIT_MS)
+    yield
+    sync_api.expect.set_options(timeout=5_000)
+
+
 @contextmanager
 def app_server(tmp: Path, env: dict[str, str], port: int | None = None, cwd: Path = ROOT) -> Iterator[str]:
     port = port or free_port()
