@@ -4,7 +4,7 @@ The trainer starts an exercise on the Training page; the trainee opens the join 
 (``?role=trainee``), joins by name, reads the briefing, saves a judgement, reloads the page
 (the answer is still there), receives an inject released by the trainer (the page updates by
 itself), and sees the debrief once the trainer opens it. A trainee's session offers no other
-page. Screenshots go to out/screenshots/ (10-*.png and on). Every wait is bounded.
+page. Screenshots go to out/screenshots/training-*.png. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     link = trainer.locator('[data-testid="stCode"]').first.inner_text().strip()
     assert link.endswith("/?role=trainee&exercise=Browser+class"), link
     assert link.startswith(server), link  # the address the trainees open, with this server's host
-    shot(trainer, "10-trainer-exercise-started.png")
+    shot(trainer, "training-10-trainer-exercise-started.png")
 
     # --- a trainee opens the join link: the Training page only --------------------------------------
     trainee = new_page(browser)
@@ -75,7 +75,7 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     expect(trainee.get_by_text("Iraq's defence ministry asks to buy", exact=False)).to_be_visible()
     trainee.locator('[data-testid="stDataFrame"] canvas').first.wait_for()
     assert trainee.locator("div[data-decision]").count() == 0  # the tool's answer is hidden
-    shot(trainee, "11-trainee-briefing-and-evidence.png")
+    shot(trainee, "training-11-trainee-briefing-and-evidence.png")
 
     # --- the trainee records a judgement ----------------------------------------------------------------
     trainee.get_by_role("tab", name="Your judgement", exact=True).click()
@@ -101,7 +101,7 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     trainee.get_by_label("Conditions you would attach (one per line)", exact=True).fill("Serial-number lists")
     trainee.get_by_role("button", name="Save my judgement", exact=True).click()
     expect(trainee.get_by_text("Saved at", exact=False)).to_be_visible()
-    shot(trainee, "12-trainee-judgement-saved.png")
+    shot(trainee, "training-12-trainee-judgement-saved.png")
 
     # --- a reload keeps the trainee in the exercise, with the answer filled in ---------------------------
     trainee.reload(wait_until="domcontentloaded")
@@ -117,7 +117,7 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     expect(other.get_by_text("Page not found", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(other.get_by_text("Join the exercise", exact=True)).to_be_visible()  # Training runs instead
     expect(other.get_by_role("heading", name="Rule sets")).to_have_count(0)
-    shot(other, "16-trainee-cannot-open-rule-sets.png")
+    shot(other, "training-16-trainee-cannot-open-rule-sets.png")
     other.context.close()
 
     # --- the trainer sees the answer arrive and releases inject 1 ---------------------------------------------
@@ -131,7 +131,7 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     )
     trainee.get_by_role("tab", name="Briefing and evidence", exact=True).click()
     expect(trainee.get_by_text("Injects released so far", exact=True)).to_be_visible()
-    shot(trainee, "13-trainee-inject-released.png")
+    shot(trainee, "training-13-trainee-inject-released.png")
     trainee.get_by_role("tab", name="Your judgement", exact=True).click()
     expect(trainee.get_by_text("reassess (ATT Art. 7(7))", exact=False)).to_be_visible()
     choose(trainee, f"Risk level: {C3}", "Deny: the risk requires refusal")
@@ -148,7 +148,7 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
         '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
     ).first.wait_for()
     expect(trainer.locator("div[data-decision]").first).to_have_attribute("data-decision", "deny")
-    shot(trainer, "14-trainer-debrief.png")
+    shot(trainer, "training-14-trainer-debrief.png")
 
     trainee.get_by_role("tab", name="Debrief", exact=True).click(timeout=WAIT_MS)  # appears by polling
     trainee.locator(
@@ -156,6 +156,6 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     ).first.wait_for()
     expect(trainee.get_by_text("Your answers beside the tool", exact=True)).to_be_visible()
     expect(trainee.locator("div[data-decision]").first).to_have_attribute("data-decision", "deny")
-    shot(trainee, "15-trainee-debrief.png")
+    shot(trainee, "training-15-trainee-debrief.png")
     trainee.context.close()
     trainer.context.close()
