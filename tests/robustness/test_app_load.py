@@ -146,7 +146,7 @@ def test_ten_concurrent_sessions_each_run_an_assessment(tmp_path):
     out_dir.mkdir(exist_ok=True)
     (out_dir / "load-figures.json").write_text(json.dumps(figures, indent=2) + "\n")
     print("\nload:", json.dumps(figures))
-    assert figures["succeeded"] == SESSIONS
+    assert figures["succeeded"] == SESSIONS and figures["analyses_cached"]["succeeded"] == SESSIONS
     if figures["server_p95_ms"] >= P95_LIMIT_MS:
         # Every session succeeded, but the latency target is not met yet: the Assess page computes
         # the counterfactuals and the 1,000-draw robustness run (~0.3 s + ~0.9 s of CPU per new case)
@@ -161,7 +161,7 @@ def test_ten_concurrent_sessions_each_run_an_assessment(tmp_path):
 def pick(page, title: str) -> None:
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=title, exact=True).click()
-    sync_api.expect(page.get_by_role("combobox", name="Scenario")).to_have_value(title)
+    sync_api.expect(page.get_by_role("combobox", name="Scenario")).to_have_value(title, timeout=WAIT_MS)
 
 
 def drive(url: str, scenarios: list[tuple[Path, str, str]], log: Path) -> dict:
@@ -187,47 +187,63 @@ def drive(url: str, scenarios: list[tuple[Path, str, str]], log: Path) -> dict:
             pages[0].wait_for_timeout(300)
             mark = len(read_log(log))
             pages[0].get_by_role("button", name="Load into the form", exact=True).click()
-            expect(pages[0].locator("div[data-decision]").first).to_have_attribute("data-decision", solo[2])
+            expect(pages[0].locator("div[data-decision]").first).to_have_attribute(
+                "data-decision", solo[2], timeout=WAIT_MS
+            )
             pages[0].wait_for_timeout(500)
             solo_ms = max(r["ms"] for r in read_log(log)[mark:])
             # each picks a different scenario (a cheap rerun), then all press Load at nearly once
-            for page, (_path, title, _decision) in zip(pages, scenarios, strict=True):
-                pick(page, title)
-            for page, (_path, title, _decision) in zip(pages, scenarios, strict=True):
-                page.wait_for_timeout(200)
-                page.evaluate(WATCH, title)
-            mark = len(read_log(log))
-            for page in pages:
-                button = page.get_by_role("button", name="Load into the form", exact=True)
-                button.evaluate("b => { window.__rc.clicked = performance.now(); b.click(); }")
-            t_clicked = time.monotonic()
-            succeeded = 0
-            client_ms = []
-            for page, (path, _title, decision) in zip(pages, scenarios, strict=True):
-                banner = page.locator("div[data-decision]").first
-                expect(banner).to_have_attribute("data-decision", decision, timeout=WAIT_MS)
-                expect(page.get_by_text(path.stem, exact=False).first).to_be_attached()
-                assert not page.locator('[data-testid="stException"]').count()
-                succeeded += 1
-                page.wait_for_function("() => window.__rc.shown !== null", timeout=WAIT_MS)
-                rc = page.evaluate("() => window.__rc")
-                client_ms.append(round(rc["shown"] - rc["clicked"], 1))
-            all_done_s = time.monotonic() - t_clicked
-            deadline = time.monotonic() + 10  # the last runs' log lines
-            runs = read_log(log)[mark:]
-            while time.monotonic() < deadline and len({r["session"] for r in runs}) < SESSIONS:
-                time.sleep(0.2)
-                runs = read_log(log)[mark:]
+            fresh = crowd(pages, scenarios, log)
+            # again, each with another session's scenario: the analyses are cached now, so this is
+            # the cost of an assessment whose counterfactuals and robustness run are already done
+            warm = crowd(pages, scenarios[1:] + scenarios[:1], log)
         finally:
             browser.close()
+    return {
+        "sessions": SESSIONS,
+        "one_session_alone_ms": solo_ms,
+        "first_load_all_ten_s": round(first_load_s, 2),
+        **fresh,
+        "analyses_cached": warm,
+    }
+
+
+def crowd(pages, scenarios: list[tuple[Path, str, str]], log: Path) -> dict:
+    """Every page loads its scenario at nearly the same moment; the figures of that round."""
+    expect = sync_api.expect
+    for page, (_path, title, _decision) in zip(pages, scenarios, strict=True):
+        pick(page, title)
+    for page, (_path, title, _decision) in zip(pages, scenarios, strict=True):
+        page.wait_for_timeout(200)
+        page.evaluate(WATCH, title)
+    mark = len(read_log(log))
+    for page in pages:
+        button = page.get_by_role("button", name="Load into the form", exact=True)
+        button.evaluate("b => { window.__rc.clicked = performance.now(); b.click(); }")
+    t_clicked = time.monotonic()
+    succeeded = 0
+    client_ms = []
+    for page, (path, _title, decision) in zip(pages, scenarios, strict=True):
+        banner = page.locator("div[data-decision]").first
+        expect(banner).to_have_attribute("data-decision", decision, timeout=WAIT_MS)
+        expect(page.get_by_text(path.stem, exact=False).first).to_be_attached(timeout=WAIT_MS)
+        assert not page.locator('[data-testid="stException"]').count()
+        succeeded += 1
+        page.wait_for_function("() => window.__rc.shown !== null", timeout=WAIT_MS)
+        rc = page.evaluate("() => window.__rc")
+        client_ms.append(round(rc["shown"] - rc["clicked"], 1))
+    all_done_s = time.monotonic() - t_clicked
+    deadline = time.monotonic() + 10  # the last runs' log lines
+    runs = read_log(log)[mark:]
+    while time.monotonic() < deadline and len({r["session"] for r in runs}) < SESSIONS:
+        time.sleep(0.2)
+        runs = read_log(log)[mark:]
     per_session: dict[str, float] = {}
     for r in runs:  # the assessment run of each session is its longest run after the click
         per_session[r["session"]] = max(per_session.get(r["session"], 0.0), r["ms"])
     server = sorted(per_session.values())
     assert len(server) == SESSIONS, f"timed runs from {len(server)} sessions only: {runs}"
     return {
-        "sessions": SESSIONS,
-        "one_session_alone_ms": solo_ms,
         "succeeded": succeeded,
         "server_ms": server,
         "server_p50_ms": percentile(server, 50),
@@ -236,5 +252,4 @@ def drive(url: str, scenarios: list[tuple[Path, str, str]], log: Path) -> dict:
         "client_click_to_decision_ms": sorted(client_ms),
         "client_p95_ms": percentile(client_ms, 95),
         "all_ten_done_s": round(all_done_s, 2),
-        "first_load_all_ten_s": round(first_load_s, 2),
     }
