@@ -6,6 +6,9 @@ Debian's chromium. Every page first loads the app (the Assess page with its defa
 then each chooses a different bundled scenario and presses *Load into the form* within a fraction
 of a second of the others, so that ten assessments (decision, explanation, counterfactuals,
 missing-evidence ranking and the 1,000-draw robustness run) are computed at the same time.
+A second round has each session load another session's scenario: the analyses are cached by
+then, so it measures an assessment without the counterfactuals and robustness run in the request
+(what the page would cost if that work were done elsewhere).
 
 Checked: every page shows the decision the engine gives for its scenario, no page shows an
 exception (hard failures), and the 95th percentile of the server-side latency of those ten
