@@ -26,6 +26,7 @@ The database is an embedded SQLite file under the user's data folder by default
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import hashlib
 import json
@@ -363,7 +364,9 @@ class History:
                 ).scalar_one_or_none()
                 row["prev_hash"] = prev or GENESIS
                 row["row_hash"] = row_hash(row, row["prev_hash"], fields)
-                new_id = int(conn.execute(table.insert().values(**row)).inserted_primary_key[0])
+                key = conn.execute(table.insert().values(**row)).inserted_primary_key
+                assert key is not None
+                new_id = int(key[0])
                 self._set_head(conn, name, new_id, row["row_hash"])
             return new_id
 
@@ -443,7 +446,7 @@ class History:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(assessments)).scalar_one())
 
-    def verify(self) -> list[int]:
+    def verify(self) -> builtins.list[int]:
         """Ids of rows whose hash does not follow from their content and the previous row (empty: intact)."""
         bad: list[int] = []
         prev = GENESIS
@@ -455,7 +458,7 @@ class History:
                 prev = row["row_hash"]
         return bad
 
-    def check(self) -> list[ChainReport]:
+    def check(self) -> builtins.list[ChainReport]:
         """Every chained table checked: changed rows, deleted rows, and removed newest rows."""
         out: list[ChainReport] = []
         with self.engine.connect() as conn:
@@ -533,7 +536,7 @@ class History:
             raise KeyError(edit_id)
         return _rule_edit(row)
 
-    def rule_edits(self, rule_file: str | None = None, limit: int = 200) -> list[RuleEdit]:
+    def rule_edits(self, rule_file: str | None = None, limit: int = 200) -> builtins.list[RuleEdit]:
         """Newest first; only those of one file when named."""
         q = select(rule_edits).order_by(rule_edits.c.id.desc()).limit(limit)
         if rule_file:

@@ -153,17 +153,17 @@ def readable(lr: LoadedRules) -> None:
             )
     if rs.presumptions:
         st.markdown("#### Presumptions of denial")
-        for i, p in enumerate(rs.presumptions):
+        for i, pr in enumerate(rs.presumptions):
             rule = [
-                f"**Deny** (refusal code {md(p.refusal_code)}) when {condition_text(p.applies_when)}, "
+                f"**Deny** (refusal code {md(pr.refusal_code)}) when {condition_text(pr.applies_when)}, "
                 "unless every rebuttal item is demonstrated:",
             ]
-            rule += [f"- {md(r.text)}: {condition_text(r.when)}" for r in p.rebuttal]
+            rule += [f"- {md(r.text)}: {condition_text(r.when)}" for r in pr.rebuttal]
             rule.append(
-                f"\nWhen rebutted, the outcome is at most {md(p.when_rebutted.minimum_outcome.replace('_', ' '))}. "
-                f"{where(lr, 'presumptions', i)} · id `{p.id}`"
+                f"\nWhen rebutted, the outcome is at most {md(pr.when_rebutted.minimum_outcome.replace('_', ' '))}. "
+                f"{where(lr, 'presumptions', i)} · id `{pr.id}`"
             )
-            law_and_rule(f"**{md(p.title)}**  \n{md(p.explain)}  \n*{cites(lr, p.cite)}*", rule)
+            law_and_rule(f"**{md(pr.title)}**  \n{md(pr.explain)}  \n*{cites(lr, pr.cite)}*", rule)
     st.markdown("#### Criteria")
     for i, c in enumerate(rs.criteria):
         rule = [
@@ -201,7 +201,9 @@ def readable(lr: LoadedRules) -> None:
     if rs.rejected_arguments:
         st.markdown("#### Arguments that do not count")
         for a in rs.rejected_arguments:
-            st.markdown(f"- **{md(a.argument.replace('_', ' '))}**: {md(a.reason)} *{cites(lr, a.cite)}*")
+            st.markdown(
+                f"- **{md(str(a.argument).replace('_', ' '))}**: {md(a.reason)} *{cites(lr, a.cite)}*"
+            )
     if rs.not_formalised:
         st.markdown("#### Left to human judgement")
         for t in rs.not_formalised:
