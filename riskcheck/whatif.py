@@ -296,6 +296,16 @@ def rank_missing(ctx: Context) -> list[MissingImpact]:
 
 
 def robustness(ctx: Context, draws: int = 1000, seed: int = 0) -> Robustness:
+    """How often the decision holds over ``draws`` draws of weights and thresholds within the rule set's
+    declared ranges. Evaluated all at once by the vectorised evaluator (riskcheck/vector.py), which a
+    test holds equal, draw for draw, to the one-draw-at-a-time reference below."""
+    from .vector import robustness as all_at_once  # numpy: imported only when robustness is asked for
+
+    return all_at_once(ctx, draws, seed)  # type: ignore[no-any-return]
+
+
+def robustness_reference(ctx: Context, draws: int = 1000, seed: int = 0) -> Robustness:
+    """The reference: each draw through engine.evaluate (slow; kept as the definition the fast path must equal)."""
     pol = ctx.rules.model.policy
     base = ctx.base.decision
     if pol.robustness is None:
