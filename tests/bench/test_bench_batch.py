@@ -52,7 +52,7 @@ BASELINE = ROOT / "rules" / "baseline.yaml"
 OTHER = ROOT / "rules" / "eu-common-position.yaml"
 GRAPH = Path(__file__).resolve().parent / "zen_baseline_subset.json"
 FULL = {"batch": 100_000, "replay": 1_000, "draws": 1_000, "peer": 10_000, "memory": 1_000_000}
-SMALL = {"batch": 2_000, "replay": 30, "draws": 100, "peer": 1_000, "memory": 5_000}
+SMALL = {"batch": 2_000, "replay": 30, "draws": 100, "peer": 1_000, "memory": 2_000}
 
 
 def _disabled(config: pytest.Config) -> bool:
