@@ -20,7 +20,7 @@ TARGETS = {  # key: (limit, "lt" | "gt", what)
     "single_ms": (1.0, "lt", "one assessment with full trace"),
     "batch_s": (10.0, "lt", "100,000 applications with per-criterion output"),
     "replay_s": (5.0, "lt", "1,000 scenarios under two rule sets (diff.replay)"),
-    "robustness_s": (1.0, "lt", "1,000 draws for one scenario (whatif.robustness)"),
+    "robustness_s": (1.0, "lt", "1,000 draws for one scenario (whatif.robustness, vectorised)"),
     "peer_ratio": (1.0, "gt", "riskcheck rows/s over ZEN rows/s"),
     "peak_rss_mb": (2048.0, "lt", "peak memory for 1,000,000 rows"),
 }
@@ -54,7 +54,7 @@ def figures(data: dict[str, Any]) -> dict[str, float]:
         ("test_replay_batch_folder", "replay_batch_s"),
         ("test_replay_diff_libyaml_proposal", "replay_libyaml_s"),
         ("test_robustness_whatif", "robustness_s"),
-        ("test_robustness_vector", "robustness_vector_s"),
+        ("test_robustness_reference", "robustness_reference_s"),
     ):
         m = median(name)
         if m is not None:
