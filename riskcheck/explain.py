@@ -217,9 +217,27 @@ def _provenance(a: Assessment, w: Callable[[str], None], bullet: str) -> None:
 # --- markdown -----------------------------------------------------------------------
 
 
-def _md(text: Any) -> str:
-    """Escape characters that would break a Markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+_MD_ESCAPES = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "[": "\\[",
+        "]": "\\]",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "<": "&lt;",
+        ">": "&gt;",
+        "\n": " ",
+        "\r": " ",
+    }
+)
+
+
+def md_escape(text: Any) -> str:
+    """User and rule text made inert in Markdown: no raw HTML, no links or emphasis it did not ask for,
+    nothing that breaks a table cell. (A memo may be rendered to HTML by whoever opens it.)"""
+    return str(text).translate(_MD_ESCAPES)
 
 
 def _table(w: Callable[[str], None], header: list[str], rows: list[list[Any]]) -> None:
@@ -227,25 +245,25 @@ def _table(w: Callable[[str], None], header: list[str], rows: list[list[Any]]) -
     w("| " + " | ".join(header) + " |")
     w("|" + "---|" * len(header))
     for row in rows:
-        w("| " + " | ".join(_md(cell) for cell in row) + " |")
+        w("| " + " | ".join(md_escape(cell) for cell in row) + " |")
 
 
 def as_markdown(a: Assessment) -> str:
     out: list[str] = []
     w = out.append
-    w(f"# Assessment: {_md(a.scenario_title)}")
+    w(f"# Assessment: {md_escape(a.scenario_title)}")
     w("")
     w(
         f"**Decision: {DECISION_WORDS[a.decision]}**"
         + (f" - refusal criteria {', '.join(a.refusal_codes)}" if a.refusal_codes else "")
     )
     w("")
-    w(f"{_md(a.summary)}")
+    w(f"{md_escape(a.summary)}")
     w("")
-    w(f"> {_md(a.disclaimer.strip())}")
+    w(f"> {md_escape(a.disclaimer.strip())}")
     for note in a.notes:
         w("")
-        w(f"> {_md(note)}")
+        w(f"> {md_escape(note)}")
     w("")
     w("## Reasons")
     w("")
@@ -253,7 +271,7 @@ def as_markdown(a: Assessment) -> str:
         w("Nothing calls for more than approval.")
     for r in a.reasons:
         code = f" [{r.code}]" if r.code else ""
-        w(f"- **{DECISION_WORDS[r.outcome]}**{code} - {_md(r.text)} ({'; '.join(r.cite)})")
+        w(f"- **{DECISION_WORDS[r.outcome]}**{code} - {md_escape(r.text)} ({'; '.join(r.cite)})")
     w("")
     w("## Prohibitions")
     w("")
@@ -267,7 +285,7 @@ def as_markdown(a: Assessment) -> str:
     )
     for pr in a.presumptions:
         w("")
-        w(f"## Presumption of denial: {_md(pr.title)}")
+        w(f"## Presumption of denial: {md_escape(pr.title)}")
         w("")
         w(
             f"{pr.applies.replace('_', ' ').capitalize()}; {'rebutted' if pr.rebutted else 'not rebutted'}. "
@@ -300,14 +318,14 @@ def as_markdown(a: Assessment) -> str:
     )
     for c in a.criteria:
         w("")
-        w(f"### {c.refusal_code} - {_md(c.title)}")
+        w(f"### {c.refusal_code} - {md_escape(c.title)}")
         w("")
-        w(f"*{_md(c.legal_text)}* ({'; '.join(c.cite)})")
+        w(f"*{md_escape(c.legal_text)}* ({'; '.join(c.cite)})")
         w("")
-        w(_md(c.explanation))
+        w(md_escape(c.explanation))
         if c.past_conduct:
             w("")
-            w(f"**{_md(c.past_conduct)}**")
+            w(f"**{md_escape(c.past_conduct)}**")
         w("")
         _table(
             w,
@@ -331,7 +349,7 @@ def as_markdown(a: Assessment) -> str:
     if not offered:
         w("No control offered.")
     for m in offered:
-        w(f"- {_md(m.title)}: {m.why}")
+        w(f"- {md_escape(m.title)}: {m.why}")
     if a.arguments:
         w("")
         w("## Arguments put forward for approval")
@@ -339,7 +357,7 @@ def as_markdown(a: Assessment) -> str:
         for arg in a.arguments:
             verdict = "Rejected" if arg.rejected else "Not addressed"
             w(
-                f"- **{_md(arg.title)}**: {verdict}. {_md(arg.reason)}"
+                f"- **{md_escape(arg.title)}**: {verdict}. {md_escape(arg.reason)}"
                 + (f" ({'; '.join(arg.cite)})" if arg.cite else "")
             )
     if a.conditions:
@@ -347,7 +365,7 @@ def as_markdown(a: Assessment) -> str:
         w("## Conditions to attach")
         w("")
         for cond in a.conditions:
-            w(f"- {_md(cond.text)}")
+            w(f"- {md_escape(cond.text)}")
     w("")
     w("## Missing and contested evidence")
     w("")
@@ -367,13 +385,15 @@ def as_markdown(a: Assessment) -> str:
         w("## Left to human judgement")
         w("")
         for t in a.not_formalised:
-            w(f"- {_md(t)}")
+            w(f"- {md_escape(t)}")
     w("")
     w("## Sources")
     w("")
     for s in a.sources:
         link = f" <{s.url}>" if s.url else ""
-        w(f"- **{_md(s.short)}**: {_md(s.title)}, {_md(s.version)} [verification {s.verification}]{link}")
+        w(
+            f"- **{md_escape(s.short)}**: {md_escape(s.title)}, {md_escape(s.version)} [verification {s.verification}]{link}"
+        )
     w("")
     w("## Provenance")
     w("")

@@ -20,6 +20,7 @@ from typing import Any
 
 from . import vocabulary as v
 from .explain import KIND_WORDS, LEVEL_WORDS, as_markdown, check_values, evidence_line, num, value_text
+from .explain import md_escape as _md
 from .loader import LoadedRules, LoadedScenario
 from .trace import DECISION_WORDS, Assessment, SourceRef
 from .whatif import (
@@ -143,10 +144,6 @@ def missing_sentence(m: MissingImpact) -> str:
 
 
 # --- Markdown ---------------------------------------------------------------------------
-
-
-def _md(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def memo_markdown(
