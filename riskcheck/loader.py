@@ -9,6 +9,8 @@ tags) is mapped back onto the YAML node it came from.
 from __future__ import annotations
 
 import difflib
+import functools
+import os
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -219,6 +221,21 @@ def _validate(doc: Document, model: type[BaseModel]) -> Any:
 
 
 def load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
+    """A shared profile, read once per version of the file (many scenarios share one profile)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return _load_profile(path)  # read_document reports the problem, located
+    # The working directory is part of the key: paths in messages are shown relative to it.
+    return _profile_cached(str(path), st.st_mtime_ns, st.st_size, os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)
+def _profile_cached(path: str, mtime_ns: int, size: int, cwd: str) -> tuple[scenario_model.Profile, Document]:
+    return _load_profile(Path(path))
+
+
+def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
     doc = read_document(path)
     return _validate(doc, scenario_model.Profile), doc
 

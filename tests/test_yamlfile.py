@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from riskcheck import yamlfile
 from riskcheck.errors import InputError
 from riskcheck.yamlfile import MAX_BYTES, MAX_DEPTH, parse_text, read_document
 
@@ -105,3 +106,50 @@ def test_missing_file_and_directory(tmp_path: Path):
         with pytest.raises(InputError) as e:
             read_document(p)
         assert e.value.diagnostics[0].code == "RC106"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+EVERY_FILE = sorted(
+    [
+        *ROOT.glob("rules/**/*.yaml"),
+        *ROOT.glob("scenarios/**/*.yaml"),
+        *(ROOT / "tests" / "fixtures").rglob("*.yaml"),
+    ]
+)
+
+
+def _outcome(text: str):
+    try:
+        doc = parse_text(text, "x.yaml")
+        return ("ok", doc.data, doc.positions)
+    except InputError as e:  # same place and code; libyaml words some syntax errors differently
+        return ("error", [(str(d.location), d.code) for d in e.diagnostics])
+
+
+@pytest.mark.skipif(not yamlfile._LIBYAML, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("path", EVERY_FILE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_libyaml_and_pure_python_paths_agree(path: Path, monkeypatch: pytest.MonkeyPatch):
+    text = path.read_text(errors="surrogateescape")
+    fast = _outcome(text)
+    monkeypatch.setattr(yamlfile, "_LIBYAML", False)
+    assert _outcome(text) == fast
+
+
+@pytest.mark.skipif(not yamlfile._LIBYAML, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",
+        "a: " + "[" * 45 + "]" * 45 + "\n",
+        "a: {b: 1, b: 2}\n",
+        "a: !!python/name:os.system x\n",
+        "a: [1, 2\n",
+        "- 1\n- 2\n",
+        "",
+    ],
+)
+def test_both_paths_refuse_alike(text: str, monkeypatch: pytest.MonkeyPatch):
+    fast = _outcome(text)
+    monkeypatch.setattr(yamlfile, "_LIBYAML", False)
+    slow = _outcome(text)
+    assert fast[0] == "error" and fast == slow
