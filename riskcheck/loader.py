@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import difflib
 import functools
-import os
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
