@@ -52,7 +52,6 @@ def figures(data: dict[str, Any]) -> dict[str, float]:
     for name, key in (
         ("test_replay_diff", "replay_s"),
         ("test_replay_batch_folder", "replay_batch_s"),
-        ("test_replay_diff_libyaml_proposal", "replay_libyaml_s"),
         ("test_robustness_whatif", "robustness_s"),
         ("test_robustness_reference", "robustness_reference_s"),
     ):

@@ -139,44 +139,6 @@ def test_replay_diff(benchmark: Any, scenario_folder: Path, sizes: dict[str, int
     assert not errors and len(changes) + unchanged == sizes["replay"]
 
 
-def _parse_text_libyaml(text: str, path: str) -> Any:
-    """A proposal for yamlfile.parse_text (not riskcheck's code): compose with libyaml's C parser and
-    keep the same strict build (positions, duplicate keys, tags); aliases and anchors are refused from
-    the C parser's event stream. Measured here to size the change; the data and positions of every
-    benchmark file are checked equal to parse_text's before timing."""
-    from riskcheck import yamlfile
-
-    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ValueError("aliases and anchors are refused")
-    loader = yaml.CSafeLoader(text)
-    try:
-        doc = yamlfile.Document(path=path, data=None, text=text)
-        doc.data = yamlfile._build(loader, loader.get_single_node(), (), doc)  # type: ignore[arg-type]
-    finally:
-        loader.dispose()
-    return doc
-
-
-def test_replay_diff_libyaml_proposal(
-    benchmark: Any, scenario_folder: Path, sizes: dict[str, int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """diff.replay as it would run with the YAML proposal above (replay_libyaml_s in the summary)."""
-    from riskcheck import yamlfile
-
-    if not getattr(yaml, "__with_libyaml__", False):
-        pytest.skip("PyYAML without libyaml")
-    paths = sorted(scenario_folder.glob("*.yaml"))
-    for p in [*paths[:200], *sorted((ROOT / "scenarios" / "profiles").glob("*.yaml"))]:
-        text = p.read_text()
-        a, b = yamlfile.parse_text(text, "x"), _parse_text_libyaml(text, "x")
-        assert (a.data, a.positions) == (b.data, b.positions), p
-    monkeypatch.setattr(yamlfile, "parse_text", _parse_text_libyaml)
-    old, new = load_rules(BASELINE), load_rules(OTHER)
-    changes, unchanged, errors = benchmark.pedantic(replay, args=(old, new, paths), rounds=1)
-    assert not errors and len(changes) + unchanged == sizes["replay"]
-
-
 def test_replay_batch_folder(
     benchmark: Any, workdir: Path, scenario_folder: Path, sizes: dict[str, int]
 ) -> None:
