@@ -27,7 +27,6 @@ a factor scores the worst reading, and a contested unit record does not outrank 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -726,9 +725,8 @@ def robustness(ctx: Any, draws: int = 1000, seed: int = 0) -> Any:
     """``whatif.robustness`` with every draw evaluated at once: the same random sequence, the same
     decisions, counts and influence figures (tested equal), in a fraction of the time."""
     import random
-    from collections import Counter
 
-    from .whatif import Robustness
+    from .whatif import Robustness, summarise_draws
 
     pol = ctx.rules.model.policy
     base = ctx.base.decision
@@ -737,10 +735,6 @@ def robustness(ctx: Any, draws: int = 1000, seed: int = 0) -> Any:
     ws, ts = float(pol.robustness.weight_spread), float(pol.robustness.threshold_spread)
     rng = random.Random(seed)
     cr = ctx.compiled
-    names: list[str] = []
-    for cc in cr.criteria:
-        names += [f"weight {cc.spec.id}/{cf.spec.id}" for cf in cc.factors]
-    names += [f"threshold {cc.spec.id}" for cc in cr.criteria]
     nf = sum(len(cc.factors) for cc in cr.criteria)
     nc = len(cr.criteria)
     mult = np.empty((draws, nf))
@@ -761,36 +755,8 @@ def robustness(ctx: Any, draws: int = 1000, seed: int = 0) -> Any:
             k += 1
         params.shifts[ci] = shift[:, ci]
     table = FactTable.from_facts([ctx.facts], [ctx.as_of]).take(np.zeros(draws, dtype=np.intp))
-    decisions = evaluate(cr, table, params).decisions()
-    counts = Counter(str(d) for d in decisions)
-    flips = [int(d != base) for d in decisions]
+    decisions = [str(d) for d in evaluate(cr, table, params).decisions()]
     samples = np.hstack([mult, shift])
-    influence = sorted(
-        ((n, abs(_corr(samples[:, i].tolist(), flips))) for i, n in enumerate(names)),
-        key=lambda t: (-t[1], t[0]),
+    return summarise_draws(
+        ctx, seed, ws, ts, [samples[:, i].tolist() for i in range(samples.shape[1])], decisions
     )
-    top = influence[0][0] if influence and influence[0][1] > 0 else None
-    return Robustness(
-        True,
-        draws,
-        seed,
-        base,
-        counts[base] / draws,
-        tuple(sorted(counts.items(), key=lambda kv: -SEVERITY[kv[0]])),
-        tuple(influence[:10]),
-        top,
-        ws,
-        ts,
-    )
-
-
-def _corr(xs: list[float], ys: list[int]) -> float:
-    """Pearson correlation, computed as whatif does (the same figures to the last bit)."""
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    if sxx == 0 or syy == 0:
-        return 0.0
-    return sxy / math.sqrt(sxx * syy)

@@ -313,13 +313,8 @@ def robustness_reference(ctx: Context, draws: int = 1000, seed: int = 0) -> Robu
     ws, ts = float(pol.robustness.weight_spread), float(pol.robustness.threshold_spread)
     rng = random.Random(seed)
     cr = ctx.compiled
-    names: list[str] = []
-    for cc in cr.criteria:
-        names += [f"weight {cc.spec.id}/{cf.spec.id}" for cf in cc.factors]
-    names += [f"threshold {cc.spec.id}" for cc in cr.criteria]
     samples: list[list[float]] = []
-    flips: list[int] = []
-    counts: Counter[str] = Counter()
+    decisions: list[str] = []
     for _ in range(draws):
         params: list[float] = []
         shifts: list[float] = []
@@ -340,21 +335,39 @@ def robustness_reference(ctx: Context, draws: int = 1000, seed: int = 0) -> Robu
             )
             criteria.append(dataclasses.replace(cc, factors=tuple(factors), thresholds=moved))
         params += shifts  # names list weights first, then one threshold shift per criterion
-        decision = ctx.run(ctx.facts, dataclasses.replace(cr, criteria=tuple(criteria))).decision
-        counts[decision] += 1
+        decisions.append(ctx.run(ctx.facts, dataclasses.replace(cr, criteria=tuple(criteria))).decision)
         samples.append(params)
-        flips.append(int(decision != base))
+    columns = [[row[i] for row in samples] for i in range(len(samples[0]))] if samples else []
+    return summarise_draws(ctx, seed, ws, ts, columns, decisions)
+
+
+def draw_names(cr: CompiledRules) -> list[str]:
+    """The varied parameters, in the order every robustness run draws them: per criterion its factor
+    weights; then one threshold shift per criterion."""
+    names: list[str] = []
+    for cc in cr.criteria:
+        names += [f"weight {cc.spec.id}/{cf.spec.id}" for cf in cc.factors]
+    return names + [f"threshold {cc.spec.id}" for cc in cr.criteria]
+
+
+def summarise_draws(
+    ctx: Context, seed: int, ws: float, ts: float, columns: list[list[float]], decisions: list[str]
+) -> Robustness:
+    """Share holding, decisions drawn, and each parameter's |correlation| with a flip of the decision."""
+    base = ctx.base.decision
+    counts = Counter(decisions)
+    flips = [int(d != base) for d in decisions]
     influence = sorted(
-        ((n, abs(_corr([s[i] for s in samples], flips))) for i, n in enumerate(names)),
+        ((n, abs(_corr(col, flips))) for n, col in zip(draw_names(ctx.compiled), columns, strict=True)),
         key=lambda t: (-t[1], t[0]),
     )
     top = influence[0][0] if influence and influence[0][1] > 0 else None
     return Robustness(
         True,
-        draws,
+        len(decisions),
         seed,
         base,
-        counts[base] / draws,
+        counts[base] / len(decisions),
         tuple(sorted(counts.items(), key=lambda kv: -SEVERITY[kv[0]])),
         tuple(influence[:10]),
         top,
