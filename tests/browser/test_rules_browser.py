@@ -9,11 +9,8 @@ and every server started here is stopped.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +19,8 @@ import pytest
 
 from tests.app.test_rules_files import CHANGES, broken, lowered, make_home
 
-from .test_browser import CHROMIUM, FLAGS, ROOT, WAIT_MS, free_port, shot, sync_api
+from .server import free_port, serve
+from .test_browser import CHROMIUM, FLAGS, ROOT, WAIT_MS, shot, sync_api
 
 NAME = "baseline.yaml"
 
@@ -52,34 +50,8 @@ def app_server(tmp: Path, env: dict[str, str], port: int | None = None, cwd: Pat
         f"sqlite:///{tmp / 'h.db'}",
     ]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("RISKCHECK_")} | env
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=full_env
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the app exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app did not become healthy within 60 s:\n{log.read_text()}")
-            time.sleep(0.3)
+    with serve(cmd, port, log, env=full_env, cwd=cwd) as url:
         yield url
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the group we started: riskcheck and its streamlit child
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
 
 
 @contextmanager

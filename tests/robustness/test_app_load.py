@@ -22,11 +22,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,6 +31,7 @@ import pytest
 from riskcheck.engine import assess
 from riskcheck.loader import load_rules, load_scenario
 from riskcheck.paths import rules_file_for
+from tests.browser.server import free_port, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,14 +53,6 @@ WAIT_MS = 60_000
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -114,34 +104,8 @@ def test_ten_concurrent_sessions_each_run_an_assessment(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RISKCHECK_")}
     env["RISKCHECK_DB_URL"] = f"sqlite:///{tmp_path / 'history.db'}"
     cmd = [sys.executable, str(Path(__file__).with_name("timed_app.py")), str(port), str(log)]
-    with server_log.open("w") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the app exited with {proc.returncode}:\n{server_log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the app did not become healthy within 60 s")
-            time.sleep(0.3)
+    with serve(cmd, port, server_log, env=env) as url:
         figures = drive(url, scenarios, log)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
     load = os.getloadavg()
     figures["load_average_1m_after"] = round(load[0], 2)
     figures["cpus"] = os.cpu_count()
