@@ -62,10 +62,12 @@ def evidence_line(fr: FactorResult) -> str:
     return "; ".join(parts)
 
 
-def as_json(a: Assessment) -> str:
+def as_json(a: Assessment, indent: int | None = 2) -> str:
+    """The whole trace as JSON, ``decision`` first. ``indent=None`` gives one line (the history
+    stores that: json's C encoder only runs without indentation, about 7 times faster)."""
     data = to_plain(a)
     data = {"decision": data.pop("decision"), **data}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
 
 
 # --- text ---------------------------------------------------------------------------

@@ -219,9 +219,16 @@ def transfer_form() -> None:
     labels = {c.code: c.label for c in forms.countries()}
     labels[""] = "(choose a state)"
     ss = st.session_state
-    ss[wkey("rows.items")] = forms.item_rows(data)
-    ss[wkey("rows.country")] = forms.evidence_rows(data, "country")
-    ss[wkey("rows.unit")] = forms.evidence_rows(data, "unit")
+    if wkey("frames") not in ss:  # once per loaded case: the keys go with the version
+        ss[wkey("rows.items")] = forms.item_rows(data)
+        ss[wkey("rows.country")] = forms.evidence_rows(data, "country")
+        ss[wkey("rows.unit")] = forms.evidence_rows(data, "unit")
+        ss[wkey("frames")] = {
+            "items": pd.DataFrame(ss[wkey("rows.items")], columns=list(forms.ITEM_COLUMNS)),
+            "country": _evidence_frame(ss[wkey("rows.country")], "country"),
+            "unit": _evidence_frame(ss[wkey("rows.unit")], "unit"),
+        }
+    frames = ss[wkey("frames")]
     errors = _errors()
     with st.form(wkey("form"), border=False):
         if errors:
@@ -301,7 +308,7 @@ def transfer_form() -> None:
 
         st.markdown("##### Items")
         st.data_editor(
-            pd.DataFrame(ss[wkey("rows.items")], columns=list(forms.ITEM_COLUMNS)),
+            frames["items"],
             num_rows="dynamic",
             column_config=ITEM_CONFIG,
             hide_index=True,
@@ -360,7 +367,7 @@ def transfer_form() -> None:
             "Missing evidence is never read as good news."
         )
         st.data_editor(
-            _evidence_frame(ss[wkey("rows.country")], "country"),
+            frames["country"],
             column_config=EVIDENCE_CONFIG,
             column_order=EVIDENCE_ORDER,
             hide_index=True,
@@ -370,7 +377,7 @@ def transfer_form() -> None:
         _evidence_errors("country")
         st.markdown("##### Evidence about the end-user unit")
         st.data_editor(
-            _evidence_frame(ss[wkey("rows.unit")], "unit"),
+            frames["unit"],
             column_config=EVIDENCE_CONFIG,
             column_order=EVIDENCE_ORDER,
             hide_index=True,
@@ -472,8 +479,8 @@ def _apply_controls(chosen: list[str]) -> None:
 
 
 def memo_panel(cur: state.Current) -> None:
-    an, built = cur.analysis, cur.built
-    assert an is not None and built is not None and built.scenario is not None
+    an, built = cur.analysis(), cur.built
+    assert built is not None and built.scenario is not None
     scenario, text = built.scenario, built.yaml_text
     name = forms.slug(an.assessment.scenario_id)
     st.markdown("#### Memo for the file")
@@ -510,6 +517,38 @@ def memo_panel(cur: state.Current) -> None:
 # --- the page -------------------------------------------------------------------------------
 
 
+TABS = ("Transfer", "Why", "What would change it", "Missing evidence", "Robustness", "Memo")
+TAB_KEY = "assess.tab"
+
+
+def _why(cur: state.Current) -> None:
+    a = cur.assessment
+    assert a is not None
+    p = a.provenance
+    widgets.explanation(a, state.chart_specs(f"{p.rules_sha256}:{p.input_sha256}:{p.as_of}", a))
+
+
+def _changes(cur: state.Current) -> None:
+    assert cur.ctx is not None
+    an = cur.analysis()
+    widgets.counterfactual_list(an)
+    whatif(cur.ctx, an)
+
+
+# Every tab but the form runs only while it is open (st.tabs with on_change="rerun"): the answer
+# and the form come back at once, and the analysis (0.1-0.3 s of CPU per new case) is computed
+# when a tab that shows it is opened. Ten sessions assessing at once then share one interpreter
+# for the answers only. The form always runs, so that text typed but not yet submitted survives
+# a look at another tab.
+LAZY_TABS = {
+    "Why": _why,
+    "What would change it": _changes,
+    "Missing evidence": lambda cur: widgets.missing(cur.analysis()),
+    "Robustness": lambda cur: widgets.robustness(cur.analysis()),
+    "Memo": memo_panel,
+}
+
+
 def page() -> None:
     start_panel()
     st.title("Assess a transfer")
@@ -517,9 +556,10 @@ def page() -> None:
     if notice:
         st.info(notice)
     cur = state.current()
+    a = cur.assessment
     if cur.rules is None:
         st.error("The rule set cannot be used:\n\n" + "\n\n".join(f"`{md(x)}`" for x in cur.rules_errors))
-    elif cur.analysis is None:
+    elif a is None:
         if state.case().get("id") == "new-transfer" and not _errors():
             st.info("Describe the transfer in the form below and press **Assess**.")
         else:
@@ -527,7 +567,6 @@ def page() -> None:
             if not _errors() and cur.built is not None:
                 st.session_state[state.ERRORS] = cur.built.errors
     else:
-        a = cur.analysis.assessment
         st.caption(
             f"{md(a.scenario_title)} · rule set {md(a.provenance.rule_set_title)} · as of {a.provenance.as_of}"
         )
@@ -536,24 +575,14 @@ def page() -> None:
             state.record_once(cur)
         except Exception as exc:  # the answer still stands; say why it was not recorded
             st.warning(f"This assessment could not be recorded in the history: {exc}")
-    has = cur.analysis is not None
-    names = ["Transfer", "Why", "What would change it", "Missing evidence", "Robustness", "Memo"]
-    tabs = st.tabs(names if has else names[:1])
+    if a is None:
+        with st.tabs(TABS[:1])[0]:
+            transfer_form()
+        return
+    tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
     with tabs[0]:
         transfer_form()
-    if not has:
-        return
-    assert cur.analysis is not None and cur.ctx is not None
-    with tabs[1]:
-        a = cur.analysis.assessment
-        p = a.provenance
-        widgets.explanation(a, state.chart_specs(f"{p.rules_sha256}:{p.input_sha256}:{p.as_of}", a))
-    with tabs[2]:
-        widgets.counterfactual_list(cur.analysis)
-        whatif(cur.ctx, cur.analysis)
-    with tabs[3]:
-        widgets.missing(cur.analysis)
-    with tabs[4]:
-        widgets.robustness(cur.analysis)
-    with tabs[5]:
-        memo_panel(cur)
+    for name, tab in zip(TABS[1:], tabs[1:], strict=True):
+        if tab.open:
+            with tab:
+                LAZY_TABS[name](cur)

@@ -534,8 +534,13 @@ def apply_form(base: dict[str, Any], f: FormInput, rules_id: str, root: str | No
     return data
 
 
+# libyaml's emitter where PyYAML was built with it (about 8 times faster; the same data, long
+# strings wrapped at other places)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def to_yaml(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
 
 
 @dataclass

@@ -138,7 +138,7 @@ def page() -> None:
     with st.expander("The recorded result (JSON) and provenance"):
         rec = store.get(int(chosen))
         st.code(json.dumps(json.loads(rec.provenance_json), indent=2), language="json")
-        st.code(rec.result_json, language="json")
+        st.code(json.dumps(rec.result, indent=2, ensure_ascii=False), language="json")
 
     st.markdown("#### Compare two assessments")
     if len(ids) < 2:

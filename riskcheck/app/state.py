@@ -11,8 +11,9 @@ Streamlit drops when a widget is not rendered):
 - ``rc.errors``   form errors from the last submission, by field
 
 Rule sets are cached with ``st.cache_resource`` keyed on the file's path, mtime and size;
-analyses (counterfactuals, missing-evidence ranking, robustness) on the rule set's and the
-input's sha256 and the as-of date.
+assessments and analyses (counterfactuals, missing-evidence ranking, robustness) on the rule
+set's and the input's sha256 and the as-of date. An analysis is computed only when a page part
+that shows it is open (the Assess page's tabs run lazily): the answer never waits for it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..history import History, Record, default_url
 from ..loader import LoadedRules, LoadedScenario, load_rules
 from ..paths import rules_dir, rules_file_for, scenarios_dir
 from ..report import Analysis, analyse
+from ..trace import Assessment
 from ..whatif import Context
 from . import forms
 
@@ -74,18 +76,36 @@ def rules_title(path: str) -> str:
 # --- analyses ---------------------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=64, show_spinner="Assessing: counterfactuals and 1,000 robustness draws...")
-def _analysis_cached(
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _context_cached(
     rules_key: str, scenario_key: str, _rules: LoadedRules, _scenario: LoadedScenario
-) -> tuple[Context, Analysis]:
-    ctx = Context(_rules, _scenario)
-    return ctx, analyse(_rules, _scenario, ctx=ctx)
+) -> Context:
+    return Context(_rules, _scenario)  # assesses the case (about 1 ms); what-if overrides start from here
 
 
-def analysis(rules: LoadedRules, scenario: LoadedScenario) -> tuple[Context, Analysis]:
+@st.cache_resource(
+    max_entries=64,
+    show_spinner="Working out what would change it: counterfactuals and 1,000 robustness draws...",
+)
+def _analysis_cached(rules_key: str, scenario_key: str, _ctx: Context) -> Analysis:
+    return analyse(_ctx.rules, _ctx.scenario, ctx=_ctx)
+
+
+def _keys(rules: LoadedRules, scenario: LoadedScenario) -> tuple[str, str]:
     rules_key = f"{rules.path}:{rules.sha256}:{getattr(rules, 'reference_sha256', None)}"
-    scenario_key = f"{scenario.sha256}:{scenario.model.date.isoformat()}"
-    return _analysis_cached(rules_key, scenario_key, rules, scenario)
+    return rules_key, f"{scenario.sha256}:{scenario.model.date.isoformat()}"
+
+
+def context(rules: LoadedRules, scenario: LoadedScenario) -> Context:
+    """The assessed case, shared by every session that assesses the same input under the same rules."""
+    return _context_cached(*_keys(rules, scenario), rules, scenario)
+
+
+def analysis(rules: LoadedRules, scenario: LoadedScenario) -> Analysis:
+    """Counterfactuals, missing-evidence ranking and robustness (about 0.1-0.3 s of CPU per new case):
+    computed only when a page part that shows them is open, then shared."""
+    ctx = context(rules, scenario)
+    return _analysis_cached(*_keys(rules, scenario), ctx)
 
 
 # --- the case ---------------------------------------------------------------------------
@@ -180,14 +200,25 @@ def chart_specs(key: str, _a: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @dataclass
 class Current:
-    """What the Assess page shows: the rule set, the built case and, when valid, its analysis."""
+    """What the Assess page shows: the rule set, the built case and, when valid, its assessment.
+
+    The assessment is made on every run; the analysis (what would change it, missing evidence,
+    robustness) only when :meth:`analysis` is called, so that the answer never waits for it.
+    """
 
     rules_path: str
     rules: LoadedRules | None
     rules_errors: list[str]
     built: forms.Built | None
     ctx: Context | None
-    analysis: Analysis | None
+
+    @property
+    def assessment(self) -> Assessment | None:
+        return self.ctx.base if self.ctx is not None else None
+
+    def analysis(self) -> Analysis:
+        assert self.rules is not None and self.built is not None and self.built.scenario is not None
+        return analysis(self.rules, self.built.scenario)
 
 
 def current() -> Current:
@@ -195,15 +226,14 @@ def current() -> Current:
     try:
         rules = load_rules_cached(path)
     except InputError as e:
-        return Current(path, None, [str(d) for d in e.diagnostics], None, None, None)
+        return Current(path, None, [str(d) for d in e.diagnostics], None, None)
     except OSError as e:
-        return Current(path, None, [f"{path}: {e.strerror}"], None, None, None)
+        return Current(path, None, [f"{path}: {e.strerror}"], None, None)
     built = built_case()
     if not built.ok:
-        return Current(path, rules, [], built, None, None)
+        return Current(path, rules, [], built, None)
     assert built.scenario is not None
-    ctx, an = analysis(rules, built.scenario)
-    return Current(path, rules, [], built, ctx, an)
+    return Current(path, rules, [], built, context(rules, built.scenario))
 
 
 # --- history ----------------------------------------------------------------------------
@@ -222,9 +252,9 @@ def store() -> History:
 
 def record_once(cur: Current) -> Record | None:
     """Record the assessment shown, once per session for the same input, rules and date."""
-    if cur.analysis is None or cur.built is None or cur.built.scenario is None:
+    a = cur.assessment
+    if a is None or cur.built is None or cur.built.scenario is None:
         return None
-    a = cur.analysis.assessment
     p = a.provenance
     key = f"{p.rules_sha256}:{p.input_sha256}:{p.as_of}"
     done: dict[str, int] = st.session_state.setdefault(RECORDED, {})

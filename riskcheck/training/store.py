@@ -26,8 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +41,6 @@ from sqlalchemy import (
     Table,
     Text,
     select,
-    text,
 )
 from sqlalchemy.engine import Connection
 
@@ -105,9 +103,6 @@ heads = Table(  # each chain's newest row, written with it: removing the newest 
 )
 EVENT_KINDS = ("join", "release", "next", "debrief", "close")
 LOCK_KEY = 7419028  # PostgreSQL advisory lock (history uses 7419027)
-# The execution option that makes the history engine open a write transaction with BEGIN IMMEDIATE
-# (older history engines open every transaction that way and ignore it).
-WRITER_OPTION: str = getattr(history, "WRITER_OPTION", "riskcheck_writer")
 
 
 class ExerciseError(ValueError):
@@ -243,16 +238,8 @@ class TrainingStore:
     def open(cls, url: str | None = None) -> TrainingStore:
         return cls(History(url).engine)
 
-    @contextmanager
-    def _writer(self) -> Iterator[Connection]:
-        """A write transaction: the write lock at once (``BEGIN IMMEDIATE`` on SQLite, through the
-        history engine's writer option) or an advisory lock on PostgreSQL, so a chain cannot fork."""
-        with self.engine.connect() as conn:
-            conn.execution_options(**{WRITER_OPTION: True})
-            with conn.begin():
-                if conn.dialect.name == "postgresql":
-                    conn.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"))
-                yield conn
+    def _writer(self) -> AbstractContextManager[Connection]:
+        return history.write_transaction(self.engine, LOCK_KEY)
 
     def _insert(self, conn: Connection, table: Table, values: dict[str, Any]) -> int:
         chain = CHAINS[table.name]

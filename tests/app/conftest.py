@@ -71,3 +71,12 @@ def edit_rows(
 ) -> None:
     """Seed a data_editor's edit state (AppTest cannot type into its cells)."""
     at.session_state[wk(at, editor)] = {"edited_rows": edits, "added_rows": added or [], "deleted_rows": []}
+
+
+def open_tab(at: AppTest, name: str) -> AppTest:
+    """Switch the Assess page's tabs (what a click on the tab does: the tabs run lazily)."""
+    assert name in [t.label for t in at.tabs], f"no tab {name!r}"
+    at.session_state["assess.tab"] = name
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -23,7 +23,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from riskcheck import vocabulary as v
 from riskcheck.app.widgets import STATUS_ICONS
 
-from .conftest import decision, decisions, edit_rows, open_bundled, submit, texts, wk
+from .conftest import decision, decisions, edit_rows, open_bundled, open_tab, submit, texts, wk
 
 MET, UNMET = STATUS_ICONS["met"], STATUS_ICONS["unmet"]
 PRE_AND_POST = [
@@ -39,7 +39,6 @@ def test_opens_on_a_bundled_scenario_already_assessed(app):
     assert decision(app) == "deny"
     page = texts(app)
     assert "refusal criteria 7" in page
-    assert "Presumption of denial" in page
     assert "decision support" in page  # the disclaimer is part of the answer
     assert [t.label for t in app.tabs][:6] == [
         "Transfer",
@@ -49,11 +48,40 @@ def test_opens_on_a_bundled_scenario_already_assessed(app):
         "Robustness",
         "Memo",
     ]
+    page = texts(open_tab(app, "Why"))
+    assert "Presumption of denial" in page
     assert "unit.stockpile_control_demonstrated = no" in page.replace("\\", "")
 
 
+def test_the_answer_does_not_wait_for_the_what_if_analysis(app, monkeypatch):
+    """The analysis runs when a tab that shows it is opened, once per case, never for the answer."""
+    from riskcheck.app import state
+
+    calls = []
+
+    def counting(rules, scenario, **kw):
+        calls.append(scenario.model.id)
+        return analyse(rules, scenario, **kw)
+
+    analyse = state.analyse
+    monkeypatch.setattr(state, "analyse", counting)
+    open_bundled(app, "sarovia-donated-rifles.yaml")
+    assert decision(app) == "deny"
+    open_tab(app, "Why")
+    assert calls == []  # the answer, the form and the drill-down need no analysis
+    open_tab(app, "What would change it")
+    assert calls == ["sarovia-donated-rifles"]
+    assert "If you " in texts(app)
+    open_tab(app, "Robustness")
+    open_tab(app, "Memo")
+    assert calls == ["sarovia-donated-rifles"]  # computed once, then shared
+    open_tab(app, "Transfer")
+    open_bundled(app, "estmark-manpads.yaml")  # a new case while the form is open: nothing computed
+    assert calls == ["sarovia-donated-rifles"]
+
+
 def test_controls_and_stockpile_evidence_in_the_form_lift_the_denial(app):
-    before = texts(app).replace("\\", "")
+    before = texts(open_tab(app, "Why")).replace("\\", "")
     assert f"{UNMET} - The unit has demonstrated effective stockpile control" in before
     app.multiselect(key=wk(app, "controls")).set_value(["euc_commercial", *PRE_AND_POST])
     row = list(v.UNIT_INDICATORS).index("stockpile_control_demonstrated")
@@ -71,6 +99,7 @@ def test_controls_and_stockpile_evidence_in_the_form_lift_the_denial(app):
 def test_toggling_a_control_in_the_what_if_panel_updates_the_answer_at_once(app):
     open_bundled(app, "valdoria-rifles-rebutted.yaml")
     assert decision(app) != "deny"
+    open_tab(app, "What would change it")
     app.checkbox(key=wk(app, "whatif.psv_consent")).uncheck().run()
     assert not app.exception
     main, with_controls = decisions(app)[:2]
@@ -105,9 +134,11 @@ def test_a_recipient_profile_prefills_and_an_override_is_marked(app):
     case = app.session_state["rc.case"]
     assert case["evidence"]["country"]["cpi"]["value"] == 75
     assert "profile" in case["evidence"]
-    frame = app.dataframe
+    frame = open_tab(app, "Why").dataframe
     assert any("override (replaces the profile)" in str(df.value.to_dict()) for df in frame)
-    assert "cpi" in texts(app)  # listed among the profile values overridden
+    assert "Profile values overridden for this transfer: `cpi`" in texts(
+        open_tab(app, "Missing evidence")
+    )  # listed among the profile values overridden
 
 
 def test_changing_the_recipient_resets_the_country_evidence_to_its_profile(app):
@@ -155,6 +186,7 @@ def test_the_rule_set_can_be_chosen_from_rules_folder(app):
 
 
 def test_explanation_has_factor_table_chart_and_linked_citations(app):
+    open_tab(app, "Why")
     charts = app.get("vega_lite_chart")
     assert len(charts) == 2
     spec = json.dumps([json.loads(c.proto.spec) for c in charts])
@@ -177,13 +209,15 @@ def test_explanation_has_factor_table_chart_and_linked_citations(app):
 
 
 def test_counterfactuals_missing_evidence_and_robustness_are_shown(app):
-    page = texts(app).replace("\\", "")
+    page = texts(open_tab(app, "What would change it")).replace("\\", "")
     assert "If you " in page and "instead of 'Deny'" in page
+    open_tab(app, "Robustness")
     assert "The decision holds in" in [m.label for m in app.metric]
     assert any("holds in" in m.value and "draws" in m.value for m in app.markdown)
 
 
 def test_memo_downloads_are_offered(app):
+    open_tab(app, "Memo")
     labels = [b.label for b in app.get("download_button")]
     assert labels == ["Download memo (Markdown)", "Download memo (printable HTML)"]
     app.toggle(key="memo.preview").set_value(True).run()

@@ -4,7 +4,7 @@
 
 For each session, the time from the moment the server receives a rerun request (a page load, a
 widget change, a button) to the moment that script run ends is appended to LOGFILE as one JSON
-line: ``{"session": ..., "ms": ..., "event": ..., "at": ...}``. Only Streamlit's public
+line: ``{"session": ..., "ms": ..., "event": ..., "at": ..., "cpu_s": ...}``. Only Streamlit's public
 entry point is called; two methods of AppSession are wrapped, which is what this test pins.
 """
 
@@ -52,6 +52,7 @@ def install(log_path: str) -> None:
                         "ms": round((end - t0) * 1000, 1),
                         "event": event.name,
                         "at": end,
+                        "cpu_s": time.process_time(),  # the server's CPU time so far (all threads)
                     }
                     with open(log_path, "a", encoding="utf-8") as fh:
                         fh.write(json.dumps(line) + "\n")
