@@ -15,7 +15,7 @@ The app's Rules page is a thin front end over these functions (no Streamlit here
   (``write_text_atomic``) and records who, when, why and both hashes in the history database.
   If the record cannot be written the file is put back, so the file and the log never disagree.
   Saves of one folder are serialised by a lock file (``.versions/.lock``) across threads and
-  processes.
+  processes. ``.versions`` keeps the newest 20 copies per file (``RISKCHECK_KEEP_VERSIONS``).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from .yamlfile import MAX_BYTES, parse_text
 VERSIONS = ".versions"
 LOCK_NAME = ".lock"
 LOCK_WAIT_S = 10.0
+DEFAULT_KEEP_VERSIONS = 20
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}\.yaml$")
 _THREAD_LOCK = threading.Lock()  # flock is per open file; this also orders threads cheaply
 
@@ -246,6 +247,37 @@ def keep_previous(folder: Path, name: str, text: str, sha: str, now: dt.datetime
     return copy
 
 
+def kept_versions() -> int:
+    """How many previous copies of each rule file ``.versions`` keeps (``RISKCHECK_KEEP_VERSIONS``,
+    default 20; 0 keeps every copy). Pruning loses no text: every edit's record in the history
+    database holds the text before and after it."""
+    raw = os.environ.get("RISKCHECK_KEEP_VERSIONS", "").strip()
+    if not raw:
+        return DEFAULT_KEEP_VERSIONS
+    try:
+        keep = int(raw)
+    except ValueError:
+        raise UsageError(
+            f"RISKCHECK_KEEP_VERSIONS={raw!r}: expected a whole number (0 keeps every copy)"
+        ) from None
+    if keep < 0:
+        raise UsageError(f"RISKCHECK_KEEP_VERSIONS={raw!r}: expected 0 or more")
+    return keep
+
+
+def prune_versions(folder: Path, name: str, keep: int) -> list[Path]:
+    """Remove all but the newest ``keep`` copies of rule file ``name`` (0: remove none); returns
+    what was removed. Only files named as :func:`keep_previous` names them are touched."""
+    if keep <= 0:
+        return []
+    pattern = re.compile(re.escape(name) + r"\.\d{8}T\d{6}\.\d{6}Z\.[0-9a-f]{12}\.bak")
+    copies = sorted(p for p in (folder / VERSIONS).iterdir() if pattern.fullmatch(p.name))
+    removed = copies[:-keep]  # the UTC stamp in the name sorts them oldest first
+    for old in removed:
+        old.unlink(missing_ok=True)
+    return removed
+
+
 def save(
     name: str,
     text: str,
@@ -271,6 +303,7 @@ def save(
         raise UsageError("a rule edit needs a user to record")
     if not reason.strip():
         raise UsageError("say why you make this change: it is recorded with the edit")
+    keep = kept_versions()  # a bad setting is refused before anything is written
     checked = check_text(text, path)
     if not checked.ok:
         raise InputError(list(checked.errors))
@@ -310,6 +343,7 @@ def save(
             else:
                 write_text_atomic(path, current)
             raise
+        prune_versions(base, path.name, keep)
     return Saved(path, current_sha, checked.sha256, copy, edit)
 
 

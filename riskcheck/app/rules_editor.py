@@ -37,6 +37,13 @@ EDITOR_CSS = (
 # --- the draft ------------------------------------------------------------------------------
 
 
+def _copy_state(previous_copy: str | None) -> str:
+    if not previous_copy:
+        return ""
+    exists = (rule_edits.folder_of(None) / previous_copy).is_file()
+    return previous_copy if exists else f"{previous_copy} (pruned: the text is in this record)"
+
+
 def _fresh(text: str, gen: int = 0) -> dict[str, Any]:
     return {"text": text, "orig": text, "base": rule_edits.sha256_text(text), "gen": gen, "conflict": None}
 
@@ -322,6 +329,14 @@ def editor(name: str, path: Path) -> None:
 def edit_log(name: str) -> None:
     store = state.store()
     only = st.toggle("Only this file", value=True, key="rules.log.only")
+    try:
+        keep = rule_edits.kept_versions()
+        st.caption(
+            f"`.versions` keeps the newest {keep or 'all'} copies of each file; "
+            "every edit's record below holds the full text before and after it."
+        )
+    except UsageError as exc:  # saving refuses it too, before writing anything
+        st.error(str(exc))
     edits = store.rule_edits(rule_file=name if only else None)
     if not edits:
         st.caption("No rule edit has been saved from the app yet.")
@@ -336,7 +351,7 @@ def edit_log(name: str) -> None:
                 "Version": f"{e.version_before or '(new)'} → {e.version_after}",
                 "sha256 before": (e.sha256_before or "")[:12],
                 "sha256 after": e.sha256_after[:12],
-                "Previous version kept as": e.previous_copy or "",
+                "Previous version kept as": _copy_state(e.previous_copy),
             }
             for e in edits
         ]

@@ -354,3 +354,50 @@ def test_the_copy_installed_with_the_package_is_never_written(tmp_path, monkeypa
             folder=folder,
         )
     assert (folder / "baseline.yaml").read_text() == text
+
+
+def test_versions_keeps_the_newest_copies_and_the_log_keeps_every_text(home, store, monkeypatch):
+    """Three saves with RISKCHECK_KEEP_VERSIONS=2: the copy of the original text is pruned, the two
+    newer previous texts stay, and the edit log still holds all three texts before."""
+    monkeypatch.setenv("RISKCHECK_KEEP_VERSIONS", "2")
+    path = home / "rules" / "baseline.yaml"
+    other = home / "rules" / ".versions" / "eu-common-position.yaml.20200101T000000.000000Z.0123456789ab.bak"
+    other.parent.mkdir(exist_ok=True)
+    other.write_text("another file's copy\n")
+    texts = [read_current(path)]
+    assert texts[0] is not None
+    for i in range(3):
+        new = texts[-1].replace("title: ", f"title: v{i} ", 1)
+        assert new != texts[-1]
+        save(
+            "baseline.yaml",
+            new,
+            base_sha256=sha256_text(texts[-1]),
+            user="u",
+            auth="t",
+            reason=f"edit {i}",
+            history=store,
+        )
+        texts.append(new)
+    kept = sorted((home / "rules" / ".versions").glob("baseline.yaml.*.bak"))
+    assert [k.read_text() for k in kept] == texts[1:3]  # the two newest previous texts
+    assert other.read_text() == "another file's copy\n"  # other files' copies are not touched
+    assert [e.text_before for e in reversed(store.rule_edits())] == texts[:3]  # the log is newest first
+
+
+def test_a_bad_keep_versions_setting_is_refused_before_anything_is_written(home, store, monkeypatch):
+    monkeypatch.setenv("RISKCHECK_KEEP_VERSIONS", "many")
+    path = home / "rules" / "baseline.yaml"
+    before = read_current(path)
+    assert before is not None
+    with pytest.raises(UsageError, match="RISKCHECK_KEEP_VERSIONS='many'"):
+        save(
+            "baseline.yaml",
+            lowered(before),
+            base_sha256=sha256_text(before),
+            user="u",
+            auth="t",
+            reason="r",
+            history=store,
+        )
+    assert read_current(path) == before and store.rule_edits() == []
