@@ -39,6 +39,7 @@ from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError
 from .history import History, RuleEdit
 from .loader import LoadedRules, validate_rules_document
 from .paths import PACKAGE, rules_dir, scenario_files, scenarios_dir
+from .spreadsheet import safe_value as spreadsheet_safe
 from .yamlfile import MAX_BYTES, parse_text
 
 VERSIONS = ".versions"
@@ -348,17 +349,6 @@ def save(
 
 
 # --- exports ----------------------------------------------------------------------------------
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A cell that a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or
-    carriage return) gets a leading apostrophe; numbers and empty cells pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 EDIT_COLUMNS = (
     "id",

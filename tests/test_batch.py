@@ -321,6 +321,32 @@ def test_csv_parquet_and_excel_results_agree(tmp_path: Path) -> None:
     assert first["engine_version"] and len(first["rules_sha256"]) == 64
 
 
+def test_csv_and_excel_outputs_never_carry_a_formula(tmp_path: Path) -> None:
+    """Application ids are the register author's text: in CSV and Excel a cell starting with = + - @
+    would run as a formula when opened; it is quoted there, and left as typed in Parquet (data)."""
+    import openpyxl
+
+    ids = ['=HYPERLINK("http://x.test","open")', "+1+2", "-3", "@SUM(A1)", "plain-id"]
+    data = rows(len(ids))
+    for r, app_id in zip(data, ids, strict=True):
+        r["application_id"] = app_id
+    register = write_csv(tmp_path / "r.csv", data)
+    _, table, _ = batch(tmp_path, register, "o.parquet")
+    batch(tmp_path, register, "o.csv")
+    batch(tmp_path, register, "o.xlsx")
+    assert [r["application_id"] for r in table] == ids
+    quoted = ["'" + i for i in ids[:4]] + ["plain-id"]
+    with (tmp_path / "o.csv").open() as fh:
+        assert [r["application_id"] for r in csv.DictReader(fh)] == quoted
+    wb = openpyxl.load_workbook(tmp_path / "o.xlsx")
+    sheet = wb["assessments"]
+    col = [c.value for c in sheet[1]].index("application_id") + 1
+    cells = [sheet.cell(row=i, column=col) for i in range(2, len(ids) + 2)]
+    assert [c.value for c in cells] == quoted
+    assert all(c.data_type == "s" for c in cells)  # text, not a formula
+    wb.close()
+
+
 def test_an_interrupted_run_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     register = write_csv(tmp_path / "r.csv", rows(6))
     (tmp_path / "o.csv").write_text("previous results\n")

@@ -28,6 +28,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import UsageError
+from ..spreadsheet import FORMULA_PATTERN
 
 EXCEL_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 
@@ -64,6 +65,23 @@ def output_schema(variants: list[tuple[str, list[str]]]) -> pa.Schema:
         fields += provenance_fields(prefix)
     fields += [pa.field("engine_version", pa.string()), pa.field("errors", pa.string())]
     return pa.schema(fields)
+
+
+def formula_safe(table: pa.Table) -> pa.Table:
+    """Text cells a spreadsheet would run as a formula get a leading quote (riskcheck.spreadsheet):
+    application ids and error messages carry what the register's author typed."""
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            risky = pc.match_substring_regex(column, FORMULA_PATTERN)
+            quoted = pc.binary_join_element_wise(
+                pa.scalar("'", column.type), column, pa.scalar("", column.type)
+            )
+            column = pc.if_else(risky, quoted, column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 def output_kind(path: Path) -> str:
@@ -108,6 +126,8 @@ class Writer:
 
     def write(self, table: pa.Table) -> None:
         self.rows += table.num_rows
+        if self.kind != "parquet":  # CSV and Excel are opened in spreadsheets; Parquet is data
+            table = formula_safe(table)
         if self.kind == "xlsx":
             if self.rows > EXCEL_MAX_ROWS:
                 raise UsageError(

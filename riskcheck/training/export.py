@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..explain import num
+from ..spreadsheet import safe_text as safe_cell
 from ..trace import DECISION_WORDS, DECISIONS
 from .agreement import Kappa, Share
 from .answers import INPUT_COLUMNS, LEVEL_WORDS, LEVELS
@@ -42,7 +43,6 @@ CSV_COLUMNS = (
     "tool_cite",
 )
 OUTPUT_ONLY_COLUMNS = tuple(c for c in CSV_COLUMNS if c not in INPUT_COLUMNS)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MARK = {"agrees": "=", "stricter": "+", "more lenient": "-", "not answered": " "}
 LEVEL_COLOURS = {"deny": "#b3261e", "refer": "#b26a00", "conditions": "#1f5fa8", "acceptable": "#1e7a34"}
 DECISION_COLOURS = {
@@ -52,12 +52,6 @@ DECISION_COLOURS = {
     "approve_with_conditions": "#1f5fa8",
     "approve": "#1e7a34",
 }
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not evaluate: formula-like text gets a leading single quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _short(text: str, width: int) -> str:
