@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from riskcheck import vocabulary as v
-from riskcheck.app import forms, state, widgets
+from riskcheck.app import forms, state, upload, widgets
 from riskcheck.app.widgets import md
 from riskcheck.report import Analysis, memo
 from riskcheck.trace import DECISION_WORDS
@@ -37,9 +37,16 @@ ARGUMENTS: dict[str, str] = getattr(v, "ARGUMENTS", {})
 # --- start panel (sidebar) ----------------------------------------------------------------
 
 
+UPLOAD = "A scenario file (YAML)"
+UPLOAD_ERRORS = "start.upload_errors"  # not a widget key: kept while the uploader is hidden
+SHOWN_ERRORS = 20
+
+
 def _open_selected() -> None:
     kind = st.session_state.get("start.kind")
-    if kind == "A bundled scenario":
+    if kind == UPLOAD:
+        _open_upload()
+    elif kind == "A bundled scenario":
         path = st.session_state.get("start.scenario")
         if path:
             state.open_bundled(path)
@@ -51,6 +58,45 @@ def _open_selected() -> None:
         state.open_blank()
 
 
+def _open_upload() -> None:
+    """Load the uploaded file if it is valid; otherwise keep the case and say why, by line."""
+    f = st.session_state.get("start.upload")
+    if f is None:
+        st.session_state[UPLOAD_ERRORS] = ["Choose a scenario file first."]
+        return
+    result = upload.read_upload(f.name, f.getvalue())
+    st.session_state[UPLOAD_ERRORS] = list(result.errors)
+    if result.data is not None:
+        state.open_uploaded(result.name, result.data)
+
+
+def _upload_changed() -> None:
+    st.session_state.pop(UPLOAD_ERRORS, None)  # the messages were about the file just replaced
+
+
+def _upload_panel() -> None:
+    sb = st.sidebar
+    sb.file_uploader(
+        "Scenario file",
+        type=["yaml", "yml"],
+        key="start.upload",
+        on_change=_upload_changed,
+        max_upload_size=upload.MAX_UPLOAD_MB,
+        help=(
+            f"A scenario in the format of the bundled ones, at most {upload.size_text(upload.MAX_BYTES)}. "
+            "A profile it names (evidence.profile) is taken from the bundled scenarios folder. "
+            "The file is checked, not stored."
+        ),
+    )
+    errors = st.session_state.get(UPLOAD_ERRORS) or []
+    if errors:
+        sb.error("Not loaded: the case on the form is unchanged.", icon="⚠️")
+        more = len(errors) - SHOWN_ERRORS
+        shown = errors[:SHOWN_ERRORS] + ([f"... and {more} more"] if more > 0 else [])
+        # A code block shows the file's own text (keys, values) literally: no markdown in it runs.
+        sb.code("\n".join(shown), language=None, wrap_lines=True)
+
+
 def _rules_changed() -> None:
     st.session_state[state.RULES] = st.session_state[state.RULES_CHOICE]
 
@@ -60,7 +106,7 @@ def start_panel() -> None:
     sb.markdown("### Start from")
     kind = sb.radio(
         "Start from",
-        ["A bundled scenario", "A saved assessment", "A blank form"],
+        ["A bundled scenario", "A saved assessment", UPLOAD, "A blank form"],
         key="start.kind",
         label_visibility="collapsed",
     )
@@ -80,6 +126,8 @@ def start_panel() -> None:
             )
         else:
             sb.caption("No saved assessment yet: every assessment made here is recorded.")
+    elif kind == UPLOAD:
+        _upload_panel()
     sb.button("Load into the form", on_click=_open_selected, type="primary", key="start.open")
     sb.markdown("### Rule set")
     files = state.rule_files()

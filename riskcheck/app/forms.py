@@ -175,11 +175,16 @@ def _bundled(signature: tuple[tuple[str, int], ...]) -> dict[str, str]:
 
 
 def scenario_data(path: Path | str) -> dict[str, Any]:
-    """A scenario file as a form document. Expectations and injects belong to tests and exercises."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    """A scenario file as a form document."""
+    return form_document(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+def form_document(data: dict[str, Any]) -> dict[str, Any]:
+    """A scenario file's data as a form document (bundled or uploaded, the same way).
+    Expectations and injects belong to tests and exercises, not to the case being assessed."""
     for key in ("expected", "injects"):
         data.pop(key, None)
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def blank_scenario(today: dt.date | None = None) -> dict[str, Any]:

@@ -140,6 +140,11 @@ def open_bundled(path: str) -> None:
     set_case(data, None, f"bundled scenario {Path(path).name}")
 
 
+def open_uploaded(name: str, data: dict[str, Any]) -> None:
+    """A form document from ``upload.read_upload``: only a valid one reaches here, in memory only."""
+    set_case(data, None, f"uploaded file {name}")
+
+
 def open_blank() -> None:
     set_case(forms.blank_scenario(), st.session_state.get(RULES), "a blank form")
 

@@ -80,3 +80,17 @@ def open_tab(at: AppTest, name: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def upload_scenario(at: AppTest, filename: str, content: bytes) -> AppTest:
+    """Choose a file in the sidebar's uploader and load it (what the officer does in the browser)."""
+    at.radio(key="start.kind").set_value("A scenario file (YAML)").run()
+    at.file_uploader(key="start.upload").upload(filename, content, "application/x-yaml").run()
+    at.button(key="start.open").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def sidebar_codes(at: AppTest) -> str:
+    """The code blocks of the sidebar (where located upload errors are listed), as one string."""
+    return "\n".join(c.value for c in at.sidebar.code)
