@@ -246,6 +246,15 @@ def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
     profile = profile_doc = None
     country: dict[str, Fact] = {}
     if ev.profile is not None:
+        if not ev.profile.isprintable():  # a NUL byte made the OS call raise ValueError
+            here = doc.locate(("evidence", "profile"))
+            raise InputError(
+                [
+                    Diagnostic(
+                        here, "RC401", f"profile {ev.profile!r}: control characters are not allowed in a path"
+                    )
+                ]
+            )
         ppath = (base_dir / ev.profile).resolve()
         try:
             profile, profile_doc = load_profile(ppath)
