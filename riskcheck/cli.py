@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     hsub = h.add_subparsers(dest="history_command", required=True, metavar="ACTION")
     hv = hsub.add_parser(
         "verify",
-        help="check that no recorded assessment or rule edit was changed or deleted (exit 1 if one was)",
+        help="check that no recorded assessment, rule edit or training record was changed or deleted "
+        "(exit 1 if one was)",
     )
     hv.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: RISKCHECK_DB_URL or the file)")
 
@@ -354,27 +355,48 @@ def cmd_exercise(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     from .history import History, default_url
+    from .training.store import TrainingStore
 
     url = args.db or default_url()
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise UsageError(f"not a database URL: {url!r}") from None
     if url.startswith("sqlite") and "///" in url:
         path = Path(url.split("///", 1)[1]).expanduser()
         if not path.is_file():  # never create an empty database just to verify it
             raise UsageError(f"no history database at {path}")
     try:
-        store = History(url)
+        # Opened to read only: verifying must not create or alter a table (nor switch the journal
+        # mode), so that it can be pointed at any database, or at one made by an older version.
+        store = History(url, create=False)
         try:
-            reports = store.check()
+            reports = store.check() if store.has_tables() else None
+            training = TrainingStore.existing(store.engine)
+            training_reports = training.check() if training is not None else None
         finally:
             store.dispose()
     except SQLAlchemyError as e:
-        raise UsageError(f"cannot read the history database {url}: {e.__class__.__name__}") from None
-    for r in reports:
-        for line in r.lines():
-            print(line)
-    return 0 if all(r.ok for r in reports) else 1
+        raise UsageError(f"cannot read the history database {shown}: {e.__class__.__name__}") from None
+    except ImportError as e:  # e.g. a PostgreSQL URL without psycopg installed
+        raise UsageError(f"cannot open the history database {shown}: its driver is missing ({e})") from None
+    if reports is None and training_reports is None:
+        raise UsageError(f"{shown} holds no riskcheck tables: nothing to verify")
+    groups = (
+        (reports, "no assessments or rule edits (the database has no history tables)"),
+        (training_reports, "no training records (the database has no training tables)"),
+    )
+    for group, absent in groups:
+        if group is None:
+            print(absent)
+        for r in group or ():
+            for line in r.lines():
+                print(line)
+    return 0 if all(r.ok for group, _ in groups for r in group or ()) else 1
 
 
 def cmd_app(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 
 Each row holds the inputs (the scenario as YAML, and the recipient profile it used), the
 result (canonical JSON), the provenance (rule-set id, version and sha256, input sha256,
-engine version, as-of date) and the time it was made, in UTC.
+engine version, as-of date), the time it was made, in UTC, and who recorded it
+(``recorded_by``: the signed-in user of a shared deployment; None when nobody signs in, and in
+rows written before the column existed, which opening the database adds).
 
 A second table, ``rule_edits``, records every rule file saved from the app: who, when, why,
 the file, the content hashes before and after, and both texts (``record_rule_edit``).
@@ -34,11 +36,11 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -89,6 +91,7 @@ assessments = Table(
     Column("result_json", Text, nullable=False),
     Column("provenance_json", Text, nullable=False),
     Column("note", Text, nullable=True),
+    Column("recorded_by", String(200), nullable=True),  # the signed-in user; None: nobody signed in
     Column("prev_hash", String(64), nullable=False),
     Column("row_hash", String(64), nullable=False, unique=True),
 )
@@ -112,6 +115,14 @@ HASHED = (
     "provenance_json",
     "note",
 )
+# Hashed only when not None: ``recorded_by`` came after rows had been chained without it, and
+# hashing a None there would change the hash of every older row, so that none of them would
+# verify. A value that is set is covered like any other field (changing or clearing it breaks the
+# chain); setting one on an older row breaks it too, since the key then enters the hash.
+HASHED_WHEN_SET = ("recorded_by",)
+# Columns added to a table after it was first released (nullable: older rows have no value),
+# added when a database made before them is opened (``History._add_missing_columns``).
+ADDED_COLUMNS: dict[str, tuple[str, ...]] = {"assessments": ("recorded_by",)}
 GENESIS = "0" * 64
 
 rule_edits = Table(
@@ -158,9 +169,22 @@ chain_heads = Table(
     Column("last_id", Integer, nullable=False),
     Column("row_hash", String(64), nullable=False),
 )
-CHAINS: dict[str, tuple[Table, tuple[str, ...]]] = {
-    "assessments": (assessments, HASHED),
-    "rule_edits": (rule_edits, EDIT_HASHED),
+
+
+class Chain(NamedTuple):
+    """One hash-chained table and the fields its row hash covers."""
+
+    table: Table
+    hashed: tuple[str, ...]
+    hashed_when_set: tuple[str, ...] = ()  # covered only when not None (see HASHED_WHEN_SET)
+
+    def hash(self, values: Mapping[str, Any], prev: str) -> str:
+        return row_hash(values, prev, self.hashed, self.hashed_when_set)
+
+
+CHAINS: dict[str, Chain] = {
+    "assessments": Chain(assessments, HASHED, HASHED_WHEN_SET),
+    "rule_edits": Chain(rule_edits, EDIT_HASHED),
 }
 WRITER_OPTION = "riskcheck_writer"
 T = TypeVar("T")
@@ -201,6 +225,7 @@ class Record:
     result_json: str
     provenance_json: str
     note: str | None
+    recorded_by: str | None  # the signed-in user; None: nobody signed in, or recorded before it was kept
     prev_hash: str
     row_hash: str
 
@@ -271,10 +296,63 @@ class ChainReport:
         return out
 
 
-def row_hash(values: dict[str, Any], prev: str, fields: Sequence[str] = HASHED) -> str:
+def row_hash(
+    values: Mapping[str, Any], prev: str, fields: Sequence[str], when_set: Sequence[str] = ()
+) -> str:
     content = {k: values.get(k) for k in fields}
+    content.update({k: values[k] for k in when_set if values.get(k) is not None})
     text_ = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((prev + "\n" + text_).encode("utf-8")).hexdigest()
+
+
+def check_chains(
+    conn: Connection, chains: Mapping[str, Chain], heads_table: Table
+) -> builtins.list[ChainReport]:
+    """Every chain of a store checked against its rows and its recorded head (``heads_table``).
+
+    Only reads. A table the database lacks is read as one without rows and a column it lacks as
+    None, instead of being created: ``riskcheck history verify`` must be able to check a database
+    without changing it, including one made before a table or column was added.
+    """
+    insp = inspect(conn)
+    tables = set(insp.get_table_names())
+    heads = {r.name: r for r in conn.execute(select(heads_table))} if heads_table.name in tables else None
+    out: list[ChainReport] = []
+    for name, chain in chains.items():
+        table = chain.table
+        broken: list[int] = []
+        missing: list[tuple[int, int]] = []
+        prev, last_id, count = GENESIS, 0, 0
+        if table.name in tables:
+            present = {c["name"] for c in insp.get_columns(table.name)}
+            q = select(*[c for c in table.c if c.name in present]).order_by(table.c.id)
+            for row in conn.execute(q).mappings():
+                rid = int(row["id"])
+                if row["prev_hash"] != prev or chain.hash(dict(row), prev) != row["row_hash"]:
+                    broken.append(rid)
+                    if rid > last_id + 1:
+                        missing.append((last_id + 1, rid - 1))
+                prev, last_id, count = row["row_hash"], rid, count + 1
+        head = heads.get(name) if heads is not None else None
+        problem = None
+        if heads is None and count:
+            problem = (
+                f"the table of chain heads ({heads_table.name}) is missing: "
+                "whether the newest rows were deleted cannot be told"
+            )
+        elif head is None and count:
+            problem = f"the record of the newest row ({heads_table.name}) was removed"
+        elif head is not None and table.name not in tables:
+            problem = f"the table {table.name} is missing (its newest row was #{head.last_id})"
+        elif head is not None and head.last_id > last_id:
+            gone = f"#{head.last_id}" if head.last_id == last_id + 1 else f"#{last_id + 1}-#{head.last_id}"
+            problem = f"the newest rows were deleted ({gone} missing)"
+        elif head is not None and (head.last_id != last_id or head.row_hash != prev):
+            problem = (
+                "the newest row does not match the recorded head (rows changed or added outside the app)"
+            )
+        out.append(ChainReport(name, count, prev, tuple(broken), tuple(missing), problem))
+    return out
 
 
 # Writers in one process (the app's sessions are threads) queue on this lock instead of on
@@ -298,19 +376,27 @@ def write_transaction(engine: Engine, advisory_key: int) -> Iterator[Connection]
 
 
 class History:
-    """An append-only store of assessments. ``History(url)``; ``url=None`` uses ``default_url()``."""
+    """An append-only store of assessments. ``History(url)``; ``url=None`` uses ``default_url()``.
 
-    def __init__(self, url: str | None = None):
+    ``create=False`` opens a database as it is, to read it (``riskcheck history verify``): no
+    table is created or altered, the journal mode is left alone, and recording is refused.
+    """
+
+    def __init__(self, url: str | None = None, *, create: bool = True):
         self.url = url or default_url()
-        self.engine: Engine = self._engine(self.url)
-        self._retrying(self._create)
+        self.writable = create
+        self.engine: Engine = self._engine(self.url, create=create)
+        if create:
+            self._retrying(self._create)
 
     def _create(self) -> None:
         with self._writer() as conn:  # serialised: several processes may open a new file at once
             new_heads = not inspect(conn).has_table(chain_heads.name)
             metadata.create_all(conn)
+            self._add_missing_columns(conn)
             if new_heads:  # a database from before heads were kept: anchor what is there now
-                for name, (table, _fields) in CHAINS.items():
+                for name, chain in CHAINS.items():
+                    table = chain.table
                     last = conn.execute(
                         select(table.c.id, table.c.row_hash).order_by(table.c.id.desc()).limit(1)
                     ).first()
@@ -318,10 +404,41 @@ class History:
                         self._set_head(conn, name, int(last[0]), str(last[1]))
 
     @staticmethod
-    def _engine(url: str) -> Engine:
+    def _add_missing_columns(conn: Connection) -> None:
+        """Bring a table made by an older version up to date (``create_all`` leaves existing tables
+        as they are). Runs in the writer transaction, so two processes opening the same old
+        database add a column once."""
+        insp = inspect(conn)
+        quote = conn.dialect.identifier_preparer
+        for table_name, names in ADDED_COLUMNS.items():
+            table = metadata.tables[table_name]
+            have = {c["name"] for c in insp.get_columns(table_name)}
+            for name in names:
+                if name in have:
+                    continue
+                column = table.c[name]
+                assert column.nullable, (
+                    f"{table_name}.{name}: an added column must be nullable (older rows have none)"
+                )
+                conn.execute(
+                    text(
+                        f"ALTER TABLE {quote.format_table(table)} ADD COLUMN "
+                        f"{quote.format_column(column)} {column.type.compile(conn.dialect)}"
+                    )
+                )
+
+    def has_tables(self) -> bool:
+        """Whether the database holds any of this store's tables (a database opened with
+        ``create=False`` may hold none)."""
+        with self.engine.connect() as conn:
+            names = set(inspect(conn).get_table_names())
+        return bool(names & {chain_heads.name, *(c.table.name for c in CHAINS.values())})
+
+    @staticmethod
+    def _engine(url: str, *, create: bool = True) -> Engine:
         if url.startswith("sqlite"):
             path = url.split("///", 1)[1] if "///" in url else ""
-            if path and path != ":memory:":
+            if create and path and path != ":memory:":
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False})
 
@@ -331,7 +448,8 @@ class History:
                 cur = dbapi_conn.cursor()
                 # the timeout first: switching a new file to WAL takes a lock other processes may hold
                 cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                cur.execute("PRAGMA journal_mode=WAL")
+                if create:  # switching to WAL writes to the file: not for a database opened to read it
+                    cur.execute("PRAGMA journal_mode=WAL")
                 cur.close()
 
             @event.listens_for(engine, "begin")
@@ -369,7 +487,10 @@ class History:
 
     def _append(self, name: str, values: dict[str, Any]) -> int:
         """Add one row at the end of a chained table; returns its id."""
-        table, fields = CHAINS[name]
+        if not self.writable:
+            raise RuntimeError(f"the history database {self.url} was opened to read it (create=False)")
+        chain = CHAINS[name]
+        table = chain.table
 
         def write() -> int:
             row = dict(values)
@@ -378,7 +499,7 @@ class History:
                     select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)
                 ).scalar_one_or_none()
                 row["prev_hash"] = prev or GENESIS
-                row["row_hash"] = row_hash(row, row["prev_hash"], fields)
+                row["row_hash"] = chain.hash(row, row["prev_hash"])
                 key = conn.execute(table.insert().values(**row)).inserted_primary_key
                 assert key is not None
                 new_id = int(key[0])
@@ -396,8 +517,11 @@ class History:
         profile_yaml: str | None = None,
         origin: str = "app",
         note: str | None = None,
+        recorded_by: str | None = None,
         now: dt.datetime | None = None,
     ) -> Record:
+        """Append an assessment. ``recorded_by``: the signed-in user who made it (None: nobody
+        signed in, e.g. a single-user computer or the command line)."""
         created = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
         values: dict[str, Any] = {
             "created_at": created,
@@ -418,6 +542,7 @@ class History:
             "result_json": as_json(a, indent=None),
             "provenance_json": json.dumps(to_plain(a.provenance), sort_keys=True),
             "note": note,
+            "recorded_by": recorded_by,
         }
         return self.get(self._append("assessments", values))
 
@@ -465,45 +590,18 @@ class History:
         """Ids of rows whose hash does not follow from their content and the previous row (empty: intact)."""
         bad: list[int] = []
         prev = GENESIS
+        chain = CHAINS["assessments"]
         with self.engine.connect() as conn:
             for row in conn.execute(select(assessments).order_by(assessments.c.id)).mappings():
-                values = dict(row)
-                if row["prev_hash"] != prev or row_hash(values, prev) != row["row_hash"]:
+                if row["prev_hash"] != prev or chain.hash(dict(row), prev) != row["row_hash"]:
                     bad.append(int(row["id"]))
                 prev = row["row_hash"]
         return bad
 
     def check(self) -> builtins.list[ChainReport]:
         """Every chained table checked: changed rows, deleted rows, and removed newest rows."""
-        out: list[ChainReport] = []
         with self.engine.connect() as conn:
-            heads = {r.name: r for r in conn.execute(select(chain_heads))}
-            for name, (table, fields) in CHAINS.items():
-                broken: list[int] = []
-                missing: list[tuple[int, int]] = []
-                prev, last_id, count = GENESIS, 0, 0
-                for row in conn.execute(select(table).order_by(table.c.id)).mappings():
-                    rid = int(row["id"])
-                    if row["prev_hash"] != prev or row_hash(dict(row), prev, fields) != row["row_hash"]:
-                        broken.append(rid)
-                        if rid > last_id + 1:
-                            missing.append((last_id + 1, rid - 1))
-                    prev, last_id, count = row["row_hash"], rid, count + 1
-                head = heads.get(name)
-                problem = None
-                if head is None and count:
-                    problem = "the record of the newest row (chain_heads) was removed"
-                elif head is not None and head.last_id > last_id:
-                    gone = (
-                        f"#{head.last_id}"
-                        if head.last_id == last_id + 1
-                        else f"#{last_id + 1}-#{head.last_id}"
-                    )
-                    problem = f"the newest rows were deleted ({gone} missing)"
-                elif head is not None and (head.last_id != last_id or head.row_hash != prev):
-                    problem = "the newest row does not match the recorded head (rows changed or added outside the app)"
-                out.append(ChainReport(name, count, prev, tuple(broken), tuple(missing), problem))
-        return out
+            return check_chains(conn, CHAINS, chain_heads)
 
     # --- rule edits -------------------------------------------------------------------------
 

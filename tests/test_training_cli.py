@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -280,3 +283,98 @@ def test_removing_the_newest_answer_is_detected(tmp_path):
     with store.engine.begin() as conn:
         conn.execute(delete(answers).where(answers.c.id == last.id))
     assert store.verify() == {"training_answers": [0]}
+
+
+# --- riskcheck history verify: the training chains ------------------------------------------------
+
+
+@pytest.fixture
+def exercise_db(tmp_path: Path) -> Path:
+    """An exercise in its first stage: 1 exercise, 2 events (the joins), 3 answers (one superseded)."""
+    path = tmp_path / "h.db"
+    store = TrainingStore.open(f"sqlite:///{path}")
+    ex = store.create("C", rules_path="b", rule_set_id="b", rules_sha256="1" * 64, scenarios=[_ref()])
+    ex, _ = store.join(ex, "Ana")
+    ex, _ = store.join(ex, "Ben")
+    store.submit(ex, Answer("Ana", 0, 0, "refer"))
+    store.submit(ex, Answer("Ben", 0, 0, "deny"))
+    store.submit(ex, Answer("Ana", 0, 0, "deny"))
+    store.engine.dispose()
+    return path
+
+
+def _sql(path: Path, statement: str) -> None:
+    """Behind the app's back, as anyone who can write the file could."""
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute(statement)
+
+
+def _schema(path: Path) -> list[tuple[str, str]]:
+    with closing(sqlite3.connect(path)) as conn:
+        return sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+
+
+def test_verify_names_every_training_chain_when_intact(capsys, exercise_db):
+    code, out, err = cli(capsys, "history", "verify", "--db", f"sqlite:///{exercise_db}")
+    assert code == 0, err
+    assert "assessments: 0 rows, hash chain intact, head " in out
+    assert "rule_edits: 0 rows, hash chain intact, head " in out
+    assert "training_exercises: 1 rows, hash chain intact, head " in out
+    assert "training_events: 2 rows, hash chain intact, head " in out
+    assert "training_answers: 3 rows, hash chain intact, head " in out
+    assert "BROKEN" not in out
+
+
+def test_verify_fails_on_a_changed_training_row_and_names_it(capsys, exercise_db):
+    _sql(exercise_db, "UPDATE training_answers SET decision = 'approve' WHERE id = 2")
+    code, out, _ = cli(capsys, "history", "verify", "--db", f"sqlite:///{exercise_db}")
+    assert code == 1
+    lines = out.splitlines()
+    broken = lines.index("training_answers: 3 rows, hash chain BROKEN")
+    detail = list(itertools.takewhile(lambda ln: ln.startswith("  "), lines[broken + 1 :]))
+    # row 3 still follows the hash stored in row 2, and the head still matches row 3: only row 2
+    assert detail == ["  row #2: changed (its hash does not match its content and the row before)"]
+    assert "training_events: 2 rows, hash chain intact" in out  # the other chains still check out
+
+
+def test_verify_fails_when_the_newest_training_row_is_deleted(capsys, exercise_db):
+    _sql(exercise_db, "DELETE FROM training_events WHERE id = 2")
+    code, out, _ = cli(capsys, "history", "verify", "--db", f"sqlite:///{exercise_db}")
+    assert code == 1
+    assert "training_events: 1 rows, hash chain BROKEN\n  the newest rows were deleted (#2 missing)\n" in out
+    assert "training_answers: 3 rows, hash chain intact" in out
+
+
+def test_verify_creates_no_training_table_in_a_database_without_any(capsys, tmp_path):
+    from riskcheck.history import History
+
+    path = tmp_path / "h.db"
+    History(f"sqlite:///{path}").dispose()  # the history tables only, as the app leaves them
+    before = _schema(path)
+    code, out, err = cli(capsys, "history", "verify", "--db", f"sqlite:///{path}")
+    assert code == 0, err
+    assert "no training records" in out
+    assert "assessments: 0 rows, hash chain intact" in out
+    assert _schema(path) == before
+    assert not [name for name, _ in before if name.startswith("training_")]
+
+
+def test_verify_refuses_a_database_without_riskcheck_tables_and_leaves_it_as_it_was(capsys, tmp_path):
+    path = tmp_path / "other.db"
+    _sql(path, "CREATE TABLE unrelated (x INTEGER)")
+    before = _schema(path)
+    code, out, err = cli(capsys, "history", "verify", "--db", f"sqlite:///{path}")
+    assert code == 2 and out == ""
+    assert "holds no riskcheck tables: nothing to verify" in err
+    assert _schema(path) == before
+
+
+def test_verify_reports_a_dropped_training_table(capsys, exercise_db):
+    _sql(exercise_db, "DROP TABLE training_answers")
+    code, out, _ = cli(capsys, "history", "verify", "--db", f"sqlite:///{exercise_db}")
+    assert code == 1
+    assert (
+        "training_answers: 0 rows, hash chain BROKEN\n  the table training_answers is missing (its newest row was #3)\n"
+        in out
+    )
+    assert "training_answers" not in dict(_schema(exercise_db))  # reported, not created again

@@ -27,6 +27,11 @@ def _banner(rec: Record) -> str:
     )
 
 
+def _recorder(rec: Record) -> str:
+    # None is not "nobody": rows recorded before the user was kept have none either
+    return rec.recorded_by or "not known"
+
+
 def _criteria(rec: Record) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in rec.result.get("criteria", [])}
 
@@ -39,7 +44,8 @@ def compare(a: Record, b: Record) -> None:
             st.markdown(_banner(rec), unsafe_allow_html=True)
             st.markdown(f"**{md(rec.title)}**")
             st.caption(
-                f"{rec.created_at:%Y-%m-%d %H:%M} UTC · rule set {md(rec.rule_set_id)} {md(rec.rule_set_version)} · "
+                f"{rec.created_at:%Y-%m-%d %H:%M} UTC · recorded by {md(_recorder(rec))} · "
+                f"rule set {md(rec.rule_set_id)} {md(rec.rule_set_version)} · "
                 f"as of {rec.as_of} · input sha256 `{rec.input_sha256[:12]}` · rules sha256 `{rec.rules_sha256[:12]}`"
             )
             st.markdown(md(rec.result.get("summary", "")))
@@ -119,6 +125,7 @@ def page() -> None:
                 "Rule set": f"{r.rule_set_id} {r.rule_set_version}",
                 "As of": r.as_of.isoformat(),
                 "Made from": r.note or r.origin,
+                "Recorded by": r.recorded_by or "",  # empty: not known (see _recorder)
             }
             for r in records
         ]
@@ -137,6 +144,13 @@ def page() -> None:
         st.switch_page("views/assess.py")
     with st.expander("The recorded result (JSON) and provenance"):
         rec = store.get(int(chosen))
+        if rec.recorded_by:
+            st.caption(f"#{rec.id} was recorded by {md(rec.recorded_by)}.")
+        else:
+            st.caption(
+                f"Who recorded #{rec.id} is not known: nobody was signed in, or it was recorded "
+                "before riskcheck kept the user."
+            )
         st.code(json.dumps(json.loads(rec.provenance_json), indent=2), language="json")
         st.code(json.dumps(rec.result, indent=2, ensure_ascii=False), language="json")
 

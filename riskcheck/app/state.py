@@ -266,6 +266,13 @@ def record_once(cur: Current) -> Record | None:
     if key in done:
         return None
     s = cur.built.scenario
+    from . import auth_ui
+
+    settings = auth_ui.settings()
+    # The identity the rule editor records, but only where someone signs in: without sign-in it is
+    # the account the server runs under, which is not who made the assessment once the app is
+    # reached over the network.
+    recorded_by = auth_ui.identity(settings).user if settings.auth != "none" else None
     rec = store().record(
         a,
         cur.built.yaml_text,
@@ -273,6 +280,7 @@ def record_once(cur: Current) -> Record | None:
         profile_yaml=s.profile_doc.text if s.profile_doc is not None else None,
         origin="app",
         note=st.session_state.get(ORIGIN),
+        recorded_by=recorded_by,
     )
     done[key] = rec.id
     st.session_state[LAST_RECORD] = rec.id

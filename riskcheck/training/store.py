@@ -18,16 +18,16 @@ Rows are never updated or deleted through this module. As in ``history``, each r
 ``row_hash`` over its content and the previous row's hash (one chain per table;
 ``training_chain_heads`` keeps each chain's newest row, written in the same transaction, so that
 removing the newest rows shows too), and writers are serialised (``BEGIN IMMEDIATE`` on SQLite,
-an advisory lock on PostgreSQL); ``verify()`` lists rows that break a chain.
+an advisory lock on PostgreSQL); ``check()`` reports each chain as ``History.check`` does (what
+``riskcheck history verify`` prints) and ``verify()`` lists rows that break a chain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -40,12 +40,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
     select,
 )
 from sqlalchemy.engine import Connection
 
 from .. import history
-from ..history import GENESIS, History
+from ..history import GENESIS, Chain, ChainReport, History
 from .answers import Answer, CriterionAnswer, clean_name, name_key
 
 metadata = MetaData()
@@ -202,24 +203,12 @@ class Exercise:
         return (self.position, self.released_all, debriefed, self.closed)
 
 
-@dataclass
-class _Chain:
-    """Hashing of one table's rows: sha256 over the previous hash and the row's content."""
-
-    table: Table
-    hashed: tuple[str, ...] = field(default=())
-
-    def hash(self, values: dict[str, Any], prev: str) -> str:
-        content = {k: values.get(k) for k in self.hashed}
-        text_ = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256((prev + "\n" + text_).encode("utf-8")).hexdigest()
-
-
 def _hashed(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns if c.name not in ("id", "prev_hash", "row_hash"))
 
 
-CHAINS = {t.name: _Chain(t, _hashed(t)) for t in (exercises, events, answers)}
+# sha256 over the previous hash and the row's content, as for the assessments (history.row_hash)
+CHAINS = {t.name: Chain(t, _hashed(t)) for t in (exercises, events, answers)}
 
 
 def _now(now: dt.datetime | None = None) -> dt.datetime:
@@ -230,9 +219,20 @@ class TrainingStore:
     """Exercises, their events and the trainees' answers. ``TrainingStore(engine)`` uses the engine
     of a :class:`~riskcheck.history.History` (the same database); :meth:`open` makes one from a URL."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, create: bool = True):
         self.engine = engine
-        metadata.create_all(engine)
+        if create:
+            metadata.create_all(engine)
+
+    @classmethod
+    def existing(cls, engine: Engine) -> TrainingStore | None:
+        """The store on a database that has training tables, opened without creating any (to
+        verify it); None when the database has none (no exercise was ever run on it)."""
+        with engine.connect() as conn:
+            names = set(inspect(conn).get_table_names())
+        if not names & set(metadata.tables):
+            return None
+        return cls(engine, create=False)
 
     @classmethod
     def open(cls, url: str | None = None) -> TrainingStore:
@@ -463,23 +463,20 @@ class TrainingStore:
 
     # --- integrity -----------------------------------------------------------------------
 
+    def check(self) -> list[ChainReport]:
+        """Every training chain checked, as ``History.check`` does the assessments: changed rows,
+        deleted rows, removed newest rows (reads only: a missing table is reported, not created)."""
+        with self.engine.connect() as conn:
+            return history.check_chains(conn, CHAINS, heads)
+
     def verify(self) -> dict[str, list[int]]:
         """Per table, the ids of rows whose hash does not follow from their content and the previous row;
         ``[0]`` when the newest rows were removed (the table ends before the head recorded with it)."""
         bad: dict[str, list[int]] = {}
-        with self.engine.connect() as conn:
-            recorded = {r.name: r for r in conn.execute(select(heads))}
-            for table in (exercises, events, answers):
-                chain, prev, last = CHAINS[table.name], GENESIS, 0
-                for row in conn.execute(select(table).order_by(table.c.id)).mappings():
-                    if row["prev_hash"] != prev or chain.hash(dict(row), prev) != row["row_hash"]:
-                        bad.setdefault(table.name, []).append(int(row["id"]))
-                    prev, last = row["row_hash"], int(row["id"])
-                head = recorded.get(table.name)
-                if (head is None and last) or (
-                    head is not None and (head.last_id, head.row_hash) != (last, prev)
-                ):
-                    bad.setdefault(table.name, []).append(0)
+        for report in self.check():
+            ids = [*report.broken, *([0] if report.head_problem else [])]
+            if ids:
+                bad[report.table] = ids
         return bad
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from streamlit.testing.v1 import AppTest
+
+from riskcheck.app.widgets import md
 from riskcheck.history import History
 
-from .conftest import decision, open_bundled, texts, wk
+from .conftest import MAIN, decision, open_bundled, texts, wk
 
 
 def test_every_assessment_is_recorded_and_listed(app, db_url):
@@ -80,3 +83,32 @@ def test_rule_sets_page_lists_sources_with_links(app):
     page = texts(app)
     assert "](https://thearmstradetreaty.org)" in page
     assert "Left to human judgement" in page
+
+
+def test_the_signed_in_user_is_recorded_and_listed(db_url, monkeypatch):
+    monkeypatch.setenv("RISKCHECK_AUTH", "oidc")
+    monkeypatch.delenv("RISKCHECK_READ_ONLY", raising=False)
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.user = {"is_logged_in": True, "email": "alice@example.org"}
+    at.run()  # opens and assesses the default scenario: recorded
+    assert not at.exception, [e.value for e in at.exception]
+    (rec,) = History(db_url).list()
+    assert rec.recorded_by == "alice@example.org"
+    at.switch_page("views/history.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (table,) = [d for d in at.dataframe if "#" in d.value.columns]
+    assert table.value["Recorded by"].tolist() == ["alice@example.org"]
+    assert f"#{rec.id} was recorded by {md('alice@example.org')}." in texts(at)
+
+
+def test_without_sign_in_nobody_is_named(db_url, monkeypatch):
+    # the server's own account is not who used the app once it is reached over the network
+    monkeypatch.delenv("RISKCHECK_AUTH", raising=False)
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.run()
+    (rec,) = History(db_url).list()
+    assert rec.recorded_by is None
+    at.switch_page("views/history.py").run()
+    (table,) = [d for d in at.dataframe if "#" in d.value.columns]
+    assert table.value["Recorded by"].tolist() == [""]
+    assert f"Who recorded #{rec.id} is not known" in texts(at)
