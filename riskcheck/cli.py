@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError, display_path
+from .yamlfile import MAX_BYTES
 
 SCHEMA_KINDS = ("rules", "scenario", "profile", "embargoes")
 
@@ -430,6 +432,10 @@ def cmd_app(args: argparse.Namespace) -> int:
         "light",
         "--client.toolbarMode",
         "viewer",
+        # The server refuses bigger uploads itself (a file uploader's own cap is checked in the
+        # browser only): the one limit of riskcheck's YAML reader, in Streamlit's whole MiB.
+        "--server.maxUploadSize",
+        str(math.ceil(MAX_BYTES / 2**20)),
     ]
     print(
         f"riskcheck app: open http://{args.address}:{args.port} (Ctrl+C stops it)",

@@ -191,3 +191,17 @@ def test_check_with_scenarios_names_criteria_no_scenario_exercises(capsys):
     # the bundled library exercises every criterion of every bundled rule set
     code, out, _ = cli(capsys, "check", "--strict", ROOT / "rules", "--scenarios", ROOT / "scenarios")
     assert code == 0, out
+
+
+def test_the_app_launcher_caps_uploads_on_the_server(monkeypatch, capsys):
+    """`riskcheck app` starts Streamlit with a server-side upload cap that covers the YAML reader's
+    limit (1 MiB) in Streamlit's unit (whole MiB), bound to the address asked for."""
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: seen.append(cmd) or 0)
+    assert main(["app", "--port", "8599", "--address", "127.0.0.1"]) == 0
+    (cmd,) = seen
+    flags = dict(zip(cmd[5::2], cmd[6::2], strict=False))
+    assert flags["--server.maxUploadSize"] == "1"
+    assert flags["--server.address"] == "127.0.0.1" and flags["--server.port"] == "8599"
+    assert flags["--browser.gatherUsageStats"] == "false"

@@ -131,3 +131,39 @@ def test_main_journey(server, page):
     expect(page.get_by_text("Side by side", exact=True)).to_be_visible()
     expect(page.get_by_text("hash chain intact", exact=False)).to_be_visible()
     shot(page, "05-history-compare.png")
+
+
+def test_upload_a_scenario_file(server, page, tmp_path):
+    """A refused file is explained under the uploader and the case on the form stays; a good file
+    loads and is assessed (nordvale-g2g-approve's expected block: approve under baseline); a file
+    over the 1 MiB limit is refused by the uploader itself."""
+    expect = sync_api.expect
+    bundled = (ROOT / "scenarios" / "nordvale-g2g-approve.yaml").read_text()
+    bad = tmp_path / "twice.yaml"
+    bad.write_text(bundled.replace("title:", "title: First\ntitle:", 1))
+    good = tmp_path / "my-case.yaml"
+    good.write_text(bundled)
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * (1_048_576 + 10) + "\n")
+    page.goto(server, wait_until="domcontentloaded")
+    before = decision_banner(page).get_attribute("data-decision", timeout=WAIT_MS)
+    page.get_by_text("A scenario file (YAML)", exact=True).click()
+    uploader = page.locator('[data-testid="stSidebar"] input[type="file"]')
+    uploader.set_input_files(str(bad))
+    expect(page.get_by_text("twice.yaml", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="Load into the form", exact=True).click()
+    expect(page.get_by_text("Not loaded: the case on the form is unchanged.", exact=False)).to_be_visible()
+    expect(page.get_by_text("RC102", exact=False).first).to_be_visible()  # the duplicate key, located
+    expect(decision_banner(page)).to_have_attribute("data-decision", before or "", timeout=WAIT_MS)
+    shot(page, "12-upload-refused.png")
+
+    uploader.set_input_files(str(good))
+    page.get_by_role("button", name="Load into the form", exact=True).click()
+    expect(decision_banner(page)).to_have_attribute("data-decision", "approve", timeout=WAIT_MS)
+    expect(page.get_by_text("uploaded file my-case.yaml", exact=False).first).to_be_visible()
+    shot(page, "13-upload-loaded.png")
+
+    uploader.set_input_files(str(big))
+    expect(page.get_by_text("big.yaml", exact=False).first).to_be_visible()
+    expect(page.get_by_text("1.0MB", exact=False).first).to_be_visible()  # the uploader's own refusal
+    shot(page, "14-upload-too-big.png")
