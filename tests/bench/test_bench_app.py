@@ -1,12 +1,13 @@
 """Benchmarks of the app (run with `make bench`; in `make test` each runs once, as a plain test).
 
 interaction_ms: one server-side interaction through AppTest - tick or untick a control in the
-what-if panel, and the page reruns with the new decision and its explanation rendered. The scenario
+what-if panel (the "What would change it" tab), and the page reruns with the new decision and its explanation rendered. The scenario
 is valdoria-rifles-rebutted, where consent to on-site checks decides between approval with
 conditions and denial, so every round really changes the answer.
 
-analysis_ms: what an assessment computes beside the decision when a transfer is submitted -
-counterfactuals, missing-evidence ranking and a 1,000-draw robustness run.
+analysis_ms: what the Assess page computes beside the decision when one of its analysis tabs is
+first opened for a transfer - counterfactuals, missing-evidence ranking and a 1,000-draw robustness
+run (the answer itself never waits for it).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def test_interaction_change_control(benchmark, tmp_path, monkeypatch):
     at.selectbox(key="start.scenario").set_value(str(REBUTTED)).run()
     at.button(key="start.open").click().run()
     key = f"form.{at.session_state['rc.version']}.whatif.psv_consent"
+    at.session_state["assess.tab"] = "What would change it"  # the panel is on this (lazy) tab
     at.run()  # warm: the analysis of this transfer is cached, as after any first view
 
     def toggle() -> list[str]:
