@@ -96,6 +96,54 @@ def test_concurrent_writers_from_several_processes_lose_no_row(crowded):
         store.dispose()
 
 
+def test_concurrent_writers_in_one_process_lose_no_row(tmp_path):
+    """The app's sessions are threads of one process: ten of them recording at once (each with its
+    own History on one file, as sessions share one) queue on the in-process write lock; every row
+    arrives once and the chains stay intact, training writes included."""
+    import threading
+
+    from riskcheck.training.store import ScenarioRef, TrainingStore
+
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    rules = load_rules(ROOT / "rules" / "baseline.yaml")
+    text = SCENARIO.read_text()
+    a = assess(rules, load_scenario(SCENARIO))
+    shared = History(url)
+    training = TrainingStore(shared.engine)
+    ref = ScenarioRef(SCENARIO.name, SCENARIO.stem, "t", "0" * 64, 0)
+    exercise = training.create(
+        "Class", rules_path="b", rule_set_id="baseline", rules_sha256="1" * 64, scenarios=[ref]
+    )
+    start = threading.Barrier(10)
+    errors: list[BaseException] = []
+
+    def session(n: int) -> None:
+        try:
+            start.wait(timeout=30)
+            for i in range(12):
+                shared.record(a, text, recipient="XNV", origin="test", note=f"t{n}:{i}")
+                if i % 4 == 0:
+                    shared.record_rule_edit(**edit_values(f"t{n}", i))  # type: ignore[arg-type]
+            training.join(exercise, f"trainee {n}")
+        except BaseException as e:  # reported below: a thread's failure must fail the test
+            errors.append(e)
+
+    threads = [threading.Thread(target=session, args=(n,)) for n in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not [t for t in threads if t.is_alive()], "a writer did not finish within 120 s"
+    assert not errors, errors
+    notes = [r.note for r in shared.list(limit=10_000)]
+    assert sorted(notes) == sorted(f"t{n}:{i}" for n in range(10) for i in range(12))
+    assert len(shared.rule_edits(limit=10_000)) == 10 * 3
+    assert all(r.ok for r in shared.check()), [r.lines() for r in shared.check()]
+    assert len(training.get(exercise.id).trainees) == 10
+    assert training.verify() == {}  # no training chain has a bad row
+    shared.dispose()
+
+
 @pytest.fixture
 def filled(tmp_path) -> History:
     store = History(f"sqlite:///{tmp_path / 'h.db'}")
