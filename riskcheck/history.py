@@ -275,6 +275,9 @@ class ChainReport:
     broken: tuple[int, ...]  # rows whose hash does not follow from their content and the previous row
     missing: tuple[tuple[int, int], ...]  # id ranges absent before a broken row (deleted rows)
     head_problem: str | None  # the newest rows were removed, or the head record was changed
+    # a database from before heads were kept: the rows verify, but a deletion of the newest rows
+    # could not be told (opening it with riskcheck records its head); said, not a failure
+    unanchored: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -282,7 +285,8 @@ class ChainReport:
 
     def lines(self) -> list[str]:
         if self.ok:
-            return [f"{self.table}: {self.rows} rows, hash chain intact, head {self.head}"]
+            line = f"{self.table}: {self.rows} rows, hash chain intact, head {self.head}"
+            return [line, f"  {self.unanchored}"] if self.unanchored else [line]
         out = [f"{self.table}: {self.rows} rows, hash chain BROKEN"]
         for i in self.broken:
             gap = next((g for g in self.missing if g[1] == i - 1), None)
@@ -334,11 +338,11 @@ def check_chains(
                         missing.append((last_id + 1, rid - 1))
                 prev, last_id, count = row["row_hash"], rid, count + 1
         head = heads.get(name) if heads is not None else None
-        problem = None
+        problem = unanchored = None
         if heads is None and count:
-            problem = (
-                f"the table of chain heads ({heads_table.name}) is missing: "
-                "whether the newest rows were deleted cannot be told"
+            unanchored = (
+                f"not anchored: this database predates the table of chain heads ({heads_table.name}), "
+                "so whether its newest rows were deleted cannot be told; opening it with riskcheck records its head"
             )
         elif head is None and count:
             problem = f"the record of the newest row ({heads_table.name}) was removed"
@@ -351,28 +355,47 @@ def check_chains(
             problem = (
                 "the newest row does not match the recorded head (rows changed or added outside the app)"
             )
-        out.append(ChainReport(name, count, prev, tuple(broken), tuple(missing), problem))
+        out.append(ChainReport(name, count, prev, tuple(broken), tuple(missing), problem, unanchored))
     return out
 
 
-# Writers in one process (the app's sessions are threads) queue on this lock instead of on
-# SQLite's busy handler, which polls with sleeps of up to 100 ms: ten sessions recording at the
-# same moment took up to 3 s that way, about 50 ms in turn. Other processes still meet the
-# database's own lock (BEGIN IMMEDIATE, busy_timeout) or PostgreSQL's advisory lock.
-_WRITE_LOCK = threading.Lock()
+# Writers in one process (the app's sessions are threads) queue on a lock per database and chain
+# family instead of on SQLite's busy handler, which polls with sleeps of up to 100 ms: ten sessions
+# recording at the same moment took up to 3 s that way, about 50 ms in turn. Other processes still
+# meet the database's own lock (BEGIN IMMEDIATE, busy_timeout) or PostgreSQL's advisory lock. The
+# wait is bounded like SQLite's, and a writer that runs out of it is told the database is busy.
+_WRITE_LOCKS: dict[tuple[str, int], threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+class WriteBusy(RuntimeError):
+    """Another writer in this process held the database past the wait (like SQLite's 'locked')."""
+
+
+def _write_lock(engine: Engine, advisory_key: int) -> threading.Lock:
+    key = (engine.url.render_as_string(hide_password=True), advisory_key)
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
 
 
 @contextmanager
 def write_transaction(engine: Engine, advisory_key: int) -> Iterator[Connection]:
     """A write transaction that holds the write lock from its first statement, so that a hash chain
     cannot fork: BEGIN IMMEDIATE on SQLite (the engine's writer option), a transaction-scoped
-    advisory lock on PostgreSQL."""
-    with _WRITE_LOCK, engine.connect() as conn:
-        conn.execution_options(**{WRITER_OPTION: True})
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"SELECT pg_advisory_xact_lock({int(advisory_key)})"))
-            yield conn
+    advisory lock on PostgreSQL (waiting at most as long as SQLite would)."""
+    lock = _write_lock(engine, advisory_key)
+    if not lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise WriteBusy(f"the history database is busy (another write took over {BUSY_TIMEOUT_MS // 1000} s)")
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{WRITER_OPTION: True})
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}"))
+                    conn.execute(text(f"SELECT pg_advisory_xact_lock({int(advisory_key)})"))
+                yield conn
+    finally:
+        lock.release()
 
 
 class History:
@@ -471,8 +494,9 @@ class History:
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 return write()
-            except OperationalError as e:
-                if "locked" not in str(e.orig).lower() or attempt == WRITE_ATTEMPTS - 1:
+            except (OperationalError, WriteBusy) as e:
+                locked = isinstance(e, WriteBusy) or "locked" in str(e.orig).lower()
+                if not locked or attempt == WRITE_ATTEMPTS - 1:
                     raise
                 time.sleep(0.05 * 2**attempt + random.random() * 0.05)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -246,7 +247,7 @@ def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
     profile = profile_doc = None
     country: dict[str, Fact] = {}
     if ev.profile is not None:
-        if not ev.profile.isprintable():  # a NUL byte made the OS call raise ValueError
+        if any(unicodedata.category(ch) == "Cc" for ch in ev.profile):  # NUL made the OS call raise
             here = doc.locate(("evidence", "profile"))
             raise InputError(
                 [

@@ -197,6 +197,7 @@ class Saved:
     sha256_after: str
     previous_copy: Path | None
     edit: RuleEdit
+    warnings: tuple[str, ...] = ()  # what went wrong after the save (it stands): old copies not pruned
 
 
 @contextlib.contextmanager
@@ -344,8 +345,12 @@ def save(
             else:
                 write_text_atomic(path, current)
             raise
-        prune_versions(base, path.name, keep)
-    return Saved(path, current_sha, checked.sha256, copy, edit)
+        warnings: tuple[str, ...] = ()
+        try:
+            prune_versions(base, path.name, keep)
+        except OSError as e:  # the file is saved and recorded: say so, never report it as not saved
+            warnings = (f"older copies in {VERSIONS} could not be pruned: {e.strerror or e}",)
+    return Saved(path, current_sha, checked.sha256, copy, edit, warnings)
 
 
 # --- exports ----------------------------------------------------------------------------------

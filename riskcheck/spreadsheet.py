@@ -8,10 +8,11 @@ start so get a leading single quote, which spreadsheets show as text. Numbers st
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-FORMULA_PATTERN = r"^[=+\-@\t\r]"
+FORMULA_PATTERN = "^[" + "".join(re.escape(c) for c in FORMULA_START) + "]"  # the same, for pyarrow
 
 
 def safe_value(value: Any) -> Any:

@@ -215,6 +215,26 @@ def test_a_database_from_before_heads_were_kept_is_anchored_on_open(tmp_path):
         reopened.dispose()
 
 
+def test_verify_passes_an_intact_database_from_before_heads_and_says_it_is_not_anchored(tmp_path, capsys):
+    """An older database whose rows all verify is intact, not tampered with: verify says what it
+    cannot tell (a deletion of the newest rows) and leaves the file as it is."""
+    from riskcheck.cli import main
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = History(url)
+    store.record_rule_edit(**edit_values("bob", 1))  # type: ignore[arg-type]
+    _sql(store, "DROP TABLE chain_heads")
+    store.dispose()
+    assert main(["history", "verify", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert "rule_edits: 1 rows, hash chain intact" in out and "not anchored" in out
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "chain_heads" not in names  # verifying wrote nothing
+
+
 # --- riskcheck history verify ------------------------------------------------------------------
 
 

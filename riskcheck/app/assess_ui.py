@@ -85,7 +85,7 @@ def _upload_panel() -> None:
         help=(
             f"A scenario in the format of the bundled ones, at most {upload.size_text(upload.MAX_BYTES)}. "
             "A profile it names (evidence.profile) is taken from the bundled scenarios folder. "
-            "The file is checked, not stored."
+            "The file itself is not kept; the assessment made from it is recorded in the history like any other."
         ),
     )
     errors = st.session_state.get(UPLOAD_ERRORS) or []
@@ -458,7 +458,8 @@ def whatif(ctx: Context, an: Analysis) -> None:
         credit[m.control] = f"{m.title}: lowers {red}" + (f" ({m.why})" if m.offered else "")
     st.markdown("#### Try controls")
     st.caption(
-        "Tick or untick a control: the decision below is recomputed at once. Nothing is saved until you apply it."
+        "Tick or untick a control: the decision below is recomputed at once. Nothing is saved until you apply it "
+        "(leaving this tab puts the ticks back to the controls of the transfer)."
     )
     cols = st.columns(2)
     chosen: list[str] = []

@@ -130,7 +130,7 @@ def _save(name: str) -> None:
         name,
         "success",
         f"Saved {name} (sha256 {saved.sha256_after[:12]}){kept}; recorded as rule edit #{saved.edit.id} "
-        f"by {saved.edit.user}.",
+        f"by {saved.edit.user}." + "".join(f" Note: {w}." for w in saved.warnings),
     )
     st.session_state["rc.rules_saved"] = True
 

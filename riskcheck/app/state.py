@@ -141,7 +141,7 @@ def open_bundled(path: str) -> None:
 
 
 def open_uploaded(name: str, data: dict[str, Any]) -> None:
-    """A form document from ``upload.read_upload``: only a valid one reaches here, in memory only."""
+    """A form document from ``upload.read_upload``: only a valid one reaches here (the file is not kept)."""
     set_case(data, None, f"uploaded file {name}")
 
 

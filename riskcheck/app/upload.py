@@ -7,7 +7,8 @@ It has no streamlit in it, so every refusal is tested directly; the sidebar only
 The upload is checked in the order that bounds the work done on hostile input: its length
 before anything is decoded, UTF-8 before YAML, the strict YAML reader (no aliases, anchors,
 tags, duplicate keys or deep nesting) before the schema, and the profile path before the loader
-opens it. Nothing is written to disk: the bytes and the document live in the session only.
+opens it. Reading an upload writes nothing: the bytes and the document live in the session. (The
+assessment made from it is then recorded in the history like any other, with the file's name.)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import copy
 import logging
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -123,7 +125,7 @@ def _check_profile_path(doc: Document, base: Path) -> None:
 
 
 def _profile_path_problem(rel: str, base: Path) -> str | None:
-    if not rel.isprintable():
+    if any(unicodedata.category(ch) == "Cc" for ch in rel):
         return "control characters are not allowed in a path"
     if PurePosixPath(rel).is_absolute() or PureWindowsPath(rel).is_absolute() or PureWindowsPath(rel).drive:
         return "an absolute path is not allowed in an uploaded scenario"

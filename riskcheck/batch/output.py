@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import UsageError
-from ..spreadsheet import FORMULA_PATTERN
+from ..spreadsheet import FORMULA_PATTERN, safe_value
 
 EXCEL_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 
@@ -146,7 +146,7 @@ class Writer:
                 if ok:
                     run = self._wb.create_sheet("run")
                     for key, value in notes or []:
-                        run.append([key, value])
+                        run.append([key, safe_value(value)])  # e.g. the input's path, as given
                     self._wb.save(str(self.tmp))
                 else:
                     self._ws.close()  # release the worksheet's temporary file

@@ -65,6 +65,8 @@ def test_the_answer_does_not_wait_for_the_what_if_analysis(app, monkeypatch):
 
     analyse = state.analyse
     monkeypatch.setattr(state, "analyse", counting)
+    state._analysis_cached.clear()  # shared by every session in the process, other tests included
+    state._context_cached.clear()
     open_bundled(app, "sarovia-donated-rifles.yaml")
     assert decision(app) == "deny"
     open_tab(app, "Why")

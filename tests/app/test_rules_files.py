@@ -401,3 +401,23 @@ def test_a_bad_keep_versions_setting_is_refused_before_anything_is_written(home,
             history=store,
         )
     assert read_current(path) == before and store.rule_edits() == []
+
+
+def test_a_pruning_failure_never_turns_a_save_into_a_failure(home, store, monkeypatch):
+    """The file is written and the edit recorded before old copies are pruned: if pruning fails the
+    save stands, and the failure is returned as a warning."""
+    from riskcheck import rule_edits
+
+    def refuse(*_a, **_k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(rule_edits, "prune_versions", refuse)
+    path = home / "rules" / "baseline.yaml"
+    before = read_current(path)
+    assert before is not None
+    after = lowered(before)
+    saved = save(
+        "baseline.yaml", after, base_sha256=sha256_text(before), user="u", auth="t", reason="r", history=store
+    )
+    assert read_current(path) == after and len(store.rule_edits()) == 1
+    assert saved.warnings == ("older copies in .versions could not be pruned: Permission denied",)
