@@ -151,6 +151,7 @@ def test_upload_a_scenario_file(server, page, tmp_path):
     uploader = page.locator('[data-testid="stSidebar"] input[type="file"]')
     uploader.set_input_files(str(bad))
     expect(page.get_by_text("twice.yaml", exact=False).first).to_be_visible()
+    page.wait_for_timeout(1000)  # the upload and its rerun (no message to wait for on a first file)
     page.get_by_role("button", name="Load into the form", exact=True).click()
     expect(page.get_by_text("Not loaded: the case on the form is unchanged.", exact=False)).to_be_visible()
     expect(page.get_by_text("RC102", exact=False).first).to_be_visible()  # the duplicate key, located
@@ -158,6 +159,9 @@ def test_upload_a_scenario_file(server, page, tmp_path):
     shot(page, "12-upload-refused.png")
 
     uploader.set_input_files(str(good))
+    # the upload's own rerun has reached the server when the last file's messages are gone
+    expect(page.get_by_text("Not loaded: the case on the form is unchanged.", exact=False)).to_have_count(0)
+    page.wait_for_timeout(500)
     page.get_by_role("button", name="Load into the form", exact=True).click()
     expect(decision_banner(page)).to_have_attribute("data-decision", "approve", timeout=WAIT_MS)
     expect(page.get_by_text("uploaded file my-case.yaml", exact=False).first).to_be_visible()
