@@ -16,6 +16,7 @@ from riskcheck.cli import main
 from riskcheck.engine import assess
 from riskcheck.history import History, assessments
 from riskcheck.loader import load_rules, load_scenario
+from tests.test_history_chain import _sql
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "nordvale-g2g-approve.yaml"
@@ -62,12 +63,6 @@ def store(tmp_path):
     h = History(f"sqlite:///{tmp_path / 'h.db'}")
     yield h
     h.dispose()
-
-
-def _sql(store: History, *statements: str) -> None:
-    with store.engine.begin() as conn:
-        for s in statements:
-            conn.exec_driver_sql(s)
 
 
 def _stored(store: History) -> dict[int, dict[str, object]]:

@@ -414,26 +414,22 @@ def transfer_form() -> None:
             + "Edit any value to override it; an override is marked in the From column and in the answer. "
             "Missing evidence is never read as good news."
         )
-        st.data_editor(
-            frames["country"],
-            column_config=EVIDENCE_CONFIG,
-            column_order=EVIDENCE_ORDER,
-            hide_index=True,
-            key=wkey("country"),
-            width="stretch",
-        )
-        _evidence_errors("country")
+        _evidence_editor("country", frames["country"])
         st.markdown("##### Evidence about the end-user unit")
-        st.data_editor(
-            frames["unit"],
-            column_config=EVIDENCE_CONFIG,
-            column_order=EVIDENCE_ORDER,
-            hide_index=True,
-            key=wkey("unit"),
-            width="stretch",
-        )
-        _evidence_errors("unit")
+        _evidence_editor("unit", frames["unit"])
         st.form_submit_button("Assess", type="primary", on_click=_submit)
+
+
+def _evidence_editor(group: str, frame: pd.DataFrame) -> None:
+    st.data_editor(
+        frame,
+        column_config=EVIDENCE_CONFIG,
+        column_order=EVIDENCE_ORDER,
+        hide_index=True,
+        key=wkey(group),
+        width="stretch",
+    )
+    _evidence_errors(group)
 
 
 def _evidence_errors(group: str) -> None:

@@ -104,8 +104,8 @@ def context(rules: LoadedRules, scenario: LoadedScenario) -> Context:
 def analysis(rules: LoadedRules, scenario: LoadedScenario) -> Analysis:
     """Counterfactuals, missing-evidence ranking and robustness (about 0.1-0.3 s of CPU per new case):
     computed only when a page part that shows them is open, then shared."""
-    ctx = context(rules, scenario)
-    return _analysis_cached(*_keys(rules, scenario), ctx)
+    keys = _keys(rules, scenario)
+    return _analysis_cached(*keys, _context_cached(*keys, rules, scenario))
 
 
 # --- the case ---------------------------------------------------------------------------

@@ -356,6 +356,19 @@ def test_the_copy_installed_with_the_package_is_never_written(tmp_path, monkeypa
     assert (folder / "baseline.yaml").read_text() == text
 
 
+def save_baseline(store, before: str, after: str, reason: str = "r"):
+    """Save ``after`` over rules/baseline.yaml as it was (``before``)."""
+    return save(
+        "baseline.yaml",
+        after,
+        base_sha256=sha256_text(before),
+        user="u",
+        auth="t",
+        reason=reason,
+        history=store,
+    )
+
+
 def test_versions_keeps_the_newest_copies_and_the_log_keeps_every_text(home, store, monkeypatch):
     """Three saves with RISKCHECK_KEEP_VERSIONS=2: the copy of the original text is pruned, the two
     newer previous texts stay, and the edit log still holds all three texts before."""
@@ -369,15 +382,7 @@ def test_versions_keeps_the_newest_copies_and_the_log_keeps_every_text(home, sto
     for i in range(3):
         new = texts[-1].replace("title: ", f"title: v{i} ", 1)
         assert new != texts[-1]
-        save(
-            "baseline.yaml",
-            new,
-            base_sha256=sha256_text(texts[-1]),
-            user="u",
-            auth="t",
-            reason=f"edit {i}",
-            history=store,
-        )
+        save_baseline(store, texts[-1], new, reason=f"edit {i}")
         texts.append(new)
     kept = sorted((home / "rules" / ".versions").glob("baseline.yaml.*.bak"))
     assert [k.read_text() for k in kept] == texts[1:3]  # the two newest previous texts
@@ -391,15 +396,7 @@ def test_a_bad_keep_versions_setting_is_refused_before_anything_is_written(home,
     before = read_current(path)
     assert before is not None
     with pytest.raises(UsageError, match="RISKCHECK_KEEP_VERSIONS='many'"):
-        save(
-            "baseline.yaml",
-            lowered(before),
-            base_sha256=sha256_text(before),
-            user="u",
-            auth="t",
-            reason="r",
-            history=store,
-        )
+        save_baseline(store, before, lowered(before))
     assert read_current(path) == before and store.rule_edits() == []
 
 
@@ -416,8 +413,6 @@ def test_a_pruning_failure_never_turns_a_save_into_a_failure(home, store, monkey
     before = read_current(path)
     assert before is not None
     after = lowered(before)
-    saved = save(
-        "baseline.yaml", after, base_sha256=sha256_text(before), user="u", auth="t", reason="r", history=store
-    )
+    saved = save_baseline(store, before, after)
     assert read_current(path) == after and len(store.rule_edits()) == 1
     assert saved.warnings == ("older copies in .versions could not be pruned: Permission denied",)
