@@ -7,9 +7,11 @@ Decision support, not a decision. Public API::
     result.decision   # 'prohibited' | 'deny' | 'refer' | 'approve_with_conditions' | 'approve'
 """
 
-from .engine import ENGINE_VERSION, assess
+from .engine import ENGINE_VERSION
 from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError
-from .loader import LoadedRules, LoadedScenario, load_rules, load_scenario
+from .loaded import LoadedRules, LoadedScenario
+from .loader import load_rules, load_scenario
+from .pipeline import assess
 from .trace import DECISIONS, Assessment
 
 __all__ = [

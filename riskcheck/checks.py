@@ -21,22 +21,18 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .conditions import LIST_OPS, OPS_FOR_KIND, walk_compares
-from .errors import Diagnostic
+from .errors import Diagnostic, suggest
 from .facts import FIELDS
-
-if TYPE_CHECKING:
-    from .loader import LoadedRules
+from .loaded import LoadedRules
 
 PLACEHOLDERS = {"value", "score", "source", "as_of", "confidence", "weight"}
 KINDS = ("clear_risk", "overriding_risk", "consider")
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
-    from .loader import suggest
-
     return suggest(word, list(choices))
 
 

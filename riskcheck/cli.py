@@ -86,9 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rules", type=Path, help="rule file (default: the bundled baseline)")
     b.add_argument("--compare-rules", type=Path, metavar="FILE", help="re-assess under this rule file too")
     b.add_argument("--as-of", type=_date, help="re-assess as on this date (default: each application's date)")
-    b.add_argument("--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)")
+    b.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)"
+    )
     b.add_argument("--chunk-size", type=int, default=50_000, metavar="ROWS", help=argparse.SUPPRESS)
-    b.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)")
+    b.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)"
+    )
     b.add_argument(
         "--explain",
         metavar="APPLICATION_ID",
@@ -147,10 +151,10 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def cmd_assess(args: argparse.Namespace) -> int:
-    from .engine import assess
     from .explain import render
     from .loader import load_rules, load_scenario
     from .paths import rules_file_for
+    from .pipeline import assess
 
     scenario = load_scenario(args.scenario)
     rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
@@ -205,9 +209,9 @@ def check_paths(paths: list[Path], scenarios: list[Path] | None = None) -> tuple
 
 
 def _unexercised(rules: object, scenarios: list[Path]) -> list[Diagnostic]:
-    from .engine import assess
     from .loader import LoadedRules, load_scenario
     from .paths import scenario_files
+    from .pipeline import assess
 
     assert isinstance(rules, LoadedRules)
     exercised: set[str] = set()
@@ -320,9 +324,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .explain.memo import memo
     from .loader import load_rules, load_scenario
     from .paths import rules_file_for
-    from .report import analyse, memo
+    from .whatif import analyse
 
     scenario = load_scenario(args.scenario)
     rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .facts import Facts
+from .facts import Fact, Facts
 from .rules_model import AllOf, AnyOf, Compare, NotOf
 
 Tri = bool | None
@@ -41,23 +41,6 @@ _SCALAR: dict[str, Callable[[Any, Any], bool]] = {
     "has_none": lambda s, vs: not any(x in s for x in vs),
 }
 
-OP_WORDS = {
-    "eq": "is",
-    "ne": "is not",
-    "lt": "<",
-    "le": "<=",
-    "gt": ">",
-    "ge": ">=",
-    "in": "is one of",
-    "not_in": "is none of",
-    "has": "includes",
-    "has_any": "includes any of",
-    "has_all": "includes all of",
-    "has_none": "includes none of",
-    "known": "is established",
-    "unknown": "is not established",
-}
-
 # Which operators make sense on which field kinds (checked in checks.py).
 OPS_FOR_KIND = {
     "bool": {"eq", "ne", "known", "unknown"},
@@ -71,35 +54,49 @@ LIST_OPS = {"in", "not_in", "has_any", "has_all", "has_none"}
 
 
 @dataclass(frozen=True, slots=True)
+class Node:
+    """A compiled condition as a tree, for the array interpreter: ``leaf`` nodes test one fact
+    (``test``), the others combine their ``parts`` in Kleene's logic. ``key`` identifies a leaf's
+    comparison so that its result per distinct value is computed once."""
+
+    kind: str  # leaf | all | any | not
+    field: str | None = None
+    test: Callable[[Fact], Tri] | None = None
+    parts: tuple[Node, ...] = ()
+    key: tuple[str, str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Compiled:
     evaluate: Evaluator
     fields: tuple[str, ...]
-    text: str
+    node: Node
 
 
 def _compare(c: Compare) -> Compiled:
     field, op = c.field, c.op
     expected: Any = c.value
-    text = f"{field} {OP_WORDS[op]}" + ("" if op in ("known", "unknown") else f" {_show(expected)}")
+    test: Callable[[Fact], Tri]
     if op == "known":
-        return Compiled(lambda f: f[field].value is not None, (field,), text)
-    if op == "unknown":
-        return Compiled(lambda f: f[field].value is None, (field,), text)
-    test = _SCALAR[op]
-    if op in LIST_OPS:
-        expected = frozenset(expected) if isinstance(expected, list) else frozenset([expected])
+        test = lambda fact: fact.value is not None  # noqa: E731
+    elif op == "unknown":
+        test = lambda fact: fact.value is None  # noqa: E731
+    else:
+        scalar = _SCALAR[op]
+        if op in LIST_OPS:
+            expected = frozenset(expected) if isinstance(expected, list) else frozenset([expected])
 
-    def evaluate(facts: Facts) -> Tri:
-        fact = facts[field]
-        if fact.value is None:
-            return None
-        first = _safe(test, fact.value, expected)
-        for alt in fact.alternatives:
-            if _safe(test, alt, expected) != first:
+        def test(fact: Fact) -> Tri:
+            if fact.value is None:
                 return None
-        return first
+            first = _safe(scalar, fact.value, expected)
+            for alt in fact.alternatives:
+                if _safe(scalar, alt, expected) != first:
+                    return None
+            return first
 
-    return Compiled(evaluate, (field,), text)
+    node = Node("leaf", field, test, key=(field, op, repr(c.value)))
+    return Compiled(lambda facts: test(facts[field]), (field,), node)
 
 
 def _safe(test: Callable[[Any, Any], bool], value: Any, expected: Any) -> Tri:
@@ -107,14 +104,6 @@ def _safe(test: Callable[[Any, Any], bool], value: Any, expected: Any) -> Tri:
         return bool(test(value, expected))
     except TypeError:  # a comparison the checks should have refused; never a crash
         return None
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(x) for x in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def compile_condition(cond: Any) -> Compiled:
@@ -128,16 +117,15 @@ def compile_condition(cond: Any) -> Compiled:
             r = inner_eval(facts)
             return None if r is None else not r
 
-        return Compiled(negate, inner.fields, f"not ({inner.text})")
+        return Compiled(negate, inner.fields, Node("not", parts=(inner.node,)))
     if isinstance(cond, AllOf | AnyOf):
         parts = [compile_condition(p) for p in (cond.all if isinstance(cond, AllOf) else cond.any)]
         evals = [p.evaluate for p in parts]
         fields = tuple(dict.fromkeys(f for p in parts for f in p.fields))
+        nodes = tuple(p.node for p in parts)
         if isinstance(cond, AllOf):
-            text = " and ".join(f"({p.text})" if " or " in p.text else p.text for p in parts)
-            return Compiled(lambda facts: _all(evals, facts), fields, text)
-        text = " or ".join(f"({p.text})" if " and " in p.text else p.text for p in parts)
-        return Compiled(lambda facts: _any(evals, facts), fields, text)
+            return Compiled(lambda facts: _all(evals, facts), fields, Node("all", parts=nodes))
+        return Compiled(lambda facts: _any(evals, facts), fields, Node("any", parts=nodes))
     raise TypeError(f"not a condition: {cond!r}")  # pragma: no cover
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import assess
 from .errors import InputError
 from .explain import num
+from .explain.words import DECISION_WORDS
 from .loader import LoadedRules, load_scenario
-from .trace import DECISION_WORDS, Assessment, to_plain
+from .pipeline import assess
+from .trace import Assessment, to_plain
 
 SECTIONS = ("prohibitions", "presumptions", "escalations", "criteria", "mitigations", "rejected_arguments")
 

@@ -9,19 +9,27 @@ them::
     RC3xx  semantic checks       (ids, references, thresholds, bands, citations ...)
     RC4xx  scenarios             (profiles, expectations)
 
-Exceptions::
+Exceptions (every one riskcheck raises on purpose is a ``RiskcheckError``)::
 
     RiskcheckError                 exit_code 1
     ├── InputError                 carries a sorted list of Diagnostics (bad files)
-    └── UsageError                 exit_code 2 (the command line was wrong)
+    ├── UsageError                 exit_code 2 (the command line was wrong)
+    │   └── PathRefused            a rule file name outside the rules folder (rule edits)
+    ├── Conflict                   a rule file changed since the edit started (nothing written)
+    ├── Busy                       another save of the same rules folder did not finish in time
+    ├── WriteBusy                  the history database stayed locked past the bounded wait
+    ├── RowNotScored               a batch application asked for has invalid values
+    └── ExerciseError              a training action the exercise's state does not allow
 
-Domain code raises these; only the CLI turns them into exit codes and text.
+Domain code raises these; only the front ends (CLI, app) turn them into exit codes and text.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -79,6 +87,45 @@ class InputError(RiskcheckError):
 
 class UsageError(RiskcheckError):
     exit_code = 2
+
+
+class PathRefused(UsageError):
+    """A file name that does not name a rule file directly inside the rules folder."""
+
+
+class Conflict(RiskcheckError):
+    """The file changed since the edit started: saving would lose someone else's change."""
+
+    def __init__(self, name: str, base_sha256: str | None, current_sha256: str | None):
+        self.name, self.base_sha256, self.current_sha256 = name, base_sha256, current_sha256
+        now = "no longer exists" if current_sha256 is None else f"is now {current_sha256[:12]}"
+        if base_sha256 is None:
+            msg = f"{name} was created by someone else meanwhile (sha256 {str(current_sha256)[:12]})"
+        else:
+            msg = f"{name} changed since your edit started from sha256 {base_sha256[:12]}: it {now}"
+        super().__init__(msg)
+
+
+class Busy(RiskcheckError):
+    """Another save of the same folder did not finish in time."""
+
+
+class WriteBusy(RiskcheckError):
+    """Another writer in this process held the database past the wait (like SQLite's 'locked')."""
+
+
+class RowNotScored(RiskcheckError):
+    """The application asked for has invalid values."""
+
+
+class ExerciseError(RiskcheckError):
+    """An action the exercise's state does not allow (the message says why, in words)."""
+
+
+def suggest(word: Any, choices: Any) -> str:
+    """' (did you mean 'x'?)' or '': the suggestion every diagnostic about an unknown name carries."""
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def display_path(path: Path | str) -> str:

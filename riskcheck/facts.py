@@ -1,19 +1,29 @@
-"""The input fields rules may read, and how a scenario turns into facts.
+"""The input fields rules may read, and how a case turns into facts: the one place facts are built.
 
 Every factor input and every condition field in a rule file must be one of
 ``FIELDS`` (checked, with "did you mean"). A fact is a value together with its
 provenance; an absent or ``unknown`` fact has ``value is None`` and is never
 treated as favourable by the engine.
+
+- ``indicator_facts``: the indicators of a profile, a scenario or an inject, each with its place
+  in the file (the loader calls it as it reads the files);
+- ``derive``: everything else, from the transfer and the evidence records (embargoes in force,
+  partners' denials, prior transfers, conflicts) on the assessment date;
+- ``facts_for``: all facts of a loaded scenario on a date, under a rule set's reference data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import vocabulary as v
 from .errors import Location
+
+if TYPE_CHECKING:  # the loaded forms hold facts; only their types are needed here
+    from .loaded import LoadedRules, LoadedScenario
+    from .yamlfile import Document
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +97,26 @@ def missing(location: Location | None = None, note: str | None = None) -> Fact:
 def with_value(fact: Fact, value: Any) -> Fact:
     """A hypothetical: the same fact established with ``value`` (for what-if analysis)."""
     return replace(fact, value=value, confidence="known", alternatives=(), origin="hypothetical")
+
+
+def indicator_facts(group: Any, doc: Document, prefix: tuple[Any, ...], origin: str) -> dict[str, Fact]:
+    """The indicators set in ``group`` (a pydantic model of indicators), located in ``doc``."""
+    out: dict[str, Fact] = {}
+    for key in type(group).model_fields:
+        ind = getattr(group, key)
+        if ind is None:
+            continue
+        out[key] = Fact(
+            value=ind.value,
+            confidence=ind.confidence,
+            source=ind.source,
+            as_of=ind.as_of,
+            alternatives=tuple(ind.alternatives),
+            origin=origin,
+            location=doc.locate((*prefix, key)),
+            note=ind.note,
+        )
+    return out
 
 
 def _covers(embargo: Any, end_user: Any) -> bool:
@@ -259,3 +289,11 @@ def derive(
                 location=where.get("prior_transfers"),
             )
     return facts
+
+
+def facts_for(scenario: LoadedScenario, as_of: dt.date, rules: LoadedRules | None = None) -> Facts:
+    """Every fact of a loaded scenario on ``as_of``; the rule set's embargo list is used when the
+    scenario records no embargo check of its own."""
+    reference = rules.embargoes if rules is not None else None
+    at = Location(rules.embargoes_path) if rules is not None and rules.embargoes_path else None
+    return derive(scenario.model, scenario.country, scenario.unit, scenario.where, as_of, reference, at)

@@ -63,6 +63,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+from .errors import WriteBusy
 from .explain import as_json
 from .trace import Assessment, to_plain
 
@@ -366,10 +367,6 @@ def check_chains(
 # wait is bounded like SQLite's, and a writer that runs out of it is told the database is busy.
 _WRITE_LOCKS: dict[tuple[str, int], threading.Lock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
-
-
-class WriteBusy(RuntimeError):
-    """Another writer in this process held the database past the wait (like SQLite's 'locked')."""
 
 
 def _write_lock(engine: Engine, advisory_key: int) -> threading.Lock:

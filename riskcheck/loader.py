@@ -8,21 +8,21 @@ tags) is mapped back onto the YAML node it came from.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import json
 import os
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from . import rules_model, scenario_model
-from .errors import Diagnostic, InputError, Location
-from .facts import Fact
+from .checks import check_rules
+from .errors import Diagnostic, InputError, Location, suggest
+from .facts import Fact, indicator_facts
+from .loaded import LoadedRules, LoadedScenario
 from .yamlfile import Document, read_document
 
 
@@ -41,12 +41,6 @@ _KNOWN_KEYS = {
     | set(scenario_model.CountryIndicators.model_fields)
     | set(scenario_model.UnitIndicators.model_fields),
 }
-
-
-def suggest(word: Any, choices: Any) -> str:
-    """' (did you mean 'x'?)' or ''."""
-    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -104,24 +98,6 @@ def canonical_hash(obj: Any) -> str:
 # --- rules ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LoadedRules:
-    model: rules_model.RuleSet
-    doc: Document
-    sha256: str
-    embargoes: scenario_model.EmbargoList | None = None
-    embargoes_path: str | None = None
-    reference_sha256: str | None = None
-    warnings: tuple[Diagnostic, ...] = ()
-
-    @property
-    def path(self) -> str:
-        return self.doc.path
-
-    def line_of(self, *loc: Any) -> Location:
-        return self.doc.locate(tuple(loc))
-
-
 def validate_rules_document(doc: Document, base_dir: Path | None = None) -> LoadedRules:
     """Validate a parsed rule file; ``base_dir`` is where its reference data files are looked up."""
     try:
@@ -130,8 +106,6 @@ def validate_rules_document(doc: Document, base_dir: Path | None = None) -> Load
         raise InputError(schema_diagnostics(doc, e, "rules")) from None
     sha = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
     loaded = LoadedRules(model=model, doc=doc, sha256=sha)
-    from .checks import check_rules  # checks import the loaded form; avoid a cycle at import time
-
     found = check_rules(loaded)
     problems = [d for d in found if d.severity == "error"]
     warnings = tuple(d for d in found if d.severity != "error")
@@ -176,42 +150,6 @@ def load_rules(path: Path | str) -> LoadedRules:
 
 
 # --- scenarios ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LoadedScenario:
-    model: scenario_model.Scenario
-    doc: Document
-    profile: scenario_model.Profile | None
-    profile_doc: Document | None
-    country: dict[str, Fact]
-    unit: dict[str, Fact]
-    where: dict[str, Location]
-    sha256: str
-    overrides: tuple[str, ...] = field(default=())
-
-    @property
-    def path(self) -> str:
-        return self.doc.path
-
-
-def _indicator_facts(group: Any, doc: Document, prefix: tuple[Any, ...], origin: str) -> dict[str, Fact]:
-    out: dict[str, Fact] = {}
-    for key in type(group).model_fields:
-        ind = getattr(group, key)
-        if ind is None:
-            continue
-        out[key] = Fact(
-            value=ind.value,
-            confidence=ind.confidence,
-            source=ind.source,
-            as_of=ind.as_of,
-            alternatives=tuple(ind.alternatives),
-            origin=origin,
-            location=doc.locate((*prefix, key)),
-            note=ind.note,
-        )
-    return out
 
 
 def _validate(doc: Document, model: type[BaseModel]) -> Any:
@@ -278,13 +216,13 @@ def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
                     )
                 ]
             )
-        country = _indicator_facts(profile.indicators, profile_doc, ("indicators",), "profile")
-    local = _indicator_facts(ev.country, doc, ("evidence", "country"), "scenario")
+        country = indicator_facts(profile.indicators, profile_doc, ("indicators",), "profile")
+    local = indicator_facts(ev.country, doc, ("evidence", "country"), "scenario")
     overrides = tuple(sorted(k for k in local if k in country))
     for k in overrides:
         local[k] = Fact(**{**_fact_fields(local[k]), "origin": "override"})
     country.update(local)
-    unit = _indicator_facts(ev.unit, doc, ("evidence", "unit"), "scenario")
+    unit = indicator_facts(ev.unit, doc, ("evidence", "unit"), "scenario")
 
     # Embargoes and conflicts may come from the shared profile; the scenario's own wins.
     if ev.embargoes is None and profile is not None and profile.embargoes is not None:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from .atomic import write_text_atomic
 from .diff import DiffReport, diff
-from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError
+from .errors import Busy, Conflict, Diagnostic, InputError, Location, PathRefused, UsageError
 from .history import History, RuleEdit
 from .loader import LoadedRules, validate_rules_document
 from .paths import PACKAGE, rules_dir, scenario_files, scenarios_dir
@@ -48,27 +48,6 @@ LOCK_WAIT_S = 10.0
 DEFAULT_KEEP_VERSIONS = 20
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}\.yaml$")
 _THREAD_LOCK = threading.Lock()  # flock is per open file; this also orders threads cheaply
-
-
-class PathRefused(UsageError):
-    """A file name that does not name a rule file directly inside the rules folder."""
-
-
-class Conflict(RiskcheckError):
-    """The file changed since the edit started: saving would lose someone else's change."""
-
-    def __init__(self, name: str, base_sha256: str | None, current_sha256: str | None):
-        self.name, self.base_sha256, self.current_sha256 = name, base_sha256, current_sha256
-        now = "no longer exists" if current_sha256 is None else f"is now {current_sha256[:12]}"
-        if base_sha256 is None:
-            msg = f"{name} was created by someone else meanwhile (sha256 {str(current_sha256)[:12]})"
-        else:
-            msg = f"{name} changed since your edit started from sha256 {base_sha256[:12]}: it {now}"
-        super().__init__(msg)
-
-
-class Busy(RiskcheckError):
-    """Another save of the same folder did not finish in time."""
 
 
 def sha256_text(text: str) -> str:

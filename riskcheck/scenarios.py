@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .engine import assess
 from .errors import InputError
-from .loader import LoadedRules, LoadedScenario, _indicator_facts, load_rules, load_scenario
+from .facts import indicator_facts
+from .loader import LoadedRules, LoadedScenario, load_rules, load_scenario
 from .paths import rules_file_for
+from .pipeline import assess
 from .scenario_model import Expectation
 
 
@@ -46,8 +47,8 @@ def with_inject(s: LoadedScenario, upto: int) -> LoadedScenario:
     ev = model.evidence
     for i, inj in enumerate(model.injects[:upto]):
         base = ("injects", i, "evidence")
-        country.update(_indicator_facts(inj.evidence.country, s.doc, (*base, "country"), "inject"))
-        unit.update(_indicator_facts(inj.evidence.unit, s.doc, (*base, "unit"), "inject"))
+        country.update(indicator_facts(inj.evidence.country, s.doc, (*base, "country"), "inject"))
+        unit.update(indicator_facts(inj.evidence.unit, s.doc, (*base, "unit"), "inject"))
         changes = {
             k: getattr(inj.evidence, k)
             for k in ("embargoes", "prior_denials", "prior_transfers", "conflicts")

@@ -1,5 +1,6 @@
-"""The assessment as an immutable value. Renderers (explain.py, the app) read it;
-nothing here formats text for a particular surface.
+"""The explained assessment as an immutable value: the engine's values (``engine/values.py``) with
+their evidence, citations and sentences put to them by ``explain/assessment.py``. Renderers (text,
+Markdown, JSON, HTML, the app) read it; nothing here formats text for a particular surface.
 
 Every element points back to the line of the rule file it came from
 (``rule_at``) and every piece of evidence to where it was stated (``at``).
@@ -11,15 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
-DECISIONS = ("approve", "approve_with_conditions", "refer", "deny", "prohibited")
-SEVERITY = {d: i for i, d in enumerate(DECISIONS)}
-DECISION_WORDS = {
-    "prohibited": "Prohibited",
-    "deny": "Deny",
-    "refer": "Refer for review",
-    "approve_with_conditions": "Approve with conditions",
-    "approve": "Approve",
-}
+# The decisions are the engine's; named here too for the readers of an assessment.
+from .engine.steps import DECISIONS as DECISIONS
+from .engine.steps import SEVERITY as SEVERITY
 
 
 @dataclass(frozen=True, slots=True)

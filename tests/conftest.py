@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from riskcheck.engine import assess
+from riskcheck import assess
 from riskcheck.loader import LoadedRules, LoadedScenario, scenario_from_document, validate_rules_document
 from riskcheck.trace import Assessment
 from riskcheck.yamlfile import parse_text

@@ -16,15 +16,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from riskcheck import assess
 from riskcheck.batch import BatchOptions, run_batch
 from riskcheck.batch import output as out_mod
 from riskcheck.batch.columns import COLUMNS, REQUIRED, parse_value
 from riskcheck.cli import main
-from riskcheck.engine import assess
 from riskcheck.errors import InputError, UsageError
+from riskcheck.explain.words import DECISION_WORDS
 from riskcheck.loader import load_rules, load_scenario
 from riskcheck.paths import rules_file_for, scenario_files
-from riskcheck.trace import DECISION_WORDS
 from tests.register_gen import write_profiles
 
 ROOT = Path(__file__).resolve().parent.parent

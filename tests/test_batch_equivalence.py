@@ -23,11 +23,11 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from riskcheck import loader
+from riskcheck import assess, loader
 from riskcheck.batch import BatchOptions, run_batch
 from riskcheck.batch.columns import COLUMNS, ERROR, parse_value
 from riskcheck.batch.register import ProfileIndex, scenario_for_row
-from riskcheck.engine import assess, facts_for
+from riskcheck.facts import facts_for
 from riskcheck.loader import load_rules, scenario_from_document
 from riskcheck.trace import DECISIONS
 from riskcheck.yamlfile import Document, parse_text

@@ -1,8 +1,9 @@
-"""The vectorised evaluator against the engine, on random facts and varied rule sets (hypothesis).
+"""The array interpreter against the scalar interpreter, on random facts and varied rule sets
+(hypothesis).
 
 Each example is a small table of random facts (missing, contested, multi-item sets, any date)
-evaluated at once by ``vector.evaluate`` and row by row by ``engine.evaluate``; the outcomes must
-be equal. The rule sets are the bundled ones, the test fixtures, and variants of the baseline with
+evaluated at once by ``engine.arrays.evaluate`` and row by row by ``engine.evaluate``; the outcomes
+must be equal. The rule sets are the bundled ones, the test fixtures, and variants of the baseline with
 effective dates on elements, weakest-link floors, criterion thresholds and extra mitigation
 requirements, so that every code path of the engine is compared, not only the bundled numbers.
 """
@@ -20,14 +21,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from riskcheck import assess
 from riskcheck import vocabulary as v
-from riskcheck.engine import assess, compile_rules, evaluate, facts_for, meta_for
-from riskcheck.facts import FIELDS, Fact
+from riskcheck.engine import Params, Plan, compile_plan, evaluate
+from riskcheck.engine.arrays import evaluate as evaluate_arrays
+from riskcheck.engine.columns import Column, FactTable
+from riskcheck.engine.plan import step_id
+from riskcheck.facts import FIELDS, Fact, facts_for
 from riskcheck.loader import LoadedRules, load_rules, load_scenario
 from riskcheck.paths import scenario_files
 from riskcheck.trace import DECISIONS
-from riskcheck.vector import Column, FactTable, Params
-from riskcheck.vector import evaluate as vevaluate
 from tests.conftest import FIXTURES, rules_from
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +70,7 @@ def _variants() -> list[LoadedRules]:
 
 
 RULES = [load_rules(p) for p in RULE_FILES] + _variants()
-COMPILED = [compile_rules(r) for r in RULES]
+COMPILED = [compile_plan(r) for r in RULES]
 
 
 def _field_strategy(name: str) -> st.SearchStrategy[Fact]:
@@ -110,18 +113,27 @@ FACTS = st.fixed_dictionaries({name: _field_strategy(name) for name in FIELDS})
 DATES = st.dates(dt.date(2010, 1, 1), dt.date(2030, 12, 31))
 
 
-def _check_rows(
-    cr: Any, facts: list[dict[str, Fact]], dates: list[dt.date], params: Params | None = None
+def check_rows(
+    plan: Plan, facts: list[dict[str, Fact]], dates: list[dt.date], params: list[Params] | None = None
 ) -> None:
-    out = vevaluate(cr, FactTable.from_facts(facts, dates), params)
+    """Every row of the array interpreter's outcome equals the scalar interpreter's (``params``: one
+    Params per row, stacked into arrays for the array interpreter)."""
+    stacked = None
+    if params is not None:
+        stacked = Params(
+            {k: np.array([p.weights[k] for p in params]) for k in params[0].weights},
+            {k: np.array([p.shifts[k] for p in params]) for k in params[0].shifts},
+        )
+    out = evaluate_arrays(plan, FactTable.from_facts(facts, dates), stacked)
     decisions, codes, reasons = out.decisions(), out.refusal_codes(), out.reasons()
     for i, (f, day) in enumerate(zip(facts, dates, strict=True)):
-        a = evaluate(cr, f, meta_for(cr.loaded, SCENARIO, day))
-        assert decisions[i] == a.decision, i
-        assert codes[i] == ";".join(a.refusal_codes)
-        assert reasons[i] == ";".join(r.rule_id for r in a.reasons if r.outcome == a.decision)
-        assert out.missing[i] == len(a.missing)
-        in_effect = {c.id: c for c in a.criteria}
+        ev = evaluate(plan, f, day, None if params is None else params[i])
+        assert decisions[i] == ev.decision, i
+        assert codes[i] == ";".join(ev.refusal_codes)
+        named = [step_id(plan, r.step, r.index, r.factor) for r in ev.reasons if r.outcome == ev.decision]
+        assert reasons[i] == ";".join(named)
+        assert out.missing[i] == len(ev.missing)
+        in_effect = {plan.criteria[c.index].id: c for c in ev.criteria}
         for cid in out.criterion_ids:
             c = in_effect.get(cid)
             if c is None:
@@ -138,7 +150,7 @@ def _check_rows(
 def test_vector_equals_engine_on_random_facts(
     which: int, rows: list[tuple[dict[str, Fact], dt.date]]
 ) -> None:
-    _check_rows(COMPILED[which], [f for f, _ in rows], [d for _, d in rows])
+    check_rows(COMPILED[which], [f for f, _ in rows], [d for _, d in rows])
 
 
 @pytest.mark.parametrize("rules", RULES, ids=lambda r: Path(r.path).name)
@@ -146,7 +158,7 @@ def test_vector_equals_engine_on_every_bundled_scenario(rules: LoadedRules) -> N
     files = scenario_files([ROOT / "scenarios"])
     scenarios = [load_scenario(p) for p in files]
     facts = [facts_for(s, s.model.date, rules) for s in scenarios]
-    out = vevaluate(compile_rules(rules), FactTable.from_facts(facts, [s.model.date for s in scenarios]))
+    out = evaluate_arrays(compile_plan(rules), FactTable.from_facts(facts, [s.model.date for s in scenarios]))
     for i, s in enumerate(scenarios):
         a = assess(rules, s)
         assert (out.decisions()[i], out.refusal_codes()[i]) == (a.decision, ";".join(a.refusal_codes)), s.path
@@ -154,44 +166,25 @@ def test_vector_equals_engine_on_every_bundled_scenario(rules: LoadedRules) -> N
 
 
 def test_weights_and_thresholds_can_vary_per_row() -> None:
-    """Params (robustness draws): per-row weights and threshold shifts equal re-compiled rule sets."""
-    import dataclasses
-
-    from riskcheck.rules_model import Thresholds
-
+    """Params (robustness draws): per-row weights and threshold shifts give, row by row, what the
+    scalar interpreter gives with the same weights and shifts."""
     rules = load_rules(ROOT / "rules" / "baseline.yaml")
-    cr = compile_rules(rules)
+    plan = compile_plan(rules)
     s = load_scenario(ROOT / "scenarios" / "valdoria-rifles-weak-stockpile.yaml")
     facts = facts_for(s, s.model.date, rules)
     rng = np.random.default_rng(5)
-    n = 40
-    params = Params()
-    for ci, cc in enumerate(cr.criteria):
-        for fi, _ in enumerate(cc.factors):
-            params.weights[(ci, fi)] = np.array([cc.factors[fi].weight * m for m in rng.uniform(0.5, 1.5, n)])
-        params.shifts[ci] = rng.uniform(-0.75, 0.75, n)
-    table = FactTable.from_facts([facts], [s.model.date])
-    table = table.take(np.zeros(n, dtype=np.intp))
-    out = vevaluate(cr, table, params)
-    for k in range(n):
-        criteria = []
-        for ci, cc in enumerate(cr.criteria):
-            factors = tuple(
-                dataclasses.replace(cf, weight=float(params.weights[(ci, fi)][k]))
-                for fi, cf in enumerate(cc.factors)
-            )
-            th, sh = cc.thresholds, float(params.shifts[ci][k])
-            moved = Thresholds.model_construct(
-                conditions=th.conditions + sh,
-                refer=th.refer + sh,
-                deny=None if th.deny is None else th.deny + sh,
-            )
-            criteria.append(dataclasses.replace(cc, factors=factors, thresholds=moved))
-        a = evaluate(
-            dataclasses.replace(cr, criteria=tuple(criteria)), facts, meta_for(rules, s, s.model.date)
-        )
-        assert out.decisions()[k] == a.decision
-        assert [out.residual[c.id][k] for c in a.criteria] == [c.residual for c in a.criteria]
+    rows = []
+    for _ in range(40):
+        p = Params()
+        for ci, c in enumerate(plan.criteria):
+            for fi, f in enumerate(c.factors):
+                p.weights[(ci, fi)] = f.weight * float(rng.uniform(0.5, 1.5))
+            p.shifts[ci] = float(rng.uniform(-0.75, 0.75))
+        rows.append(p)
+    check_rows(plan, [facts] * len(rows), [s.model.date] * len(rows), rows)
+    # the draws really move the figures compared above, and the decision with them
+    residuals = {tuple(c.residual for c in evaluate(plan, facts, s.model.date, p).criteria) for p in rows}
+    assert len(residuals) == len(rows)
 
 
 def test_columns_keep_true_apart_from_one() -> None:
@@ -201,14 +194,11 @@ def test_columns_keep_true_apart_from_one() -> None:
 
 
 @pytest.mark.parametrize("path", scenario_files([ROOT / "scenarios"]), ids=lambda p: p.stem)
-def test_fast_robustness_equals_whatif(path: Path) -> None:
+def test_fast_robustness_equals_the_reference(path: Path) -> None:
     from riskcheck.paths import rules_file_for
-    from riskcheck.vector import robustness as fast
-    from riskcheck.whatif import Context, robustness, robustness_reference
+    from riskcheck.robustness import robustness, robustness_reference
+    from riskcheck.whatif import Context
 
     s = load_scenario(path)
     ctx = Context(load_rules(rules_file_for(s.model.rules, path)), s)
-    assert fast(ctx, 100, seed=3) == robustness_reference(ctx, 100, seed=3)
-    assert robustness(ctx, 100, seed=3) == robustness_reference(
-        ctx, 100, seed=3
-    )  # the API uses the fast path
+    assert robustness(ctx, 100, seed=3) == robustness_reference(ctx, 100, seed=3)

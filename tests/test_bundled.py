@@ -113,7 +113,7 @@ def test_rule_sets_state_sources_versions_and_dates():
 
 
 def test_the_same_transfer_differs_between_rule_sets_with_the_reason_visible():
-    from riskcheck.engine import assess
+    from riskcheck import assess
 
     scenario = load_scenario(ROOT / "scenarios" / "valdoria-rifles-weak-stockpile.yaml")
     base = assess(load_rules(ROOT / "rules" / "baseline.yaml"), scenario)
@@ -146,4 +146,5 @@ def test_every_rule_set_version_has_a_changelog_entry():
     for path in sorted((ROOT / "rules").glob("*.yaml")):
         rs = load_rules(path).model
         assert f"## {rs.id} {rs.version} — effective from {rs.effective_from}" in log, (
-            f"rules/CHANGELOG.md has no entry for {rs.id} {rs.version}")
+            f"rules/CHANGELOG.md has no entry for {rs.id} {rs.version}"
+        )

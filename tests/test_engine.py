@@ -253,7 +253,7 @@ def test_stale_and_future_evidence_is_flagged():
 
 
 def test_as_of_date_changes_what_is_in_force():
-    from riskcheck.engine import assess
+    from riskcheck import assess
     from tests.conftest import rules_data, rules_from, scenario_data, scenario_from
 
     s = scenario_data()

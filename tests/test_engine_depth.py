@@ -115,7 +115,7 @@ def test_embargo_reference_data_is_read_when_the_scenario_records_no_check(tmp_p
     rules = load_rules(rules_dir / "minimal.yaml")
     assert rules.embargoes is not None and rules.reference_sha256
 
-    from riskcheck.engine import assess
+    from riskcheck import assess
     from tests.conftest import scenario_data, scenario_from
 
     s = scenario_data()
@@ -140,7 +140,7 @@ def test_missing_reference_data_is_a_located_error(tmp_path: Path):
 
 
 def test_exporter_arming_the_other_side_and_recent_transfers():
-    from riskcheck.engine import facts_for
+    from riskcheck.facts import facts_for
     from tests.conftest import scenario_data, scenario_from
 
     s = scenario_data()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from riskcheck.engine import assess
+from riskcheck import assess
 from riskcheck.explain import render
 from riskcheck.loader import load_rules, load_scenario
 from riskcheck.paths import rules_file_for

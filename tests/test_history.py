@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from riskcheck.engine import assess
+from riskcheck import assess
 from riskcheck.history import ENV_URL, History, default_url
 from riskcheck.loader import load_rules, load_scenario
 

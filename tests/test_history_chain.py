@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from riskcheck.engine import assess
+from riskcheck import assess
 from riskcheck.history import GENESIS, History
 from riskcheck.loader import load_rules, load_scenario
 

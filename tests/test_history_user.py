@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from riskcheck import assess
 from riskcheck.cli import main
-from riskcheck.engine import assess
 from riskcheck.history import History, assessments
 from riskcheck.loader import load_rules, load_scenario
 from tests.test_history_chain import _sql

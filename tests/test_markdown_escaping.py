@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from riskcheck.explain import as_markdown, md_escape
-from riskcheck.report import analyse, memo_markdown
+from riskcheck.explain.memo import memo_markdown
+from riskcheck.whatif import analyse
 from tests.conftest import build
 
 HOSTILE = "<script>alert(1)</script> [click](javascript:alert(1)) | *x* `y` \\ _z_\nnext"

@@ -1,7 +1,8 @@
 """Properties over random evidence on the baseline rule set: determinism, bounds, monotonicity.
 
-Evidence is varied at the level of facts and fed to the engine's evaluate(), the function
-assess() itself calls, so each example costs microseconds rather than a YAML parse.
+Evidence is varied at the level of facts and fed to the engine's evaluate() and the explain
+layer, the functions assess() itself calls, so each example costs microseconds rather than a
+YAML parse.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskcheck.engine import compile_rules, evaluate, facts_for, meta_for
-from riskcheck.explain import as_json
-from riskcheck.facts import Fact
+from riskcheck.engine import compile_plan, evaluate
+from riskcheck.engine.plan import step_id
+from riskcheck.explain import as_json, explain
+from riskcheck.facts import Fact, facts_for
 from riskcheck.loader import load_rules, load_scenario
+from riskcheck.pipeline import meta_for
 from riskcheck.trace import SEVERITY
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = load_rules(ROOT / "rules" / "baseline.yaml")
 SCENARIO = load_scenario(ROOT / "scenarios" / "valdoria-rifles-rebutted.yaml")
-COMPILED = compile_rules(RULES)
+PLAN = compile_plan(RULES)
 BASE = facts_for(SCENARIO, SCENARIO.model.date)
 META = meta_for(RULES, SCENARIO, SCENARIO.model.date)
 
@@ -89,7 +92,7 @@ def facts_with(
 
 
 def run(facts):
-    return evaluate(COMPILED, facts, META)
+    return explain(PLAN, facts, META, evaluate(PLAN, facts, SCENARIO.model.date))
 
 
 @settings(max_examples=150, deadline=None)
@@ -178,11 +181,14 @@ def test_prohibition_outranks_any_evidence():
 
 @settings(max_examples=150, deadline=None)
 @given(ranks, st.sets(st.sampled_from(CONTROLS)).map(frozenset))
-def test_outcome_only_evaluation_matches_the_full_trace(rank, controls):
+def test_the_explained_assessment_carries_the_evaluation(rank, controls):
+    """What the searches compare (values only) is what a reader is shown (values with words)."""
     facts = facts_with(rank, controls)
-    full, lean = run(facts), evaluate(COMPILED, facts, META, detail=False)
+    full, lean = run(facts), evaluate(PLAN, facts, SCENARIO.model.date)
     assert (lean.decision, lean.refusal_codes) == (full.decision, full.refusal_codes)
-    assert [(c.id, c.inherent, c.residual, c.level) for c in lean.criteria] == [
+    assert [(PLAN.criteria[c.index].id, c.inherent, c.residual, c.level) for c in lean.criteria] == [
         (c.id, c.inherent, c.residual, c.level) for c in full.criteria
     ]
-    assert [(r.outcome, r.rule_id) for r in lean.reasons] == [(r.outcome, r.rule_id) for r in full.reasons]
+    assert [(r.outcome, step_id(PLAN, r.step, r.index, r.factor)) for r in lean.reasons] == [
+        (r.outcome, r.rule_id) for r in full.reasons
+    ]

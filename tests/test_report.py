@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from riskcheck.cli import main
+from riskcheck.explain.memo import cite_url, memo
 from riskcheck.loader import load_rules, load_scenario, scenario_from_document
-from riskcheck.report import analyse, cite_url, memo
+from riskcheck.whatif import analyse
 from riskcheck.yamlfile import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,9 +10,9 @@ import streamlit as st
 from riskcheck import vocabulary as v
 from riskcheck.app import forms, state, upload, widgets
 from riskcheck.app.widgets import md
-from riskcheck.report import Analysis, memo
-from riskcheck.trace import DECISION_WORDS
-from riskcheck.whatif import Context, override
+from riskcheck.explain.memo import memo
+from riskcheck.explain.words import DECISION_WORDS
+from riskcheck.whatif import Analysis, Context, override
 
 wkey = state.wkey
 FORM_FIELDS = (

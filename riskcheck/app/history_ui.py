@@ -11,9 +11,10 @@ import streamlit as st
 
 from riskcheck.app import state
 from riskcheck.app.widgets import md
+from riskcheck.explain.memo import DECISION_COLOURS
+from riskcheck.explain.words import DECISION_WORDS
 from riskcheck.history import Record
-from riskcheck.report import DECISION_COLOURS
-from riskcheck.trace import DECISION_WORDS, DECISIONS
+from riskcheck.trace import DECISIONS
 
 
 def _banner(rec: Record) -> str:

@@ -23,7 +23,7 @@ from riskcheck.app import access, auth_ui, state
 from riskcheck.app.widgets import md
 from riskcheck.diff import DiffReport
 from riskcheck.errors import InputError, UsageError
-from riskcheck.trace import DECISION_WORDS
+from riskcheck.explain.words import DECISION_WORDS
 
 DRAFTS, MESSAGES, IMPACTS = "rc.rule_drafts", "rc.rule_messages", "rc.rule_impacts"
 MAX_SHOWN = 20

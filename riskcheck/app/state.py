@@ -29,9 +29,8 @@ from ..errors import InputError
 from ..history import History, Record, default_url
 from ..loader import LoadedRules, LoadedScenario, load_rules
 from ..paths import rules_dir, rules_file_for, scenarios_dir
-from ..report import Analysis, analyse
 from ..trace import Assessment
-from ..whatif import Context
+from ..whatif import Analysis, Context, analyse
 from . import forms
 
 CASE, RULES, ORIGIN, VERSION, ERRORS, NOTICE = (

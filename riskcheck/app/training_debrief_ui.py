@@ -14,7 +14,7 @@ import streamlit as st
 
 from riskcheck.app import forms, widgets
 from riskcheck.app.widgets import md
-from riskcheck.trace import DECISION_WORDS
+from riskcheck.explain.words import DECISION_WORDS
 from riskcheck.training.agreement import Kappa
 from riskcheck.training.answers import LEVEL_WORDS, LEVELS
 from riskcheck.training.debrief import Debrief, StageDebrief

@@ -29,9 +29,10 @@ from riskcheck.app import forms, state, training_role
 from riskcheck.app.training_debrief_ui import ROW_PX, show_debrief
 from riskcheck.app.widgets import md
 from riskcheck.errors import InputError
+from riskcheck.explain.words import DECISION_WORDS
 from riskcheck.history import default_url
 from riskcheck.paths import rules_dir, scenarios_dir
-from riskcheck.trace import DECISION_WORDS, DECISIONS
+from riskcheck.trace import DECISIONS
 from riskcheck.training.answers import (
     REASON_MAX,
     Answer,

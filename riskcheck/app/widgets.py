@@ -16,9 +16,11 @@ import streamlit as st
 
 from .. import vocabulary as v
 from ..explain import KIND_WORDS, LEVEL_WORDS, check_values, num, value_text
+from ..explain.memo import DECISION_COLOURS, cite_url
+from ..explain.words import DECISION_WORDS, credited_reduction, missing_sentence, robustness_sentence
 from ..facts import FIELDS
-from ..report import DECISION_COLOURS, Analysis, cite_url, credited, missing_sentence, robustness_sentence
-from ..trace import DECISION_WORDS, Assessment, CriterionResult
+from ..trace import Assessment, CriterionResult
+from ..whatif import Analysis
 
 # Material icons ship with Streamlit's own font: they render without an emoji font on the machine.
 LEVEL_ICONS = {
@@ -259,7 +261,7 @@ def criteria(a: Assessment) -> None:
             cols[0].metric("Inherent risk", num(c.inherent), help="Before mitigation")
             cols[1].metric(
                 "Mitigation credited",
-                credited(c),
+                credited_reduction(c),
                 help=f"Cap {num(c.mitigation_cap)}" if c.mitigable else "Not mitigable",
             )
             cols[2].metric("Residual risk", num(c.residual), help="After mitigation")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import vocabulary as v
-from ..vector import Contested
+from ..engine.columns import Contested
 
 # Parse states of a cell.
 EMPTY, VALUE, UNKNOWN, CONTESTED, ERROR = 0, 1, 2, 3, 4

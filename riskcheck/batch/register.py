@@ -33,11 +33,11 @@ import numpy as np
 import pyarrow as pa
 
 from .. import vocabulary as v
+from ..engine.columns import Column, Contested, FactTable
 from ..errors import InputError, display_path
 from ..facts import FIELDS
 from ..loader import LoadedRules, load_profile
 from ..scenario_model import Profile
-from ..vector import Column, Contested, FactTable
 from .columns import (
     COLUMNS,
     CONTESTED,

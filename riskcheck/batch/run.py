@@ -3,7 +3,7 @@
 Per chunk: parse and validate once (register.parse_chunk), then for each assessment asked for
 (the register as of each row's date under ``--rules``; with ``--compare-rules`` and/or
 ``--as-of`` a re-assessment too) derive the facts that depend on the rule set and date and score
-all rows with ``vector.evaluate``. Memory is bounded by the chunk size: nothing accumulates but
+all rows with the array interpreter (``engine.arrays.evaluate``). Memory is bounded by the chunk size: nothing accumulates but
 counters and the first few changes and problems.
 """
 
@@ -20,11 +20,12 @@ from typing import Any, TextIO
 import numpy as np
 import pyarrow as pa
 
-from .. import vector
-from ..engine import ENGINE_VERSION, CompiledRules, assess, compile_rules
-from ..errors import InputError, RiskcheckError, UsageError, display_path
+from ..engine import ENGINE_VERSION, Plan, compile_plan
+from ..engine.arrays import evaluate as evaluate_arrays
+from ..errors import InputError, RowNotScored, UsageError, display_path
 from ..loader import LoadedRules, load_rules, load_scenario
 from ..paths import rules_dir, rules_file_for, scenario_files, scenarios_dir
+from ..pipeline import assess
 from ..trace import DECISIONS, Assessment
 from .output import Writer, output_schema
 from .register import (
@@ -202,7 +203,7 @@ def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchRepo
     bad = header_problems(path, header)
     if bad:
         raise InputError(bad)
-    compiled = [compile_rules(v.rules) for v in variants]  # type: ignore[arg-type]
+    compiled = [compile_plan(v.rules) for v in variants]  # type: ignore[arg-type]
     schema = output_schema(
         [(v.prefix, [c.spec.id for c in cr.criteria]) for v, cr in zip(variants, compiled, strict=True)]
     )
@@ -227,12 +228,12 @@ def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchRepo
     progress.update(total or size, report.rows, final=True)
 
 
-def _score(pc: ParsedChunk, var: Variant, cr: CompiledRules) -> dict[str, Any]:
+def _score(pc: ParsedChunk, var: Variant, cr: Plan) -> dict[str, Any]:
     """One assessment of every row of a chunk: output columns by name (prefix not yet applied)."""
     rules = var.rules
     assert rules is not None
     as_of = pc.dates if var.fixed_as_of is None else np.full(pc.n, np.datetime64(var.fixed_as_of, "D"))
-    out = vector.evaluate(cr, pc.facts(rules, as_of))
+    out = evaluate_arrays(cr, pc.facts(rules, as_of))
     cols: dict[str, Any] = {
         "decision": out.decisions(),
         "refusal_codes": out.refusal_codes(),
@@ -253,7 +254,7 @@ def _table(
     schema: pa.Schema,
     pc: ParsedChunk,
     variants: list[Variant],
-    compiled: list[CompiledRules],
+    compiled: list[Plan],
     outcomes: list[dict[str, Any]],
 ) -> pa.Table:
     valid = ~pc.invalid
@@ -347,9 +348,7 @@ def _tally(
                 )
 
 
-def _notes(
-    report: BatchReport, variants: list[Variant], compiled: list[CompiledRules]
-) -> list[tuple[str, str]]:
+def _notes(report: BatchReport, variants: list[Variant], compiled: list[Plan]) -> list[tuple[str, str]]:
     notes = [("input", report.input), ("engine_version", ENGINE_VERSION)]
     for var, cr in zip(variants, compiled, strict=True):
         lr = cr.loaded
@@ -444,7 +443,7 @@ def _assess_files(
             for vi, (prefix, rules_path, fixed) in enumerate(specs):
                 rules = _rules(rules_path or str(rules_file_for(s.model.rules, path).resolve()))
                 a = assess(rules, s, fixed)
-                crit[vi] = [c.spec.id for c in compile_rules(rules).criteria]
+                crit[vi] = [c.id for c in compile_plan(rules).criteria]
                 results.append(a)
                 row.update(_assessment_columns(prefix, a))
             if len(results) == 2:
@@ -478,10 +477,6 @@ def _assessment_columns(prefix: str, a: Assessment) -> dict[str, Any]:
 
 
 # --- one application, explained ----------------------------------------------------------------------
-
-
-class RowNotScored(RiskcheckError):
-    """The application asked for has invalid values (exit code 1)."""
 
 
 def explain_application(opts: BatchOptions, application_id: str, fmt: str = "text") -> str:

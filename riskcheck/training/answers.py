@@ -42,9 +42,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Diagnostic, InputError, Location, display_path
-from ..loader import suggest
-from ..trace import DECISION_WORDS, DECISIONS
+from ..errors import Diagnostic, InputError, Location, display_path, suggest
+from ..explain.words import DECISION_WORDS
+from ..trace import DECISIONS
 
 LEVELS = ("acceptable", "conditions", "refer", "deny")  # least to most severe
 LEVEL_RANK = {x: i for i, x in enumerate(LEVELS)}

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from .. import vocabulary as v
 from ..explain import value_text
+from ..explain.memo import transfer_lines
 from ..facts import Fact
 from ..loader import LoadedRules, LoadedScenario, load_rules, load_scenario
 from ..paths import rules_dir, scenarios_dir
-from ..report import transfer_lines
 from ..scenarios import with_inject
 from .store import Exercise, ScenarioRef
 

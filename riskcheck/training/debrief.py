@@ -16,9 +16,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from ..engine import assess
 from ..explain import num
 from ..loader import LoadedRules, LoadedScenario
+from ..pipeline import assess
 from ..scenarios import with_inject
 from ..trace import DECISIONS, Assessment, CriterionResult, FactorResult
 from .agreement import Kappa, Share, kappa_of_ratings, share_agreeing

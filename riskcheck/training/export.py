@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..explain import num
+from ..explain.words import DECISION_WORDS
 from ..spreadsheet import safe_text as safe_cell
-from ..trace import DECISION_WORDS, DECISIONS
+from ..trace import DECISIONS
 from .agreement import Kappa, Share
 from .answers import INPUT_COLUMNS, LEVEL_WORDS, LEVELS
 from .debrief import CriterionRow, Debrief, StageDebrief

@@ -46,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from .. import history
+from ..errors import ExerciseError
 from ..history import GENESIS, Chain, ChainReport, History
 from .answers import Answer, CriterionAnswer, clean_name, name_key
 
@@ -104,10 +105,6 @@ heads = Table(  # each chain's newest row, written with it: removing the newest 
 )
 EVENT_KINDS = ("join", "release", "next", "debrief", "close")
 LOCK_KEY = 7419028  # PostgreSQL advisory lock (history uses 7419027)
-
-
-class ExerciseError(ValueError):
-    """An action the exercise's state does not allow (the message says why, in words)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from typing import Any
 RESULT = Path(".benchmarks") / "latest.json"
 TARGETS = {  # key: (limit, "lt" | "gt", what)
     "single_ms": (1.0, "lt", "one assessment with full trace"),
+    "values_ms": (0.4, "lt", "one assessment to a full trace of values (no sentences)"),
+    "text_ms": (1.0, "lt", "one assessment with the text explanation rendered"),
     "batch_s": (10.0, "lt", "100,000 applications with per-criterion output"),
     "replay_s": (5.0, "lt", "1,000 scenarios under two rule sets (diff.replay)"),
     "robustness_s": (1.0, "lt", "1,000 draws for one scenario (whatif.robustness, vectorised)"),
@@ -25,7 +27,17 @@ TARGETS = {  # key: (limit, "lt" | "gt", what)
     "peak_rss_mb": (2048.0, "lt", "peak memory for 1,000,000 rows"),
     "load_p95_ms": (1000.0, "lt", "server-side p95 of ten sessions assessing at once (see load_solo_ms)"),
 }
-LINE = ("single_ms", "batch_per_s", "replay_s", "robustness_s", "peer_ratio", "load_p95_ms", "load_solo_ms")
+LINE = (
+    "single_ms",
+    "batch_per_s",
+    "replay_s",
+    "robustness_s",
+    "peer_ratio",
+    "values_ms",
+    "text_ms",
+    "load_p95_ms",
+    "load_solo_ms",
+)
 
 
 def figures(data: dict[str, Any]) -> dict[str, float]:
@@ -42,6 +54,8 @@ def figures(data: dict[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, key in (
         ("test_single_assessment_full_trace", "single_ms"),
+        ("test_single_assessment_values", "values_ms"),
+        ("test_single_assessment_with_text", "text_ms"),
         ("test_load_and_assess_from_files", "load_assess_ms"),
         ("test_render_json_and_text", "render_ms"),
     ):

@@ -18,7 +18,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from riskcheck.loader import load_rules, load_scenario
-from riskcheck.report import analyse
+from riskcheck.whatif import analyse
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "riskcheck" / "app" / "main.py"

@@ -8,8 +8,8 @@ Each generates its own inputs (tests/register_gen.py, seeded) outside the timed 
                 and level, provenance), end to end: read, validate, derive, evaluate, write.
 - replay:       1,000 scenario files under two rule sets with ``diff.replay`` (what ``riskcheck diff``
                 does), and the same with ``riskcheck batch FOLDER --compare-rules``.
-- robustness:   1,000 weight and threshold draws for one scenario: ``whatif.robustness`` (all draws at
-                once through ``vector.robustness``) and whatif's one-at-a-time reference (equal results).
+- robustness:   1,000 weight and threshold draws for one scenario: ``robustness.robustness`` (all draws
+                at once through the array interpreter) and the one-at-a-time reference (equal results).
 - peer:         the baseline's prohibitions and two criteria (c7-diversion, ATT 7(3) with outranking
                 and mitigation) as a GoRules ZEN decision graph (zen_baseline_subset.json), evaluated
                 row by row, against riskcheck's batch computing the *full* baseline with per-criterion
@@ -39,11 +39,11 @@ import yaml
 from riskcheck.batch import BatchOptions, run_batch
 from riskcheck.batch.register import ProfileIndex, SeenIds, iter_chunks, parse_chunk
 from riskcheck.diff import replay
-from riskcheck.engine import compile_rules
+from riskcheck.engine import compile_plan
+from riskcheck.engine.arrays import evaluate as vevaluate
 from riskcheck.loader import load_rules, load_scenario
-from riskcheck.vector import evaluate as vevaluate
-from riskcheck.vector import robustness as fast_robustness
-from riskcheck.whatif import Context, robustness, robustness_reference
+from riskcheck.robustness import robustness, robustness_reference
+from riskcheck.whatif import Context
 from tests.conftest import rules_from
 from tests.register_gen import write_profiles, write_register
 
@@ -171,9 +171,9 @@ def test_robustness_whatif(benchmark: Any, robustness_context: Context, sizes: d
 
 
 def test_robustness_reference(benchmark: Any, robustness_context: Context, sizes: dict[str, int]) -> None:
-    """whatif's one-draw-at-a-time reference, for comparison: the same result, drawn by engine.evaluate."""
+    """The one-draw-at-a-time reference, for comparison: the same result, drawn by the scalar interpreter."""
     r = benchmark.pedantic(robustness_reference, args=(robustness_context, sizes["draws"]), rounds=3)
-    assert r == fast_robustness(robustness_context, sizes["draws"])
+    assert r == robustness(robustness_context, sizes["draws"])
 
 
 # --- the peer: GoRules ZEN, row by row ------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def peer_register(workdir: Path, sizes: dict[str, int]) -> dict[str, Any]:
     if not path.exists():
         write_register(path, n, seed=13, profile_share=0.0)
     rules = load_rules(BASELINE)
-    subset = compile_rules(_subset_rules())
+    subset = compile_plan(_subset_rules())
     contexts: list[dict[str, Any]] = []
     decisions: list[str] = []
     profiles = ProfileIndex(workdir / "profiles")

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import yaml
 
+from riskcheck.explain.memo import memo
 from riskcheck.history import RuleEdit
 from riskcheck.loader import load_rules, scenario_from_document
-from riskcheck.report import analyse, memo
 from riskcheck.rule_edits import edits_csv
+from riskcheck.whatif import analyse
 from riskcheck.yamlfile import parse_text
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,37 +4,41 @@ Both carry the transfer as described, the decision, every criterion and factor w
 evidence and citations, missing and contested evidence ranked by whether it could change
 the decision, the conditions to attach, what would change the outcome, robustness, the
 provenance block and the input itself (so that the assessment can be reproduced). The
-Markdown memo is ``explain.as_markdown`` with those sections added; the HTML memo is
-rendered here from the same values, with every piece of text escaped.
+Markdown memo is ``as_markdown`` with those sections added; the HTML memo is rendered here
+from the same values, with every piece of text escaped.
 
-``riskcheck report`` and the app's download buttons both call :func:`memo`.
+``riskcheck report`` and the app's download buttons both call :func:`memo` with an analysis
+(``whatif.analyse``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import vocabulary as v
-from .explain import KIND_WORDS, LEVEL_WORDS, as_markdown, check_values, evidence_line, num, value_text
-from .explain import md_escape as _md
-from .loader import LoadedRules, LoadedScenario
-from .trace import DECISION_WORDS, Assessment, SourceRef
-from .whatif import (
-    Context,
-    Counterfactual,
-    MissingImpact,
-    Robustness,
-    counterfactuals,
-    rank_missing,
-    robustness,
+from .. import vocabulary as v
+from ..loaded import LoadedScenario
+from ..trace import Assessment, SourceRef
+from .markdown import as_markdown
+from .markdown import md_escape as _md
+from .words import (
+    DECISION_WORDS,
+    KIND_WORDS,
+    LEVEL_WORDS,
+    check_values,
+    credited_reduction,
+    evidence_line,
+    missing_sentence,
+    num,
+    robustness_sentence,
+    value_text,
 )
 
+if TYPE_CHECKING:  # the analysis is the what-if layer's; the memo only reads it
+    from ..whatif import Analysis
+
 FORMATS = ("md", "html")
-DRAWS = 1000
 DECISION_COLOURS = {
     "prohibited": "#4a0d0d",
     "deny": "#b3261e",
@@ -42,32 +46,6 @@ DECISION_COLOURS = {
     "approve_with_conditions": "#1f5fa8",
     "approve": "#1e7a34",
 }
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """An assessment with everything the memo and the app show beside it."""
-
-    assessment: Assessment
-    counterfactuals: tuple[Counterfactual, ...]
-    missing: tuple[MissingImpact, ...]
-    robustness: Robustness
-
-
-def analyse(
-    rules: LoadedRules,
-    scenario: LoadedScenario,
-    as_of: dt.date | None = None,
-    draws: int = DRAWS,
-    ctx: Context | None = None,
-) -> Analysis:
-    ctx = ctx or Context(rules, scenario, as_of)
-    return Analysis(
-        ctx.base,
-        tuple(counterfactuals(ctx)),
-        tuple(rank_missing(ctx)),
-        robustness(ctx, draws=draws, seed=0),
-    )
 
 
 def cite_url(sources: tuple[SourceRef, ...], cite: str) -> str | None:
@@ -92,13 +70,13 @@ def transfer_lines(scenario: LoadedScenario) -> list[tuple[str, str]]:
             f"{i.quantity:,} x {i.description}{model} - {i.ml_category}, {i.att_category}, {i.sensitivity}{value}"
         )
     controls = ", ".join(f"{v.CONTROLS.get(c, c)} ({c})" for c in t.controls) or "none"
-    rows = [
+    rows: list[tuple[str, str]] = [
         ("Exporter", f"{t.exporter.name} ({t.exporter.country})"),
         ("Recipient", f"{t.recipient.name} ({t.recipient.country})"),
         ("End user", f"{t.end_user.name} - {v.END_USER_TYPES.get(t.end_user.type, t.end_user.type)}{unit}"),
         ("Items", "; ".join(items)),
         ("Stated end use", t.end_use),
-        ("Channel", v.CHANNELS.get(t.channel, t.channel)),
+        ("Channel", str(v.CHANNELS.get(t.channel, t.channel))),
         ("Controls offered", controls),
     ]
     args = getattr(t, "arguments", None)
@@ -111,36 +89,6 @@ def transfer_lines(scenario: LoadedScenario) -> list[tuple[str, str]]:
     )
     rows.append(("Assessed as of", scenario.model.date.isoformat()))
     return rows
-
-
-def credited(c: Any) -> str:
-    """The mitigation credited to a criterion, as a reduction ("-0.5"; "0" when none)."""
-    return num(-c.mitigation_credited) if c.mitigation_credited else "0"
-
-
-def robustness_sentence(r: Robustness) -> str:
-    if not r.declared:
-        return "The rule set declares no ranges for its weights and thresholds; robustness was not tested."
-    share = f"{r.holds:.0%}"
-    spread = f"weights within +/-{r.weight_spread:.0%}, thresholds within +/-{num(r.threshold_spread)}"
-    top = (
-        f" The parameter that matters most: {r.most_influential}."
-        if r.most_influential
-        else " No draw changed the decision."
-    )
-    return (
-        f"The decision '{DECISION_WORDS[r.decision]}' holds in {share} of {r.draws:,} draws "
-        f"({spread}, seed {r.seed}).{top}"
-    )
-
-
-def missing_sentence(m: MissingImpact) -> str:
-    could = (
-        "could change the decision (to " + " or ".join(DECISION_WORDS[d] for d in m.decisions_if_known) + ")"
-        if m.could_change
-        else "would not change the decision"
-    )
-    return f"{m.field} - {m.treatment}; establishing it {could}; used by {', '.join(m.used_by)}"
 
 
 # --- Markdown ---------------------------------------------------------------------------
@@ -312,7 +260,7 @@ def memo_html(an: Analysis, scenario: LoadedScenario | None = None, scenario_yam
         th = ", ".join(f"{k} {num(x)}" for k, x in c.thresholds)
         w(
             f"<tr><td>{_e(c.refusal_code)}</td><td>{_e(c.title)}</td><td>{_e(KIND_WORDS[c.kind])}</td>"
-            f'<td class="n">{num(c.inherent)}</td><td class="n">{credited(c)}</td>'
+            f'<td class="n">{num(c.inherent)}</td><td class="n">{credited_reduction(c)}</td>'
             f'<td class="n">{num(c.residual)} ({_e(c.label)})</td><td>{_e(th)}</td><td>{_e(LEVEL_WORDS[c.level])}</td></tr>'
         )
     w("</table>")
@@ -376,10 +324,10 @@ def memo_html(an: Analysis, scenario: LoadedScenario | None = None, scenario_yam
         w("<p>No evidence is missing.</p>")
     if a.contested:
         w("<ul>")
-        for e in a.contested:
-            alts = ", ".join(value_text(x) for x in e.alternatives)
+        for ev in a.contested:
+            alts = ", ".join(value_text(x) for x in ev.alternatives)
             w(
-                f"<li><code>{_e(e.field)}</code> contested: {_e(value_text(e.value))} vs {_e(alts)} (scored on the worst reading)</li>"
+                f"<li><code>{_e(ev.field)}</code> contested: {_e(value_text(ev.value))} vs {_e(alts)} (scored on the worst reading)</li>"
             )
         w("</ul>")
     if a.stale:

@@ -1,0 +1,258 @@
+"""The scalar interpreter: one case through the plan, its outcome and a trace of values.
+
+The order follows the law (shared/product.md, "The order of an assessment"):
+
+  prohibitions (ATT Art. 6, embargoes)   -> 'prohibited'; nothing offsets them
+  mitigations (ATT Art. 7(2), 11(2))     -> which controls are credited
+  factor scores                          -> missing evidence scored by the factor's policy
+  criterion risk                         -> non-compensatory: max(weighted mean, worst - floor_gap)
+  clear / overriding-risk tests          -> residual risk against the declared thresholds
+  presumption of denial and rebuttal     -> 'deny' unless every rebuttal condition is demonstrated
+  escalations                            -> e.g. prior denial by a partner (EU CP Art. 4) -> 'refer'
+  decision                               -> the most severe outcome any step calls for
+
+What each step calls for, and the arithmetic, are ``steps.py``'s; this module only walks the plan.
+There is no averaging across criteria or steps: one step calling for refusal refuses. Unknown is
+never read as favourable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..facts import Facts
+from .plan import CriterionPlan, Params, Plan
+from .steps import (
+    LEVEL_OUTCOME,
+    LEVELS,
+    REQUIREMENT_CREDITS,
+    SCALAR,
+    SEVERITY,
+    choose_weights,
+    criterion_level,
+    criterion_risk,
+    deny_awaits_evidence,
+    mitigation_reduction,
+    residual_risk,
+    score_fact,
+    step_call,
+)
+from .values import (
+    CriterionValues,
+    Evaluation,
+    FactorValues,
+    MissingUse,
+    MitigationValues,
+    Reason,
+    RuleValues,
+    Skipped,
+)
+
+
+class _Run:
+    """The bookkeeping of one evaluation: reasons in the order they arise, missing evidence used."""
+
+    def __init__(self) -> None:
+        self.reasons: list[tuple[int, int, Reason]] = []
+        self.used: dict[str, list[str]] = {}
+        self.treatment: dict[str, tuple[str, Any]] = {}
+        self.skipped: list[Skipped] = []
+
+    def call(self, reason: Reason) -> None:
+        self.reasons.append((SEVERITY[reason.outcome], len(self.reasons), reason))
+
+    def note(self, field: str, user: str, treatment: str, detail: Any = None) -> None:
+        self.used.setdefault(field, []).append(user)
+        self.treatment.setdefault(field, (treatment, detail))
+
+    def note_unknown(
+        self, facts: Facts, fields: tuple[str, ...], user: str, treatment: str, detail: Any = None
+    ) -> None:
+        for f in fields:
+            if facts[f].value is None:
+                self.note(f, user, treatment, detail)
+
+
+def evaluate(plan: Plan, facts: Facts, as_of: dt.date, params: Params | None = None) -> Evaluation:
+    """The outcome of one case and the values that led to it (deterministic, no wording)."""
+    run = _Run()
+
+    def in_effect(kind: str, index: int, spec: Any, cond: Any = None) -> bool:
+        if spec.in_effect(as_of):
+            return True
+        if cond is None or cond.evaluate(facts) is not False:  # name it only where it would matter
+            run.skipped.append(Skipped(kind, index))
+        return False
+
+    # 1. Prohibitions.
+    prohibitions = []
+    for i, r in enumerate(plan.prohibitions):
+        if not in_effect("prohibition", i, r.spec, r.cond):
+            continue
+        result = r.cond.evaluate(facts)
+        prohibitions.append(RuleValues(i, result))
+        if result is None:
+            run.note_unknown(facts, r.cond.fields, r.id, "prohibition")
+        call = step_call("prohibition", result)
+        if call.outcome is not None:
+            basis = "applies" if result else "unknown"
+            run.call(Reason(call.outcome, "prohibition", i, basis, r.code if call.code else None))
+
+    # 2. Which controls are credited.
+    controls = facts["transfer.controls"].value or frozenset()
+    mitigations = []
+    credited_ok: dict[int, bool] = {}
+    for i, m in enumerate(plan.mitigations):
+        if not in_effect("mitigation", i, m.spec):
+            continue
+        offered = m.spec.control in controls
+        requirement = m.requires.evaluate(facts) if m.requires is not None else True
+        ok = offered and REQUIREMENT_CREDITS[requirement]
+        credited_ok[i] = ok
+        mitigations.append(MitigationValues(i, offered, requirement, ok))
+
+    # 3-5. Factor scores, criterion risk, mitigation, thresholds.
+    criteria = []
+    for ci, cp in enumerate(plan.criteria):
+        if not in_effect("criterion", ci, cp.spec):
+            continue
+        criteria.append(_criterion(plan, cp, ci, facts, credited_ok, params, run))
+
+    # 6. Presumptions of denial.
+    presumptions = []
+    for i, r in enumerate(plan.presumptions):
+        if not in_effect("presumption", i, r.spec, r.cond):
+            continue
+        applies = r.cond.evaluate(facts)
+        items = tuple(item.cond.evaluate(facts) for item in r.items)
+        rebutted = all(x is True for x in items)
+        presumptions.append(RuleValues(i, applies, items, rebutted))
+        if applies is not False:
+            for item, result in zip(r.items, items, strict=True):
+                if result is None:
+                    run.note_unknown(facts, item.cond.fields, f"{r.id}/{item.spec.id}", "rebuttal")
+        if applies is None:
+            run.note_unknown(facts, r.cond.fields, r.id, "presumption")
+        call = step_call("presumption", (applies, rebutted), r.declared)
+        if call.outcome is not None:
+            basis = "rebutted" if rebutted else "applies"
+            run.call(Reason(call.outcome, "presumption", i, basis, r.code if call.code else None))
+
+    # 7. Escalations.
+    escalations = []
+    for i, r in enumerate(plan.escalations):
+        if not in_effect("escalation", i, r.spec, r.cond):
+            continue
+        result = r.cond.evaluate(facts)
+        escalations.append(RuleValues(i, result))
+        call = step_call("escalation", result, r.declared)
+        if result is None:
+            run.note_unknown(facts, r.cond.fields, r.id, "escalation", call.outcome)
+        if call.outcome is not None:
+            basis = "applies" if result else "unknown"
+            run.call(Reason(call.outcome, "escalation", i, basis, r.code if call.code else None))
+
+    # 8. Decision: the most severe outcome any step calls for.
+    run.reasons.sort(key=lambda t: (-t[0], t[1]))
+    reasons = tuple(r for _, _, r in run.reasons)
+    decision = reasons[0].outcome if reasons else "approve"
+    codes = tuple(sorted({r.code for r in reasons if r.code}))
+    missing = tuple(
+        MissingUse(f, tuple(dict.fromkeys(users)), *run.treatment[f]) for f, users in sorted(run.used.items())
+    )
+    return Evaluation(
+        decision,
+        codes,
+        reasons,
+        tuple(prohibitions),
+        tuple(mitigations),
+        tuple(criteria),
+        tuple(presumptions),
+        tuple(escalations),
+        missing,
+        tuple(run.skipped),
+    )
+
+
+def _criterion(
+    plan: Plan,
+    cp: CriterionPlan,
+    ci: int,
+    facts: Facts,
+    credited_ok: dict[int, bool],
+    params: Params | None,
+    run: _Run,
+) -> CriterionValues:
+    scores: list[float] = []
+    statuses: list[str] = []
+    pending: list[bool] = []
+    base_w: list[float] = []
+    unit_known: list[Any] = []
+    for fi, fp in enumerate(cp.factors):
+        fact = facts[fp.input]
+        score, status = score_fact(fp, fact.value, fact.alternatives)
+        scores.append(score)
+        statuses.append(status)
+        refers = status == "missing" and fp.missing_policy == "refer"
+        pending.append(refers)
+        if status == "missing":
+            detail = fp.missing_score if fp.missing_policy == "assume" else None
+            run.note(fp.input, fp.slot, fp.missing_policy, detail)
+            if refers:
+                run.call(Reason("refer", "missing_evidence", ci, "missing", None, fi))
+        base_w.append(fp.weight if params is None else params.weights.get((ci, fi), fp.weight))
+        if fp.outranked_by is None:
+            unit_known.append(None)
+        else:
+            unit = facts[fp.outranked_by]
+            unit_known.append(unit.value is not None and not unit.alternatives)
+    ow = [fp.outranked_weight for fp in cp.factors]
+    weights, outranked = choose_weights(SCALAR, base_w, ow, unit_known, scores, cp.gap)
+    low, high = plan.score_min, plan.score_max
+    inherent, mean, worst, contributions = criterion_risk(
+        SCALAR, weights, scores, outranked, cp.gap, low, high
+    )
+    credited = tuple(mi for mi, _ in cp.credits if credited_ok.get(mi)) if cp.mitigable else ()
+    amounts = [amount for mi, amount in cp.credits if mi in credited]
+    reduction = mitigation_reduction(SCALAR, amounts, cp.cap)
+    residual = residual_risk(SCALAR, inherent, reduction, low)
+    shift = 0.0 if params is None else params.shifts.get(ci, 0.0)
+    deny_at = None if cp.deny_at is None else cp.deny_at + shift
+    awaiting = False
+    if deny_at is not None and any(pending):
+        best = [fp.best for fp in cp.factors]
+        awaiting = deny_awaits_evidence(
+            SCALAR, weights, scores, outranked, pending, best, cp.gap, low, high, reduction, residual, deny_at
+        )
+    level = LEVELS[
+        criterion_level(
+            SCALAR,
+            inherent,
+            residual,
+            reduction,
+            cp.conditions_at + shift,
+            cp.refer_at + shift,
+            deny_at,
+            awaiting,
+        )
+    ]
+    outcome = LEVEL_OUTCOME[level]
+    if outcome is not None:
+        run.call(Reason(outcome, "criterion", ci, "level", cp.spec.refusal_code if level == "deny" else None))
+    factors = tuple(
+        FactorValues(
+            s,
+            w,
+            c,
+            st,
+            bool(o),
+            uk is not None and not uk,
+        )
+        for s, w, c, st, o, uk in zip(
+            scores, weights, contributions, statuses, outranked, unit_known, strict=True
+        )
+    )
+    return CriterionValues(
+        ci, factors, mean, worst, inherent, credited, reduction, residual, level, bool(awaiting)
+    )

@@ -1,0 +1,301 @@
+"""The law, written once: what each step calls for, and the arithmetic of a criterion.
+
+Both interpreters (``scalar.py`` for one case with its trace, ``arrays.py`` for many cases at
+once) read these tables and call these functions; neither has a rule of its own. The arithmetic
+is written against a small set of operations (``Ops``) so that the same lines run on Python
+floats (``SCALAR``, here) and on numpy arrays (``arrays.ARRAYS``: numpy is imported only there).
+Additions are explicit left folds in the order of the rule set, so both interpreters compute the
+same bits on every Python version.
+
+The outcome tables (shared/product.md, "The order of an assessment"; ATT Art. 6 and 7, EU CP
+2008/944 Art. 2 and 4). A condition is true, false or unknown (``None``: the evidence needed to
+decide it is missing):
+
+    step            true                      unknown                         false
+    prohibition     prohibited [code]         refer                           -
+    presumption     deny [code]               deny [code]                     -
+      ... rebutted  its minimum outcome       its minimum outcome             -
+    escalation      its outcome [code]        its outcome, at most refer      -
+    rebuttal item   met                       not demonstrated (unmet)        unmet
+    requirement of  control credited          not credited                    not credited
+      a mitigation
+
+    criterion level     deny [code]  refer  conditions -> approve_with_conditions  acceptable -> -
+
+    missing evidence    assume_worst: the factor's worst score
+      (factor policy)   assume: the declared score
+                        refer: the worst score, and the case is referred until it is established;
+                               a denial that rests on it alone awaits the evidence (refer)
+
+``[code]``: the step's refusal code is given with the outcome; a refusal code is only ever given
+with ``deny`` or ``prohibited``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DECISIONS = ("approve", "approve_with_conditions", "refer", "deny", "prohibited")
+SEVERITY = {d: i for i, d in enumerate(DECISIONS)}
+LEVELS = ("acceptable", "conditions", "refer", "deny")  # criterion levels, least severe first
+LEVEL_OUTCOME = {
+    "deny": "deny",
+    "refer": "refer",
+    "conditions": "approve_with_conditions",
+    "acceptable": None,
+}
+TRI = (True, None, False)
+
+# What the declared outcome of a rule means in a table row.
+DECLARED = "declared"  # the rule's declared outcome (an escalation's outcome, a presumption's minimum)
+AT_MOST_REFER = "declared, at most refer"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What one step calls for: an outcome (or nothing) and whether it gives the rule's refusal code."""
+
+    outcome: str | None
+    code: bool = False
+
+
+STEP_TABLE: dict[str, dict[Any, Call]] = {
+    # key: the condition's value
+    "prohibition": {True: Call("prohibited", True), None: Call("refer"), False: Call(None)},
+    "escalation": {True: Call(DECLARED, True), None: Call(AT_MOST_REFER), False: Call(None)},
+    # key: (whether it applies, whether every rebuttal item is met)
+    "presumption": {
+        (True, False): Call("deny", True),
+        (None, False): Call("deny", True),
+        (True, True): Call(DECLARED),
+        (None, True): Call(DECLARED),
+        (False, False): Call(None),
+        (False, True): Call(None),
+    },
+}
+REBUTTAL_ITEM = {True: "met", None: "unknown", False: "unmet"}  # only 'met' counts toward rebuttal
+REQUIREMENT_CREDITS = {True: True, None: False, False: False}  # a mitigation's 'requires'
+MISSING_POLICIES = ("assume_worst", "assume", "refer")
+
+
+def resolve(call: Call, declared: str | None) -> Call:
+    """A table row with the rule's declared outcome filled in."""
+    if call.outcome == DECLARED:
+        return Call(declared, call.code and declared is not None and SEVERITY[declared] >= SEVERITY["deny"])
+    if call.outcome == AT_MOST_REFER:
+        assert declared is not None
+        return Call(declared if SEVERITY[declared] < SEVERITY["refer"] else "refer")
+    return call
+
+
+def step_call(kind: str, key: Any, declared: str | None = None) -> Call:
+    """The outcome a step of ``kind`` calls for (see the table in the module docstring)."""
+    return resolve(STEP_TABLE[kind][key], declared)
+
+
+# --- the operations the arithmetic is written in ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ops:
+    """Elementwise operations: the same arithmetic on Python floats and on numpy arrays."""
+
+    maximum: Callable[[Any, Any], Any]
+    minimum: Callable[[Any, Any], Any]
+    where: Callable[[Any, Any, Any], Any]
+    land: Callable[[Any, Any], Any]
+    lor: Callable[[Any, Any], Any]
+    lnot: Callable[[Any], Any]
+    any: Callable[[Any], bool]
+
+
+def _max(a: Any, b: Any) -> Any:
+    return b if b > a else a  # Python's max(a, b): the first of the largest
+
+
+def _min(a: Any, b: Any) -> Any:
+    return b if b < a else a
+
+
+SCALAR = Ops(
+    maximum=_max,
+    minimum=_min,
+    where=lambda c, a, b: a if c else b,
+    land=lambda a, b: a and b,
+    lor=lambda a, b: a or b,
+    lnot=lambda a: not a,
+    any=bool,
+)
+
+
+def fold(xs: Sequence[Any]) -> Any:
+    """0 + x1 + x2 + ... from the left (never the interpreter's ``sum``, whose algorithm changed in
+    Python 3.12). Nothing to add is the integer 0, which the trace shows as "no reduction"."""
+    acc: Any = 0
+    for x in xs:
+        acc = acc + x
+    return acc
+
+
+def weighted_mean(ops: Ops, weights: Sequence[Any], scores: Sequence[Any]) -> tuple[Any, list[Any]]:
+    """The weighted mean of the scores, and each factor's contribution to it (weight x score / total)."""
+    total = fold(weights)
+    total = ops.where(total == 0, 1.0, total)
+    contributions = [w * s / total for w, s in zip(weights, scores, strict=True)]
+    return fold(contributions), contributions
+
+
+def worst_factor(ops: Ops, scores: Sequence[Any], outranked: Sequence[Any]) -> Any:
+    """The highest score among factors that still count fully (an outranked country average does not
+    set the floor); 0.0 when every factor is outranked."""
+    acc: Any = -math.inf
+    for s, o in zip(scores, outranked, strict=True):
+        acc = ops.maximum(acc, ops.where(o, -math.inf, s))
+    return ops.where(acc == -math.inf, 0.0, acc)
+
+
+def raw_risk(ops: Ops, mean: Any, worst: Any, gap: float) -> Any:
+    """Non-compensatory: the weighted mean, raised to the worst factor minus the floor gap."""
+    return ops.maximum(mean, worst - gap)
+
+
+def clamp(ops: Ops, x: Any, low: float, high: float) -> Any:
+    return ops.minimum(high, ops.maximum(x, low))
+
+
+def criterion_risk(
+    ops: Ops,
+    weights: Sequence[Any],
+    scores: Sequence[Any],
+    outranked: Sequence[Any],
+    gap: float,
+    low: float,
+    high: float,
+) -> tuple[Any, Any, Any, list[Any]]:
+    """(inherent risk, weighted mean, worst factor, contributions)."""
+    mean, contributions = weighted_mean(ops, weights, scores)
+    worst = worst_factor(ops, scores, outranked)
+    return clamp(ops, raw_risk(ops, mean, worst, gap), low, high), mean, worst, contributions
+
+
+def choose_weights(
+    ops: Ops,
+    weights: Sequence[Any],
+    outranked_weights: Sequence[float | None],
+    unit_known: Sequence[Any],
+    scores: Sequence[Any],
+    gap: float,
+) -> tuple[list[Any], list[Any]]:
+    """Each factor's weight and whether it is outranked.
+
+    Unit evidence outranks country averages: where the unit's own record (``unit_known``: established
+    and not contested) is there, a factor with ``outranked_by`` counts with its reduced weight and no
+    longer sets the floor. Where the unit record is missing or contested, both readings are tried and
+    the riskier kept: a gap in the unit's record must not make the country average count for more
+    *or* less than is conservative. ``outranked_weights[i]`` and ``unit_known[i]`` are ``None`` for
+    a factor that no unit record outranks."""
+    known_w: list[Any] = []
+    known_o: list[Any] = []
+    open_any: Any = False
+    for w, ow, k in zip(weights, outranked_weights, unit_known, strict=True):
+        if ow is None:
+            known_w.append(w)
+            known_o.append(False)
+        else:
+            known_w.append(ops.where(k, ow, w))
+            known_o.append(k)
+            open_any = ops.lor(open_any, ops.lnot(k))
+    if not ops.any(open_any):
+        return known_w, known_o
+    alt_w = [kw if ow is None else ow for kw, ow in zip(known_w, outranked_weights, strict=True)]
+    alt_o = [ko if ow is None else True for ko, ow in zip(known_o, outranked_weights, strict=True)]
+
+    def risk(ws: list[Any], os: list[Any]) -> Any:
+        return raw_risk(ops, weighted_mean(ops, ws, scores)[0], worst_factor(ops, scores, os), gap)
+
+    use_alt = ops.land(open_any, risk(alt_w, alt_o) > risk(known_w, known_o))
+    return (
+        [ops.where(use_alt, a, k) for a, k in zip(alt_w, known_w, strict=True)],
+        [ops.where(use_alt, a, k) for a, k in zip(alt_o, known_o, strict=True)],
+    )
+
+
+def mitigation_reduction(ops: Ops, credited_amounts: Sequence[Any], cap: float) -> Any:
+    """What credited controls take off a criterion: their sum, never more than the criterion's cap."""
+    return ops.minimum(fold(credited_amounts), cap)
+
+
+def residual_risk(ops: Ops, inherent: Any, reduction: Any, low: float) -> Any:
+    return ops.maximum(low, inherent - reduction)
+
+
+def deny_awaits_evidence(
+    ops: Ops,
+    weights: Sequence[Any],
+    scores: Sequence[Any],
+    outranked: Sequence[Any],
+    pending: Sequence[Any],
+    best: Sequence[float],
+    gap: float,
+    low: float,
+    high: float,
+    reduction: Any,
+    residual: Any,
+    deny_at: Any,
+) -> Any:
+    """A refusal for a clear risk needs evidence of the risk. A factor whose evidence is missing
+    under the 'refer' policy (``pending``) is scored at its worst; if the criterion reaches denial
+    but would stay below it were that evidence at its most favourable (``best``), the case is
+    referred until it is established instead of denied on a gap."""
+    any_pending: Any = False
+    favourable = []
+    for s, p, b in zip(scores, pending, best, strict=True):
+        any_pending = ops.lor(any_pending, p)
+        favourable.append(ops.where(p, b, s))
+    any_pending = ops.land(residual >= deny_at, any_pending)
+    if not ops.any(any_pending):
+        return any_pending
+    mean = weighted_mean(ops, weights, favourable)[0]
+    risk = clamp(ops, raw_risk(ops, mean, worst_factor(ops, favourable, outranked), gap), low, high)
+    return ops.land(any_pending, ops.maximum(low, risk - reduction) < deny_at)
+
+
+def criterion_level(
+    ops: Ops,
+    inherent: Any,
+    residual: Any,
+    reduction: Any,
+    conditions_at: Any,
+    refer_at: Any,
+    deny_at: Any | None,
+    awaiting: Any,
+) -> Any:
+    """The level code (an index into ``LEVELS``) of the residual risk against the thresholds.
+    Approval needs conditions from the conditions threshold, and also whenever a control was needed
+    to bring the risk below it."""
+    conditions = ops.lor(residual >= conditions_at, ops.land(inherent >= conditions_at, reduction > 0))
+    level = ops.where(ops.lor(awaiting, residual >= refer_at), 2, ops.where(conditions, 1, 0))
+    if deny_at is None:
+        return level
+    return ops.where(ops.land(residual >= deny_at, ops.lnot(awaiting)), 3, level)
+
+
+def score_fact(factor: Any, value: Any, alternatives: Sequence[Any] = ()) -> tuple[float, str]:
+    """A factor's score for one fact, and how it was reached (scored | contested | missing).
+
+    Missing evidence scores what the factor's policy says (never good news); contested evidence is
+    scored on its worst reading; a reading outside every band or table row counts as missing and
+    scores the worst."""
+    if value is None:
+        return factor.missing_score, "missing"
+    best = -math.inf
+    for reading in (value, *alternatives):
+        s = factor.score_of(reading)
+        if s is None:
+            return factor.worst, "missing"
+        if s > best:
+            best = s
+    return best, ("contested" if alternatives else "scored")

@@ -1,0 +1,377 @@
+"""Every sentence riskcheck writes about an assessment, in one place.
+
+The engine computes values; the text, Markdown, JSON and HTML renderings, the app, the memo and the
+training exports all word them with these functions, so that a reader meets one phrasing of each
+thing wherever it appears.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .. import vocabulary as v
+from ..rules_model import AllOf, AnyOf, Compare, NotOf
+
+DECISION_WORDS = {
+    "prohibited": "Prohibited",
+    "deny": "Deny",
+    "refer": "Refer for review",
+    "approve_with_conditions": "Approve with conditions",
+    "approve": "Approve",
+}
+LEVEL_WORDS = {
+    "deny": "reaches the denial threshold",
+    "refer": "reaches the referral threshold",
+    "conditions": "needs conditions",
+    "acceptable": "below the thresholds",
+}
+KIND_WORDS = {
+    "clear_risk": "clear risk (deny at threshold)",
+    "overriding_risk": "overriding risk (after mitigation)",
+    "consider": "to be considered (may refer)",
+}
+STATUS_WORDS = {True: "applies", False: "does_not_apply", None: "cannot_be_excluded"}
+ITEM_STATUS = {True: "met", False: "unmet", None: "unknown"}
+OP_WORDS = {
+    "eq": "is",
+    "ne": "is not",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "in": "is one of",
+    "not_in": "is none of",
+    "has": "includes",
+    "has_any": "includes any of",
+    "has_all": "includes all of",
+    "has_none": "includes none of",
+    "known": "is established",
+    "unknown": "is not established",
+}
+MISSING_TREATMENT = {
+    "prohibition": "prohibition cannot be excluded: refer",
+    "assume_worst": "scored as the worst case",
+    "refer": "scored as the worst case, and the case is referred until it is established",
+    "rebuttal": "not demonstrated (counts as unmet)",
+    "presumption": "presumption treated as applying",
+}
+CRITERION_LEVEL_WORDS = {
+    "deny": "reaches the denial threshold",
+    "refer": "reaches the referral threshold",
+    "conditions": "approval needs conditions",
+    "acceptable": "below every threshold",
+}
+
+
+# --- numbers and values -----------------------------------------------------------------------
+
+
+def num(x: float) -> str:
+    """A score or weight for reading: at most two decimals, no trailing zeros."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def fmt(x: float) -> str:
+    """As ``num``, and whole numbers without a decimal point (the engine's trace sentences)."""
+    return f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+
+
+def value_text(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple | list):
+        return ", ".join(value_text(x) for x in value) or "none"
+    return str(value)
+
+
+def template_value(value: Any) -> str:
+    """A value as a rule's explanation template shows it (``{value}``)."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(str(x) for x in value)
+    return str(value)
+
+
+# --- conditions ----------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(x) for x in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_CONDITION_TEXT: dict[int, tuple[Any, str]] = {}
+
+
+def condition_text(cond: Any) -> str:
+    """A condition tree as one line ("country.pts >= 4 and (a or b)"); kept per rule element."""
+    hit = _CONDITION_TEXT.get(id(cond))
+    if hit is not None and hit[0] is cond:
+        return hit[1]
+    text = _condition_text(cond)
+    _CONDITION_TEXT[id(cond)] = (cond, text)
+    return text
+
+
+def _condition_text(cond: Any) -> str:
+    if isinstance(cond, Compare):
+        words = f"{cond.field} {OP_WORDS[cond.op]}"
+        return words if cond.op in ("known", "unknown") else f"{words} {_show(cond.value)}"
+    if isinstance(cond, NotOf):
+        return f"not ({_condition_text(cond.not_)})"
+    if isinstance(cond, AllOf):
+        parts = [_condition_text(p) for p in cond.all]
+        return " and ".join(f"({p})" if " or " in p else p for p in parts)
+    if isinstance(cond, AnyOf):
+        parts = [_condition_text(p) for p in cond.any]
+        return " or ".join(f"({p})" if " and " in p else p for p in parts)
+    raise TypeError(f"not a condition: {cond!r}")  # pragma: no cover
+
+
+# --- the steps ----------------------------------------------------------------------------------
+
+
+def prohibition_reason(spec: Any, applies: bool, cond_text: str) -> str:
+    if applies:
+        return f"{spec.title}: {spec.explain}"
+    return f"{spec.title} cannot be excluded: the evidence to rule it out is missing ({cond_text})"
+
+
+def escalation_reason(spec: Any, applies: bool, cond_text: str) -> str:
+    if applies:
+        return f"{spec.title}: {spec.explain}"
+    return f"{spec.title} cannot be excluded: the evidence is missing ({cond_text})"
+
+
+def presumption_reason(spec: Any, rebutted: bool, open_items: list[str]) -> str:
+    if rebutted:
+        return (
+            f"{spec.title}: rebutted (every condition demonstrated); the outcome is at most "
+            f"'{spec.when_rebutted.minimum_outcome}'"
+        )
+    return f"{spec.title}: {spec.explain} Not demonstrated: {', '.join(open_items)}."
+
+
+def missing_evidence_reason(factor: Any) -> str:
+    return f"Evidence for '{factor.title}' ({factor.input}) must be established before a decision"
+
+
+def missing_treatment(treatment: str, detail: Any) -> str:
+    if treatment == "assume":
+        return f"scored as {fmt(float(detail or 0))} (declared assumption)"
+    if treatment == "escalation":
+        return f"cannot be excluded: at least '{detail}'"
+    return MISSING_TREATMENT[treatment]
+
+
+def mitigation_why(offered: bool, requirement: bool | None, requires_text: str | None) -> str:
+    if not offered:
+        return "not offered"
+    if requirement is True:
+        return "offered and credited"
+    if requirement is None:
+        return f"offered but not credited: cannot establish that {requires_text}"
+    return f"offered but not credited: requires {requires_text}"
+
+
+def factor_text(
+    spec: Any, evidence: Any, score: float, weight: float, status: str, outranked: bool, undetermined: bool
+) -> str:
+    """The factor's own explanation template filled in, with what its status adds."""
+    try:
+        text = spec.explain.format(
+            value=template_value(evidence.value),
+            score=fmt(score),
+            source=evidence.source or "no source",
+            as_of=evidence.as_of or "undated",
+            confidence=evidence.confidence,
+            weight=fmt(weight),
+        )
+    except (KeyError, IndexError, ValueError):  # checks refuse bad templates; never crash on one
+        text = spec.explain
+    if status == "missing":
+        text = f"No evidence: {text}" if evidence.confidence != "unknown" else f"Evidence unknown: {text}"
+    elif status == "contested":
+        text = f"Contested, scored on the worst reading: {text}"
+    ob = spec.outranked_by
+    if ob is not None and undetermined:
+        text += f" (the unit's record, {ob.field}, is missing: counted whichever way is worse)"
+    elif ob is not None and outranked:
+        text += f" (outranked by the unit's own record, {ob.field}: weight {fmt(weight)})"
+    return text
+
+
+def risk_label(steps: tuple[tuple[float, str], ...], x: float) -> str:
+    """The rule set's word for a risk level ("moderate", "high" ...)."""
+    label = steps[0][1]
+    for lo, name in steps:
+        if x >= lo:
+            label = name
+    return label
+
+
+def criterion_line(
+    spec: Any,
+    inherent: float,
+    residual: float,
+    reduction: float,
+    wmean: float,
+    worst: float,
+    gap: float,
+    label: str,
+    level: str,
+    awaiting: bool,
+) -> str:
+    floor = (
+        " (raised to the worst factor's floor: one severe factor is not averaged away)"
+        if inherent > wmean + 1e-9 and worst - gap >= inherent - 1e-9
+        else ""
+    )
+    mit = f", lowered by {fmt(reduction)} through mitigation" if reduction > 0 else ""
+    if not spec.mitigable:
+        mit = " (not mitigable)"
+    words = CRITERION_LEVEL_WORDS[level]
+    if awaiting:
+        words = (
+            "would reach the denial threshold only if the missing evidence were unfavourable: referred "
+            "until it is established"
+        )
+    return f"inherent risk {fmt(inherent)}{floor}{mit}; residual {fmt(residual)} ({label}): {words}"
+
+
+def criterion_conditions_needed(spec: Any, options: list[str], label: str) -> str:
+    """The condition a criterion at the 'conditions' level asks for when no credited control meets it."""
+    if options:
+        return (
+            f"Residual risk under '{spec.title}' needs controls before approval: one of: {'; '.join(options)}"
+        )
+    # nothing lowers this criterion: the condition is to watch it
+    return (
+        f"'{spec.title}' stays at {label} risk and no control lowers it: reassess the licence "
+        "if the situation changes (ATT Art. 7(7); EU CP Art. 1(1a))"
+    )
+
+
+def summary(decision: str, top: list[str]) -> str:
+    return f"{DECISION_WORDS[decision]}: " + (
+        " | ".join(top)
+        if top
+        else "no prohibition applies and every criterion's residual risk is below its thresholds"
+    )
+
+
+def not_in_effect(spec: Any, as_of: dt.date) -> str:
+    span = f"{spec.effective_from or '...'} to {spec.effective_to or '...'}"
+    return f"{spec.id} is not in effect on {as_of} (effective {span})"
+
+
+def retrospective(rs: Any, as_of: dt.date) -> str | None:
+    """The note that a rule set is read for a case dated outside its own effective dates."""
+    if as_of < rs.effective_from or (rs.effective_to is not None and as_of > rs.effective_to):
+        span = f"{rs.effective_from} to {rs.effective_to or 'now'}"
+        return (
+            f"Rule set '{rs.id}' is in effect {span}; applied here to a case dated {as_of} "
+            "(a retrospective reading: what this policy would say, not what applied then)"
+        )
+    return None
+
+
+ARGUMENT_NOT_ADDRESSED = "Not addressed by this rule set; it has no effect on any score."
+
+
+def argument_title(argument: str) -> str:
+    return v.ARGUMENTS[argument]
+
+
+# --- evidence lines for reading ------------------------------------------------------------------
+
+
+def check_values(check: Any) -> str:
+    return "; ".join(f"{f} = {value_text(val)}" for f, val in check.values)
+
+
+def evidence_line(fr: Any) -> str:
+    e = fr.evidence
+    parts = [f"{value_text(e.value)}", e.confidence]
+    if e.alternatives:
+        parts.append("other readings: " + ", ".join(value_text(a) for a in e.alternatives))
+    if e.source:
+        parts.append(e.source)
+    if e.as_of:
+        parts.append(f"as of {e.as_of}")
+    if e.origin == "override":
+        parts.append("overrides the profile")
+    if e.stale:
+        parts.append("STALE")
+    if e.after_assessment_date:
+        parts.append("DATED AFTER THE ASSESSMENT DATE")
+    return "; ".join(parts)
+
+
+def provenance_items(p: Any) -> list[tuple[str, str]]:
+    """The provenance block: what reproduces the assessment."""
+    return [
+        ("rule set", f"{p.rule_set_id} {p.rule_set_version} ({p.rules_path})"),
+        ("rules sha256", p.rules_sha256),
+        ("input", p.input_path),
+        ("input sha256", p.input_sha256),
+        ("engine", f"riskcheck {p.engine_version}"),
+        ("as of", p.as_of.isoformat()),
+    ]
+
+
+# --- what would change the outcome ---------------------------------------------------------------
+
+
+def change_sentence(kind: str, field: str, value: Any, established: bool = False) -> str:
+    """One change a counterfactual proposes, as the clause after "If you ..."."""
+    if kind == "control":
+        return f"offer {v.CONTROLS[value].lower()} ({value})"
+    if kind == "channel":
+        return f"make it a {v.CHANNELS[value].lower()} transfer"
+    verb = "show instead" if established else "establish"
+    return f"{verb} that {field} is {value_text(value)}"
+
+
+def counterfactual_sentence(changes: list[str], before: str, after: str) -> str:
+    what = " and ".join(changes)
+    return f"If you {what}, the decision would be '{DECISION_WORDS[after]}' instead of '{DECISION_WORDS[before]}'."
+
+
+def credited_reduction(c: Any) -> str:
+    """The mitigation credited to a criterion, as a reduction ("-0.5"; "0" when none)."""
+    return num(-c.mitigation_credited) if c.mitigation_credited else "0"
+
+
+def robustness_sentence(r: Any) -> str:
+    if not r.declared:
+        return "The rule set declares no ranges for its weights and thresholds; robustness was not tested."
+    share = f"{r.holds:.0%}"
+    spread = f"weights within +/-{r.weight_spread:.0%}, thresholds within +/-{num(r.threshold_spread)}"
+    top = (
+        f" The parameter that matters most: {r.most_influential}."
+        if r.most_influential
+        else " No draw changed the decision."
+    )
+    return (
+        f"The decision '{DECISION_WORDS[r.decision]}' holds in {share} of {r.draws:,} draws "
+        f"({spread}, seed {r.seed}).{top}"
+    )
+
+
+def missing_sentence(m: Any) -> str:
+    could = (
+        "could change the decision (to " + " or ".join(DECISION_WORDS[d] for d in m.decisions_if_known) + ")"
+        if m.could_change
+        else "would not change the decision"
+    )
+    return f"{m.field} - {m.treatment}; establishing it {could}; used by {', '.join(m.used_by)}"

@@ -1,0 +1,48 @@
+"""One case through the whole pipeline: facts -> plan -> evaluate -> explain.
+
+``assess(rules, scenario)`` is what the CLI, the app, the scenario tests and the history call; the
+what-if analysis and robustness runs call ``engine.evaluate`` directly when only the outcome counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .engine import ENGINE_VERSION, compile_plan, evaluate
+from .explain.assessment import explain
+from .facts import facts_for
+from .loaded import LoadedRules, LoadedScenario
+from .trace import Assessment, Provenance
+
+
+def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[str, Any]:
+    """What an assessment records beside the evaluation: the case's identity and its provenance."""
+    rs = lr.model
+    return {
+        "as_of": as_of,
+        "scenario_id": scenario.model.id,
+        "scenario_title": scenario.model.title,
+        "overrides": scenario.overrides,
+        "arguments": tuple(scenario.model.transfer.arguments),
+        "provenance": Provenance(
+            rs.id,
+            rs.version,
+            rs.title,
+            lr.path,
+            lr.sha256,
+            scenario.path,
+            scenario.sha256,
+            ENGINE_VERSION,
+            as_of,
+            lr.reference_sha256,
+        ),
+    }
+
+
+def assess(rules: LoadedRules, scenario: LoadedScenario, as_of: dt.date | None = None) -> Assessment:
+    """Assess one transfer. Same rules, scenario and date -> an equal Assessment, every time."""
+    day = as_of or scenario.model.date
+    plan = compile_plan(rules)
+    facts = facts_for(scenario, day, rules)
+    return explain(plan, facts, meta_for(rules, scenario, day), evaluate(plan, facts, day))
