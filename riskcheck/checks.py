@@ -28,6 +28,8 @@ from .errors import Diagnostic, suggest
 from .facts import FIELDS
 from .loaded import LoadedRules
 
+# More specific evidence that may outrank a general record: the unit's own, the item line's.
+OUTRANKING = ("unit.", "item.")
 PLACEHOLDERS = {"value", "score", "source", "as_of", "confidence", "weight"}
 KINDS = ("clear_risk", "overriding_risk", "consider")
 
@@ -167,6 +169,10 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
     for i, m in enumerate(rs.mitigations):
         if m.requires is not None:
             conds.append((m.requires, ("mitigations", i, "requires")))
+    for ci, c in enumerate(rs.criteria):
+        for fi, f in enumerate(c.factors):
+            if f.applies_when is not None:
+                conds.append((f.applies_when, ("criteria", ci, "factors", fi, "applies_when")))
     for cond, loc in conds:
         for cmp, sub in walk_compares(cond, loc):
             _check_compare(cmp, sub, err)
@@ -320,16 +326,19 @@ def _check_factor(f: Any, loc: tuple[Any, ...], pol: Any, err: Any) -> None:
                 "missing evidence must never count as good news",
             )
     if f.outranked_by is not None:
-        ob = f.outranked_by.field
-        if ob not in FIELDS:
-            err((*loc, "outranked_by", "field"), "RC305", f"unknown input field {ob!r}{_suggest(ob, FIELDS)}")
-        elif ob == f.input or not ob.startswith("unit."):
-            err(
-                (*loc, "outranked_by", "field"),
-                "RC319",
-                f"a factor is outranked by the end-user unit's own evidence (unit.*), not by {ob!r}",
-            )
-        elif f.outranked_by.weight >= f.weight:
+        many = not isinstance(f.outranked_by.field, str)
+        for k, ob in enumerate(f.outranked_by.fields):
+            where = (*loc, "outranked_by", "field", k) if many else (*loc, "outranked_by", "field")
+            if ob not in FIELDS:
+                err(where, "RC305", f"unknown input field {ob!r}{_suggest(ob, FIELDS)}")
+            elif ob == f.input or not ob.startswith(OUTRANKING):
+                err(
+                    where,
+                    "RC319",
+                    "a factor is outranked by more specific evidence - the end-user unit's own record "
+                    f"(unit.*) or the item line's (item.*) - not by {ob!r}",
+                )
+        if f.outranked_by.weight >= f.weight:
             err(
                 (*loc, "outranked_by", "weight"),
                 "RC319",

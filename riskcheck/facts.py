@@ -39,6 +39,23 @@ def _from_indicator(spec: v.IndicatorSpec) -> FieldSpec:
     return FieldSpec(spec.kind, spec.description, spec.values, spec.low, spec.high)
 
 
+LINKS = ("linked", "not_linked", "no_pattern")
+# Roles, gravest first: a party to several conflicts is read by its gravest role.
+ROLE_ORDER = (
+    "aggressor",
+    "occupying_power",
+    "intervening_without_consent",
+    "intervening_with_consent",
+    "internal_party",
+    "self_defence",
+)
+CONTROL_RECORD = ("breaches_found", "compliance_confirmed", "none_recorded")
+BREACHES = ("breaches_found", "undertaking_broken")
+# A country whose record shows no pattern to link items to: no credible reports of serious IHL
+# violations; a Political Terror Scale of at most 2 (limited political imprisonment at most; PTS
+# codebook levels 1-2). Elsewhere, with no pattern recorded, whether the items are linked is unknown.
+CLEAN_PTS = 2
+
 FIELDS: dict[str, FieldSpec] = {
     **{f"country.{k}": _from_indicator(s) for k, s in v.COUNTRY_INDICATORS.items()},
     **{f"unit.{k}": _from_indicator(s) for k, s in v.UNIT_INDICATORS.items()},
@@ -48,13 +65,25 @@ FIELDS: dict[str, FieldSpec] = {
     "end_user.unit_named": FieldSpec("bool", "The receiving unit is named"),
     "transfer.channel": FieldSpec("enum", "Transfer channel", tuple(v.CHANNELS)),
     "transfer.controls": FieldSpec("set", "Controls offered", tuple(v.CONTROLS)),
-    "items.sensitivity": FieldSpec("set", "Sensitivity classes of the items", tuple(v.SENSITIVITY)),
-    "items.ml_category": FieldSpec("set", "EU Military List categories", tuple(v.MILITARY_LIST)),
-    "items.att_category": FieldSpec("set", "ATT categories", tuple(v.ATT_CATEGORIES)),
-    "items.max_service_life_years": FieldSpec("int", "Longest typical service life among the items", low=0),
-    "items.portable": FieldSpec("bool", "Any item is man-portable"),
-    "items.total_quantity": FieldSpec("int", "Total number of items", low=0),
-    "items.total_value_eur": FieldSpec("number", "Total value in EUR (unknown if any item lacks one)", low=0),
+    # items.*: the item line being assessed (every line of a licence is assessed on its own)
+    "items.sensitivity": FieldSpec("set", "Sensitivity class of the item line", tuple(v.SENSITIVITY)),
+    "items.ml_category": FieldSpec(
+        "set", "EU Military List category of the item line", tuple(v.MILITARY_LIST)
+    ),
+    "items.att_category": FieldSpec("set", "ATT category of the item line", tuple(v.ATT_CATEGORIES)),
+    "items.max_service_life_years": FieldSpec("int", "Typical service life of the items", low=0),
+    "items.portable": FieldSpec("bool", "The items are man-portable"),
+    "items.total_quantity": FieldSpec("int", "Number of items on the line", low=0),
+    "items.total_value_eur": FieldSpec("number", "Value of the line in EUR", low=0),
+    "item.capability": FieldSpec("enum", "What the items are for", tuple(v.CAPABILITIES)),
+    "item.ihl_pattern_link": FieldSpec(
+        "enum",
+        "Whether the items are of a kind used in the documented pattern of IHL violations",
+        LINKS,
+    ),
+    "item.repression_link": FieldSpec(
+        "enum", "Whether the items are of a kind used in the documented pattern of repression", LINKS
+    ),
     "embargo.un": FieldSpec("bool", "A UN arms embargo in force covers this end user"),
     "embargo.eu": FieldSpec("bool", "An EU arms embargo in force covers this end user"),
     "embargo.osce": FieldSpec("bool", "An OSCE arms embargo in force covers this end user"),
@@ -67,6 +96,15 @@ FIELDS: dict[str, FieldSpec] = {
     "conflicts.recipient_party": FieldSpec("bool", "The recipient is a party to an armed conflict"),
     "conflicts.exporter_arms_other_side": FieldSpec(
         "bool", "The exporter has armed another party to a conflict the recipient is in"
+    ),
+    "conflicts.recipient_role": FieldSpec(
+        "enum", "The recipient's part in the conflicts it is a party to (the gravest)", ("none", *ROLE_ORDER)
+    ),
+    "controls.record": FieldSpec(
+        "enum", "What controls already tried with this recipient showed", tuple(CONTROL_RECORD)
+    ),
+    "controls.breached": FieldSpec(
+        "set", "Controls or undertakings this recipient has breached before", tuple(v.CONTROLS)
     ),
 }
 
@@ -255,11 +293,14 @@ def derive(
             location=where.get("prior_transfers"),
         )
 
+    _control_record(facts, ev.control_record, where.get("control_record"))
     conflicts = ev.conflicts
     if conflicts is None:
         facts["conflicts.recipient_party"] = missing(where.get("conflicts"), "no conflict check recorded")
         facts["conflicts.exporter_arms_other_side"] = missing(where.get("conflicts"))
+        facts["conflicts.recipient_role"] = missing(where.get("conflicts"), "no conflict check recorded")
     else:
+        facts["conflicts.recipient_role"] = _role(conflicts, recipient, where.get("conflicts"))
         mine = [c for c in conflicts if recipient in c.parties]
         facts["conflicts.recipient_party"] = Fact(
             bool(mine),
@@ -291,9 +332,113 @@ def derive(
     return facts
 
 
+def _role(conflicts: Any, recipient: str, at: Location | None) -> Fact:
+    """The recipient's gravest role in the conflicts it is a party to; 'none' when it is in none;
+    unknown when a conflict it is in records no role for it."""
+    mine = [c for c in conflicts if recipient in c.parties]
+    if not mine:
+        return Fact("none", "known", source="conflict check", origin="derived", location=at)
+    roles = []
+    for c in mine:
+        found = [r for r in c.roles if r.party == recipient]
+        if not found:
+            return missing(at, f"no role recorded for the recipient in '{c.name}'")
+        roles += found
+    gravest = min(roles, key=lambda r: ROLE_ORDER.index(r.role))
+    return Fact(gravest.role, "known", source=gravest.source, origin="derived", location=at)
+
+
+def _control_record(facts: Facts, record: Any, at: Location | None) -> None:
+    if record is None:
+        facts["controls.record"] = missing(at, "no record of controls tried with this recipient")
+        facts["controls.breached"] = missing(at, "no record of controls tried with this recipient")
+        return
+    breached = frozenset(r.control for r in record if r.result in BREACHES)
+    if breached:
+        value = "breaches_found"
+    elif any(r.result == "compliance_confirmed" for r in record):
+        value = "compliance_confirmed"
+    else:
+        value = "none_recorded"
+    source = "; ".join(f"{r.control} {r.result} {r.date} ({r.source})" for r in record) or "control record"
+    facts["controls.record"] = Fact(value, "known", source=source, origin="derived", location=at)
+    facts["controls.breached"] = Fact(breached, "known", source=source, origin="derived", location=at)
+
+
+def _link(pattern: Any, capability: str | None, clean: bool, at: Location | None, what: str) -> Fact:
+    """Whether an item line is of a kind used in a documented pattern of violations. The pattern and
+    its capabilities are evidence with a source; an item whose capability is not stated, or a
+    country with a record but no pattern recorded, leaves the link unknown."""
+    if capability is None:
+        return missing(at, "the item line does not say what the items are for (capability)")
+    if pattern is not None:
+        linked = capability in pattern.capabilities
+        return Fact(
+            "linked" if linked else "not_linked",
+            "known",
+            source=pattern.source,
+            as_of=pattern.as_of,
+            origin="derived",
+            location=at,
+            note=pattern.description,
+        )
+    if clean:
+        return Fact("no_pattern", "known", source=f"no {what} recorded", origin="derived", location=at)
+    return missing(at, f"no documented pattern of {what} recorded for the recipient")
+
+
+def line_facts(transfer_facts: Facts, scenario: Any, index: int, where: dict[str, Location]) -> Facts:
+    """The facts of item line ``index``: the transfer's facts, with ``items.*`` and ``item.*`` read
+    from that line alone (each line of a licence is approved or refused on its own)."""
+    item = scenario.transfer.items[index]
+    at = where.get("transfer")
+    facts = dict(transfer_facts)
+
+    def given(value: Any, origin: str = "transfer") -> Fact:
+        return Fact(value, "known", source="transfer application", origin=origin, location=at)
+
+    sens = v.SENSITIVITY[item.sensitivity]
+    facts["items.sensitivity"] = given(frozenset([item.sensitivity]))
+    facts["items.ml_category"] = given(frozenset([item.ml_category]))
+    facts["items.att_category"] = given(frozenset([item.att_category]))
+    facts["items.max_service_life_years"] = given(sens.service_life_years, "derived")
+    facts["items.portable"] = given(sens.portable, "derived")
+    facts["items.total_quantity"] = given(item.quantity, "derived")
+    facts["items.total_value_eur"] = (
+        given(item.value_eur, "derived")
+        if item.value_eur is not None
+        else missing(at, "the line has no value_eur")
+    )
+    cap = item.capability
+    facts["item.capability"] = given(cap) if cap is not None else missing(at, "capability not stated")
+    patterns = scenario.evidence.patterns
+    p_at = where.get("patterns")
+    ihl_clean = facts["country.ihl_violations_credible"].value is False
+    pts = facts["country.pts"].value
+    repression_clean = pts is not None and not facts["country.pts"].alternatives and pts <= CLEAN_PTS
+    facts["item.ihl_pattern_link"] = _link(
+        patterns.ihl if patterns else None, cap, ihl_clean, p_at, "serious IHL violations"
+    )
+    facts["item.repression_link"] = _link(
+        patterns.repression if patterns else None, cap, repression_clean, p_at, "internal repression"
+    )
+    return facts
+
+
 def facts_for(scenario: LoadedScenario, as_of: dt.date, rules: LoadedRules | None = None) -> Facts:
-    """Every fact of a loaded scenario on ``as_of``; the rule set's embargo list is used when the
-    scenario records no embargo check of its own."""
+    """Every fact of a loaded scenario on ``as_of``, for its first item line (a scenario with one
+    line, or a search that changes facts the lines share); the rule set's embargo list is used when
+    the scenario records no embargo check of its own."""
+    return facts_for_lines(scenario, as_of, rules)[0]
+
+
+def facts_for_lines(
+    scenario: LoadedScenario, as_of: dt.date, rules: LoadedRules | None = None
+) -> list[Facts]:
+    """The facts of each item line of a loaded scenario on ``as_of``."""
     reference = rules.embargoes if rules is not None else None
     at = Location(rules.embargoes_path) if rules is not None and rules.embargoes_path else None
-    return derive(scenario.model, scenario.country, scenario.unit, scenario.where, as_of, reference, at)
+    base = derive(scenario.model, scenario.country, scenario.unit, scenario.where, as_of, reference, at)
+    return [
+        line_facts(base, scenario.model, i, scenario.where) for i in range(len(scenario.model.transfer.items))
+    ]

@@ -179,6 +179,10 @@ def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
     return _validate(doc, scenario_model.Profile), doc
 
 
+# Evidence a shared profile may hold for every scenario that names it.
+SHARED = ("embargoes", "conflicts", "patterns")
+
+
 def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
     model: scenario_model.Scenario = _validate(doc, scenario_model.Scenario)
     ev = model.evidence
@@ -224,11 +228,10 @@ def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
     country.update(local)
     unit = indicator_facts(ev.unit, doc, ("evidence", "unit"), "scenario")
 
-    # Embargoes and conflicts may come from the shared profile; the scenario's own wins.
-    if ev.embargoes is None and profile is not None and profile.embargoes is not None:
-        ev = ev.model_copy(update={"embargoes": profile.embargoes})
-    if ev.conflicts is None and profile is not None and profile.conflicts is not None:
-        ev = ev.model_copy(update={"conflicts": profile.conflicts})
+    # Embargoes, conflicts and patterns may come from the shared profile; the scenario's own wins.
+    for key in SHARED:
+        if getattr(ev, key) is None and profile is not None and getattr(profile, key) is not None:
+            ev = ev.model_copy(update={key: getattr(profile, key)})
     model = model.model_copy(update={"evidence": ev})
 
     def at(*loc: Any, d: Document = doc) -> Location:
@@ -240,8 +243,9 @@ def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
         "unit": at("evidence", "unit"),
         "prior_denials": at("evidence", "prior_denials"),
         "prior_transfers": at("evidence", "prior_transfers"),
+        "control_record": at("evidence", "control_record"),
     }
-    for key in ("embargoes", "conflicts"):
+    for key in SHARED:
         if key in doc.data.get("evidence", {}) or profile_doc is None:
             where[key] = at("evidence", key)
         else:

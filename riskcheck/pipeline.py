@@ -1,4 +1,4 @@
-"""One case through the whole pipeline: facts -> plan -> evaluate -> explain.
+"""One case through the whole pipeline: facts -> plan -> evaluate -> explain, line by line.
 
 ``assess(rules, scenario)`` is what the CLI, the app, the scenario tests and the history call; the
 what-if analysis and robustness runs call ``engine.evaluate`` directly when only the outcome counts.
@@ -10,8 +10,8 @@ import datetime as dt
 from typing import Any
 
 from .engine import ENGINE_VERSION, compile_plan, evaluate
-from .explain.assessment import explain
-from .facts import facts_for
+from .explain.assessment import explain_lines
+from .facts import facts_for_lines
 from .loaded import LoadedRules, LoadedScenario
 from .trace import Assessment, Provenance
 
@@ -44,5 +44,8 @@ def assess(rules: LoadedRules, scenario: LoadedScenario, as_of: dt.date | None =
     """Assess one transfer. Same rules, scenario and date -> an equal Assessment, every time."""
     day = as_of or scenario.model.date
     plan = compile_plan(rules)
-    facts = facts_for(scenario, day, rules)
-    return explain(plan, facts, meta_for(rules, scenario, day), evaluate(plan, facts, day))
+    lines = facts_for_lines(scenario, day, rules)
+    evaluations = [evaluate(plan, f, day) for f in lines]
+    return explain_lines(
+        plan, lines, meta_for(rules, scenario, day), evaluations, scenario.model.transfer.items
+    )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .engine import Params, evaluate
 from .engine.plan import Plan
-from .engine.steps import SEVERITY
+from .engine.steps import DECISIONS, SEVERITY, transfer_decision
 
 if TYPE_CHECKING:
     from .facts import Facts
@@ -43,7 +43,7 @@ class Case(Protocol):
     """What a robustness run needs of a case (``whatif.Context`` is one)."""
 
     plan: Plan
-    facts: Facts
+    lines: list[Facts]  # the facts of each item line
     as_of: dt.date
 
     @property
@@ -95,8 +95,14 @@ def robustness(case: Case, draws: int = 1000, seed: int = 0) -> Robustness:
             params.weights[(ci, fi)] = f.weight * m[:, k]
             k += 1
         params.shifts[ci] = s[:, ci]
-    table = FactTable.from_facts([case.facts], [case.as_of]).take(np.zeros(draws, dtype=np.intp))
-    decisions = [str(d) for d in evaluate_arrays(plan, table, params).decisions()]
+    k = len(case.lines)  # every draw evaluates every line; the transfer takes the most severe
+    table = FactTable.from_facts(case.lines, [case.as_of] * k).take(np.repeat(np.arange(k), draws))
+    for key, x in list(params.weights.items()):
+        params.weights[key] = np.tile(x, k)
+    for ci, x in list(params.shifts.items()):
+        params.shifts[ci] = np.tile(x, k)
+    by_line = evaluate_arrays(plan, table, params).decision.reshape(k, draws)
+    decisions = [DECISIONS[d] for d in by_line.max(axis=0)]
     return summarise(plan, case.decision, seed, spreads, mults, shifts, decisions)
 
 
@@ -117,7 +123,8 @@ def robustness_reference(case: Case, draws: int = 1000, seed: int = 0) -> Robust
                 params.weights[(ci, fi)] = f.weight * m[k]
                 k += 1
             params.shifts[ci] = s[ci]
-        decisions.append(evaluate(plan, case.facts, case.as_of, params).decision)
+        line_decisions = [evaluate(plan, f, case.as_of, params).decision for f in case.lines]
+        decisions.append(transfer_decision(line_decisions)[0])
     return summarise(plan, case.decision, seed, spreads, mults, shifts, decisions)
 
 

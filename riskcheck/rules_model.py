@@ -149,11 +149,17 @@ class MissingPolicy(Strict):
 
 
 class OutrankedBy(Strict):
-    """Unit evidence outranks country averages: when ``field`` is established, this factor counts
-    with ``weight`` instead and no longer sets the criterion's floor."""
+    """More specific evidence outranks a general record: when ``field`` (or any of several fields)
+    is established - the unit's own record, whether the items are of the kind used in a documented
+    pattern - this factor counts with ``weight`` instead and no longer sets the criterion's floor.
+    Where that evidence is missing, both readings are tried and the riskier kept."""
 
-    field: FieldPath
+    field: FieldPath | Annotated[list[FieldPath], Field(min_length=1, max_length=8)]
     weight: Annotated[Number, Field(ge=0)]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (self.field,) if isinstance(self.field, str) else tuple(self.field)
 
 
 class Factor(Strict):
@@ -165,6 +171,11 @@ class Factor(Strict):
         False, description="Evidence of past conduct (shown as such in explanations)"
     )
     outranked_by: OutrankedBy | None = None
+    applies_when: Condition | None = Field(
+        None,
+        description="The factor counts only where this holds (e.g. item capability only in a conflict); "
+        "where it cannot be established, both readings are tried and the riskier kept",
+    )
     bands: list[Band] | None = None
     table: list[TableRow] | None = None
     missing: MissingPolicy

@@ -96,6 +96,9 @@ ChannelCode = Literal[tuple(v.CHANNELS)]  # type: ignore[valid-type]
 EndUserType = Literal[tuple(v.END_USER_TYPES)]  # type: ignore[valid-type]
 ControlCode = Literal[tuple(v.CONTROLS)]  # type: ignore[valid-type]
 ArgumentCode = Literal[tuple(v.ARGUMENTS)]  # type: ignore[valid-type]
+CapabilityCode = Literal[tuple(v.CAPABILITIES)]  # type: ignore[valid-type]
+RoleCode = Literal[tuple(v.CONFLICT_ROLES)]  # type: ignore[valid-type]
+ControlResult = Literal[tuple(v.CONTROL_RESULTS)]  # type: ignore[valid-type]
 
 
 class Item(Strict):
@@ -106,6 +109,11 @@ class Item(Strict):
     quantity: Annotated[StrictInt, Field(ge=1, le=10**12)]
     value_eur: Annotated[StrictInt | StrictFloat, Field(ge=0, le=10**15)] | None = None
     model: Text | None = None
+    capability: CapabilityCode | None = Field(
+        None,
+        description="What the item is for (air_delivered_strike, air_missile_defence ...); absent: not "
+        "stated, which the criteria that read it treat as unknown",
+    )
 
 
 class Party(Strict):
@@ -181,11 +189,60 @@ class PriorTransfer(Strict):
     )
 
 
+class ConflictRole(Strict):
+    """A party's part in a conflict, with the finding it rests on (e.g. a UN resolution)."""
+
+    party: CountryCode
+    role: RoleCode
+    source: Text
+
+
 class Conflict(Strict):
     name: Text
-    parties: Annotated[list[CountryCode], Field(min_length=2)]
+    parties: Annotated[list[CountryCode], Field(min_length=1)]
     source: Text
     as_of: dt.date
+    internal: StrictBool = Field(
+        False, description="An internal armed conflict (the other parties are non-state)"
+    )
+    roles: list[ConflictRole] = Field(
+        default_factory=list, description="Each party's role, with its source; a party without one is unknown"
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> Conflict:
+        if not self.internal and len(self.parties) < 2:
+            raise ValueError(
+                "a conflict between states lists at least two parties ('internal: true' otherwise)"
+            )
+        strangers = [r.party for r in self.roles if r.party not in self.parties]
+        if strangers:
+            raise ValueError(f"roles name states that are not parties: {', '.join(strangers)}")
+        return self
+
+
+class Pattern(Strict):
+    """A documented pattern of violations and the kinds of items used in it (the link between the
+    equipment and the violations: EU UG 2019 Criterion 2), with its source."""
+
+    capabilities: Annotated[list[CapabilityCode], Field(min_length=1)]
+    description: Text
+    source: Text
+    as_of: dt.date
+
+
+class Patterns(Strict):
+    ihl: Pattern | None = Field(None, description="Serious IHL violations by the recipient's forces")
+    repression: Pattern | None = Field(None, description="Internal repression by the recipient's forces")
+
+
+class ControlRecord(Strict):
+    """A control already tried with this recipient, and what it showed."""
+
+    control: ControlCode
+    result: ControlResult
+    date: dt.date
+    source: Text
 
 
 class EvidenceChanges(Strict):
@@ -201,6 +258,13 @@ class EvidenceChanges(Strict):
     )
     conflicts: list[Conflict] | None = Field(
         None, description="Armed conflicts in the region; absent = not checked"
+    )
+    patterns: Patterns | None = Field(
+        None,
+        description="Documented patterns of violations and the items used in them; absent = none recorded",
+    )
+    control_record: list[ControlRecord] | None = Field(
+        None, description="Controls already tried with this recipient and their results; absent = not checked"
     )
 
 
@@ -251,6 +315,7 @@ class Profile(Strict):
     indicators: CountryIndicators = Field(default_factory=CountryIndicators)  # type: ignore[valid-type]
     embargoes: EmbargoCheck | None = None
     conflicts: list[Conflict] | None = None
+    patterns: Patterns | None = None
 
 
 class EmbargoList(Strict):

@@ -51,7 +51,14 @@ def with_inject(s: LoadedScenario, upto: int) -> LoadedScenario:
         unit.update(indicator_facts(inj.evidence.unit, s.doc, (*base, "unit"), "inject"))
         changes = {
             k: getattr(inj.evidence, k)
-            for k in ("embargoes", "prior_denials", "prior_transfers", "conflicts")
+            for k in (
+                "embargoes",
+                "prior_denials",
+                "prior_transfers",
+                "conflicts",
+                "patterns",
+                "control_record",
+            )
             if getattr(inj.evidence, k) is not None
         }
         ev = ev.model_copy(update=changes)

@@ -205,6 +205,24 @@ class Provenance:
 
 
 @dataclass(frozen=True, slots=True)
+class LineResult:
+    """One item line of the licence, assessed on its own (a licence lists goods; each is approved
+    or refused, and the transfer's decision is the most severe line's)."""
+
+    line: int  # 1-based, as the applicant numbers them
+    description: str
+    quantity: int
+    capability: str | None
+    decision: str
+    refusal_codes: tuple[str, ...]
+    summary: str
+    reasons: tuple[Reason, ...]
+    conditions: tuple[AttachCondition, ...]
+    criteria: tuple[tuple[str, str, float], ...]  # (criterion id, level, residual risk)
+    missing: tuple[str, ...]  # the fields of missing evidence it used
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     scenario_id: str
     scenario_title: str
@@ -228,6 +246,10 @@ class Assessment:
     disclaimer: str
     sources: tuple[SourceRef, ...]
     provenance: Provenance
+    # Every item line on its own; the trace above is the line that decides (the first of the most
+    # severe), with the transfer's decision, refusal codes (every refused line's) and summary.
+    lines: tuple[LineResult, ...] = ()
+    decisive_line: int = 1
 
     def criterion(self, cid: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == cid)

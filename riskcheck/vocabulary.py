@@ -72,6 +72,89 @@ SENSITIVITY: dict[str, Sensitivity] = {
     "internal_security": Sensitivity("Internal-security equipment (riot control, surveillance)", 15, False),
 }
 
+
+@dataclass(frozen=True)
+class Capability:
+    title: str
+    examples: str
+
+
+# What an item line is for: the nature of the equipment, which the criteria read (EU CP Criterion
+# 2: "the nature of the equipment"; EU UG 2019 Criterion 2 on the link between the equipment and the
+# violations; Criterion 4(c): use other than for legitimate national security and defence). Grouped
+# by what the equipment can do rather than by Military List heading: one ML heading (ML10, ML4)
+# holds both defensive and offensive equipment. Whether items of a kind are linked to a documented
+# pattern of violations is evidence (the profile's patterns), never this vocabulary.
+CAPABILITIES: dict[str, Capability] = {
+    "air_delivered_strike": Capability(
+        "Air-delivered strike munitions", "bombs, guided bombs, air-to-surface missiles and their kits (ML4)"
+    ),
+    "artillery_rockets": Capability(
+        "Artillery, rockets and large-calibre ammunition",
+        "guns and howitzers, multiple rocket launchers, mortars of 100 mm and more, their ammunition (ML2-ML4)",
+    ),
+    "combat_aircraft": Capability(
+        "Combat aircraft, attack helicopters and armed drones",
+        "the platforms and their parts and engines (ML10)",
+    ),
+    "air_missile_defence": Capability(
+        "Air and missile defence",
+        "surface-to-air systems, interceptors, air-surveillance and fire-control radar (ML4, ML5, ML11)",
+    ),
+    "armoured_vehicles": Capability("Armoured combat vehicles and tanks", "and their parts (ML6)"),
+    "small_arms_light_weapons": Capability(
+        "Small arms and light weapons",
+        "rifles, machine guns, grenade launchers, light mortars and their ammunition (ML1-ML3)",
+    ),
+    "riot_control_internal_security": Capability(
+        "Riot-control and internal-security equipment",
+        "riot-control agents and launchers, water cannon, armoured police vehicles (ML7, ML6, EU repression annexes)",
+    ),
+    "surveillance_communications": Capability(
+        "Surveillance and communications", "interception, tactical radios, sensors, imaging (ML11, ML15)"
+    ),
+    "naval": Capability(
+        "Naval vessels and equipment", "warships, patrol boats, naval guns and sensors (ML9)"
+    ),
+    "protective_non_lethal": Capability(
+        "Protective and non-lethal equipment",
+        "body armour, helmets, demining and CBRN protection (ML13, ML7)",
+    ),
+    "sporting_hunting": Capability(
+        "Sporting and hunting arms", "sporting rifles and shotguns and their ammunition"
+    ),
+    "components_for_integration": Capability(
+        "Components for a platform built elsewhere",
+        "parts incorporated into a system assembled in another state",
+    ),
+    "transport_logistics_rescue": Capability(
+        "Transport, logistics and search and rescue",
+        "unarmed transport aircraft and vehicles, search-and-rescue helicopters and their spare parts",
+    ),
+    "non_listed_support": Capability(
+        "Goods not on the Military List",
+        "uniforms, field hospitals, fuel: licensed or part of a package, no combat capability",
+    ),
+}
+
+# The recipient's part in an armed conflict, as recorded with its source (UN Charter Art. 51;
+# UN General Assembly and Security Council resolutions; the findings of courts and commissions).
+CONFLICT_ROLES: dict[str, str] = {
+    "self_defence": "Victim of an armed attack exercising self-defence (UN Charter Art. 51)",
+    "internal_party": "Government party to an internal armed conflict",
+    "intervening_with_consent": "Intervening in another state's conflict with that state's consent",
+    "intervening_without_consent": "Intervening in another state's conflict without its consent",
+    "aggressor": "Aggressor (e.g. as found by a UN General Assembly or Security Council resolution)",
+    "occupying_power": "Occupying power",
+}
+
+# What a control already tried with this recipient showed (the record of the controls).
+CONTROL_RESULTS: dict[str, str] = {
+    "compliance_confirmed": "A post-shipment check or end-use monitoring confirmed compliance",
+    "breaches_found": "A check found the items diverted, missing or used in breach of the undertakings",
+    "undertaking_broken": "The recipient broke an undertaking it had given (e.g. no re-export without consent)",
+}
+
 CHANNELS: dict[str, str] = {
     "g2g_with_eum": "Government-to-government with end-use monitoring",
     "g2g": "Government-to-government without a monitoring programme",
@@ -87,6 +170,9 @@ END_USER_TYPES: dict[str, str] = {
     "other_government": "Other state body",
     "private": "Private company or person",
     "non_state_armed_group": "Non-state armed group",
+    "sub_state_authority": "Sub-state authority and its forces (e.g. a regional government)",
+    "un_peace_operation": "UN or UN-authorised peace operation",
+    "humanitarian_or_media": "Humanitarian or development workers, or media",
 }
 
 CONTROLS: dict[str, str] = {
@@ -101,6 +187,8 @@ CONTROLS: dict[str, str] = {
     "pssm_assistance": "Joint stockpile-management (PSSM) programme",
     "unit_vetting": "Vetting of the receiving unit (Leahy-style)",
     "ihl_training": "IHL/IHRL training and accountability programme for the unit",
+    "restriction_named_unit_only": "Use restricted to the named unit: no transfer to other units in the state",
+    "restriction_no_police": "Not to be passed to police or internal-security units",
 }
 
 # Arguments sometimes put forward for approval that must never lower risk (each rule set says why).
@@ -208,7 +296,19 @@ UNIT_INDICATORS: dict[str, IndicatorSpec] = {
         "bool", "The unit demonstrated effective stockpile control (records, security, audits)"
     ),
     "quantity_plausible": IndicatorSpec(
-        "bool", "Quantity and type plausible against the unit's size and stated end use"
+        "bool", "Quantity plausible against the unit's size and stated end use (not more than it can use)"
+    ),
+    "type_plausible": IndicatorSpec(
+        "bool", "Type and calibre plausible for the unit (in its inventory, fit for the stated end use)"
+    ),
+    "accountability": IndicatorSpec(
+        "enum",
+        "How abuses by the unit are answered: judicial (prosecutions, courts-martial under independent "
+        "oversight), administrative only (dismissal, transfer, internal discipline), or none",
+        values=("judicial", "administrative_only", "none"),
+    ),
+    "depots_near_fighting": IndicatorSpec(
+        "bool", "The unit's own depots lie where fighting could overrun them"
     ),
     "implicated_in_war_crimes": IndicatorSpec(
         "bool", "Credible findings (e.g. a UN commission of inquiry) that the end user committed war crimes"

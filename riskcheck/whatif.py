@@ -20,11 +20,11 @@ from typing import Any
 from . import vocabulary as v
 from .conditions import walk_compares
 from .engine import Plan, compile_plan, evaluate
-from .engine.steps import SEVERITY
+from .engine.steps import SEVERITY, transfer_decision
 from .engine.values import Evaluation
-from .explain.assessment import explain
-from .explain.words import change_sentence, counterfactual_sentence
-from .facts import FIELDS, Fact, Facts, facts_for, with_value
+from .explain.assessment import explain_lines
+from .explain.words import change_sentence, counterfactual_sentence, remove_line_clause
+from .facts import FIELDS, Fact, Facts, facts_for_lines, with_value
 from .loaded import LoadedRules, LoadedScenario
 from .pipeline import meta_for
 from .robustness import Robustness, robustness
@@ -38,7 +38,7 @@ PAIR_SEEDS = 12  # pairs are searched from the dozen single changes that help mo
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    kind: str  # control | evidence | channel
+    kind: str  # control | evidence | channel | remove_line
     field: str
     value: Any
     sentence: str
@@ -61,24 +61,35 @@ class MissingImpact:
 
 
 class Context:
-    """A case prepared for many re-evaluations: its plan, facts, evaluation and assessment."""
+    """A case prepared for many re-evaluations: its plan, the facts of each item line, their
+    evaluations and the assessment. ``facts`` and ``evaluation`` are the line that decides; a change
+    tried by the searches applies to every line, and the transfer takes the most severe line."""
 
     def __init__(self, rules: LoadedRules, scenario: LoadedScenario, as_of: dt.date | None = None):
         self.rules, self.scenario = rules, scenario
         self.as_of = as_of or scenario.model.date
         self.plan = compile_plan(rules)
-        self.facts = facts_for(scenario, self.as_of, rules)
+        self.lines = facts_for_lines(scenario, self.as_of, rules)
         self.meta = meta_for(rules, scenario, self.as_of)
-        self.evaluation = evaluate(self.plan, self.facts, self.as_of)
-        self.base = explain(self.plan, self.facts, self.meta, self.evaluation)
+        self.evaluations = [evaluate(self.plan, f, self.as_of) for f in self.lines]
+        _, self.decisive = transfer_decision([ev.decision for ev in self.evaluations])
+        self.facts = self.lines[self.decisive]
+        self.evaluation = self.evaluations[self.decisive]
+        self.base = explain_lines(self.plan, self.lines, self.meta, self.evaluations, self.items)
+
+    @property
+    def items(self) -> list[Any]:
+        return list(self.scenario.model.transfer.items)
 
     @property
     def decision(self) -> str:
-        return self.evaluation.decision
+        return self.base.decision
 
-    def run(self, facts: Facts) -> Evaluation:
-        """Outcome and values only (no wording): what the searches compare."""
-        return evaluate(self.plan, facts, self.as_of)
+    def run(self, changes: tuple[Change, ...]) -> Evaluation:
+        """The transfer with ``changes`` on every line: outcome and values only (no wording), of the
+        line that then decides, with the transfer's decision."""
+        evs = [evaluate(self.plan, apply(f, changes), self.as_of) for f in self.lines]
+        return evs[transfer_decision([ev.decision for ev in evs])[1]]
 
 
 # --- candidate changes ----------------------------------------------------------------
@@ -184,11 +195,11 @@ def counterfactuals(ctx: Context, max_size: int = 2, limit: int = 12) -> list[Co
     if base == "approve" or any(p.result is True for p in ctx.evaluation.prohibitions):
         return []  # nothing to improve, or a prohibition that no control or evidence about risk can lift
     singles = candidate_changes(ctx)
-    found: list[Counterfactual] = []
+    found: list[Counterfactual] = _without_lines(ctx)
     base_progress = _progress(ctx.evaluation)
     helpful: list[tuple[tuple[int, int, float], Change]] = []
     for ch in singles:
-        a = ctx.run(apply(ctx.facts, (ch,)))
+        a = ctx.run((ch,))
         if SEVERITY[a.decision] < SEVERITY[base]:
             found.append(
                 Counterfactual(
@@ -215,7 +226,7 @@ def counterfactuals(ctx: Context, max_size: int = 2, limit: int = 12) -> list[Co
                     continue
                 seen.add(pair)
                 combo = tuple(sorted(pair, key=lambda c: c.sentence))
-                decision = ctx.run(apply(ctx.facts, combo)).decision
+                decision = ctx.run(combo).decision
                 if SEVERITY[decision] < SEVERITY[base]:
                     found.append(
                         Counterfactual(
@@ -229,6 +240,22 @@ def counterfactuals(ctx: Context, max_size: int = 2, limit: int = 12) -> list[Co
         if package is not None:
             found.append(package)
     return found
+
+
+def _without_lines(ctx: Context) -> list[Counterfactual]:
+    """Each line is approved or refused on its own: leaving out the lines that decide may leave a
+    licence for the rest ("remove line 2 and the rest can be approved with conditions")."""
+    lines = ctx.base.lines
+    if len(lines) < 2:
+        return []
+    worst = SEVERITY[ctx.decision]
+    out = [ln for ln in lines if SEVERITY[ln.decision] == worst]
+    rest = [ln for ln in lines if SEVERITY[ln.decision] < worst]
+    if not rest:
+        return []
+    after = max((ln.decision for ln in rest), key=lambda d: SEVERITY[d])
+    changes = tuple(Change("remove_line", "items", ln.line, remove_line_clause(ln)) for ln in out)
+    return [Counterfactual(changes, after, counterfactual_sentence(_sentences(changes), ctx.decision, after))]
 
 
 def _progress(ev: Evaluation) -> tuple[int, int, float]:
@@ -255,7 +282,7 @@ def _greedy_package(
             budget -= 1
             if budget < 0:
                 return None  # no package found within the bound; say nothing rather than guess
-            a = ctx.run(apply(ctx.facts, (*chosen, ch)))
+            a = ctx.run((*chosen, ch))
             key = _progress(a)
             if best is None or key < best[0]:
                 best = (key, ch, a.decision)
@@ -267,9 +294,9 @@ def _greedy_package(
         return None
     for ch in list(chosen):  # prune what the outcome does not need
         rest = tuple(c for c in chosen if c != ch)
-        if SEVERITY[ctx.run(apply(ctx.facts, rest)).decision] <= SEVERITY[decision]:
+        if SEVERITY[ctx.run(rest).decision] <= SEVERITY[decision]:
             chosen = list(rest)
-    final = ctx.run(apply(ctx.facts, tuple(chosen))).decision
+    final = ctx.run(tuple(chosen)).decision
     return Counterfactual(
         tuple(chosen), final, counterfactual_sentence(_sentences(tuple(chosen)), base, final)
     )
@@ -286,7 +313,7 @@ def rank_missing(ctx: Context) -> list[MissingImpact]:
         decisions: set[str] = set()
         if m.field in FIELDS and FIELDS[m.field].kind != "set":
             for value in _representatives(m.field, ctx.plan):
-                decisions.add(ctx.run(apply(ctx.facts, (Change("evidence", m.field, value, ""),))).decision)
+                decisions.add(ctx.run((Change("evidence", m.field, value, ""),)).decision)
         ordered = tuple(sorted(decisions, key=lambda d: SEVERITY[d]))
         out.append(
             MissingImpact(m.field, m.used_by, m.treatment, any(d != ctx.decision for d in decisions), ordered)
@@ -300,12 +327,18 @@ def rank_missing(ctx: Context) -> list[MissingImpact]:
 
 def override(ctx: Context, values: dict[str, Any], controls: frozenset[str] | None = None) -> Assessment:
     """Re-assess with some facts established by hand (marked as overrides) and/or other controls."""
-    facts = dict(ctx.facts)
-    for field, value in values.items():
-        facts[field] = dataclasses.replace(with_value(facts[field], value), origin="override")
-    if controls is not None:
-        facts["transfer.controls"] = Fact(frozenset(controls), "known", source="what-if", origin="override")
-    return explain(ctx.plan, facts, ctx.meta, ctx.run(facts))  # the full trace, for display
+    lines = []
+    for line in ctx.lines:
+        facts = dict(line)
+        for field, value in values.items():
+            facts[field] = dataclasses.replace(with_value(facts[field], value), origin="override")
+        if controls is not None:
+            facts["transfer.controls"] = Fact(
+                frozenset(controls), "known", source="what-if", origin="override"
+            )
+        lines.append(facts)
+    evaluations = [evaluate(ctx.plan, f, ctx.as_of) for f in lines]
+    return explain_lines(ctx.plan, lines, ctx.meta, evaluations, ctx.items)  # the full trace, for display
 
 
 @dataclass(frozen=True)

@@ -172,8 +172,9 @@ def test_escalation(declared: str, condition: bool | None, decision: str, codes:
     assert both(rules, facts(unit__implicated_in_war_crimes=condition)) == [(decision, codes)] * 2
 
 
-# --- presumptions of denial: applies (or cannot be excluded) -> deny with its code unless every
-# --- rebuttal item is met (an unknown item is not demonstrated); rebutted -> its minimum outcome ----
+# --- presumptions of denial: applies -> deny with its code unless every rebuttal item is met (an
+# --- unknown item is not demonstrated: the burden is the applicant's); rebutted -> its minimum
+# --- outcome; whether it applies cannot be established -> refer until it is (no refusal code on a gap)
 
 PRESUMPTION_TABLE = [
     # applies, rebuttal items (a, b), minimum outcome when rebutted, decision, refusal codes
@@ -183,8 +184,8 @@ PRESUMPTION_TABLE = [
     (T, (T, U), "approve_with_conditions", "deny", ("7",)),
     (T, (U, U), "refer", "deny", ("7",)),
     (U, (T, T), "approve_with_conditions", "approve_with_conditions", ()),
-    (U, (F, T), "approve_with_conditions", "deny", ("7",)),
-    (U, (U, T), "refer", "deny", ("7",)),
+    (U, (F, T), "approve_with_conditions", "refer", ()),
+    (U, (U, T), "refer", "refer", ()),
     (F, (F, F), "approve_with_conditions", "approve", ()),
     (F, (U, U), "refer", "approve", ()),
 ]
@@ -297,16 +298,16 @@ def test_mitigation(offered: bool, requirement: Any, decision: str, codes: tuple
     assert both(rules, fs) == [(decision, codes)] * 2
 
 
-# Missing evidence is never good news. A factor scoring 3 when true, 0 when false, in a clear-risk
-# criterion (conditions 1.5, refer 2.5, deny 3):
-#   assume_worst: missing scores 3 (the worst) -> deny;
+# Missing evidence is never good news, and a refusal rests on evidence. A factor scoring 3 when true,
+# 0 when false, in a clear-risk criterion (conditions 1.5, refer 2.5, deny 3):
+#   assume_worst: missing scores 3 (the worst): the risk reaches denial, but only through the gap
+#                 (favourable evidence would leave it at 0) -> refer until established, no code;
 #   assume (2):   missing scores the declared 2 -> conditions;
-#   refer:        missing scores 3 and the case is referred; since the criterion would stay below
-#                 denial were the evidence favourable, it is not refused on the gap -> refer;
-# contested evidence is scored on its worst reading.
+#   refer:        missing scores 3 and the case is referred until it is established -> refer;
+# contested evidence is scored on its worst reading, and a refusal may rest on it.
 MISSING_TABLE = [
     # policy, evidence, decision, refusal codes
-    ("assume_worst", None, "deny", ("2a",)),
+    ("assume_worst", None, "refer", ()),
     ("assume", None, "approve_with_conditions", ()),
     ("refer", None, "refer", ()),
     ("assume_worst", False, "approve", ()),
@@ -324,6 +325,55 @@ def test_missing_evidence_policy(policy: str, evidence: Any, decision: str, code
     missing = {"policy": policy, **({"score": 2} if policy == "assume" else {})}
     rules = rule_set(criteria=[criterion(factors=[factor("country.hr_violations_established", missing)])])
     assert both(rules, facts(country__hr_violations_established=evidence)) == [(decision, codes)] * 2
+
+
+# More specific evidence outranks a general record (the unit's own record; whether the items are of the
+# kind used in a documented pattern): established, the general record counts with its reduced weight
+# (here 0.25 of 1) and sets no floor; missing, both readings are tried and the riskier kept, and a
+# denial that rests on that gap alone is referred. The country record scores 4 (floor 3: deny) and the
+# unit's own record 0 when clean, 4 when not.
+OUTRANKING_TABLE = [
+    # the unit's record, decision, refusal codes
+    (False, "approve", ()),
+    (True, "deny", ("2a",)),
+    (None, "refer", ()),
+]
+
+
+@pytest.mark.parametrize(("unit", "decision", "codes"), OUTRANKING_TABLE)
+def test_outranking(unit: bool | None, decision: str, codes: tuple[str, ...]) -> None:
+    country = factor("country.hr_violations_established", None, "country", true_score=4)
+    country["outranked_by"] = {"field": "unit.credible_gvhr_information", "weight": 0.25}
+    own = factor("unit.credible_gvhr_information", {"policy": "assume_worst"}, "unit", true_score=4)
+    own["weight"] = 3
+    rules = rule_set(criteria=[criterion(factors=[country, own])])
+    fs = facts(country__hr_violations_established=True, unit__credible_gvhr_information=unit)
+    assert both(rules, fs) == [(decision, codes)] * 2
+
+
+# A factor may count only where a condition holds (applies_when): left out where it does not (no
+# weight, no floor); where it cannot be established, both readings are tried and the riskier kept,
+# and a denial resting on that gap is referred. The factor scores 4 when true; the criterion has
+# another factor at 0.
+APPLIES_TABLE = [
+    # the condition, decision, refusal codes
+    (T, "deny", ("2a",)),
+    (F, "approve", ()),
+    (U, "refer", ()),
+]
+
+
+@pytest.mark.parametrize(("condition", "decision", "codes"), APPLIES_TABLE)
+def test_applies_when(condition: bool | None, decision: str, codes: tuple[str, ...]) -> None:
+    conditional = factor("country.ihl_violations_credible", None, "conditional", true_score=4)
+    conditional["applies_when"] = cond("conflicts.recipient_party")
+    rules = rule_set(criteria=[criterion(factors=[conditional, factor("country.hr_violations_established")])])
+    fs = facts(
+        country__ihl_violations_credible=True,
+        country__hr_violations_established=False,
+        conflicts__recipient_party=condition,
+    )
+    assert both(rules, fs) == [(decision, codes)] * 2
 
 
 def test_a_denial_that_stands_on_established_evidence_is_not_held_for_missing_evidence() -> None:

@@ -29,6 +29,7 @@ from .steps import (
     REQUIREMENT_CREDITS,
     SEVERITY,
     TRI,
+    FactorReading,
     Ops,
     choose_weights,
     criterion_level,
@@ -299,7 +300,7 @@ class _Run:
         self.note(r.cond.fields, chk.u if eff is None else chk.u & eff)
         self.slot(r.id, "presumption", chk, eff, r.declared, r.code, rebutted)
 
-    def _factor_luts(self, fi: int, fp: Any, col: Column) -> tuple[np.ndarray, np.ndarray]:
+    def _factor_luts(self, fp: Any, col: Column) -> tuple[np.ndarray, np.ndarray]:
         """Score per distinct value and whether it counts as missing; the last entry is 'missing'."""
         memo = self.score_memo.setdefault(id(fp), {})
         scores = np.empty(len(col.values) + 1, dtype=np.float64)
@@ -326,29 +327,33 @@ class _Run:
         eff = self.in_effect(cp.spec)
         on = np.ones(self.n, dtype=bool) if eff is None else eff
         scores: list[np.ndarray] = []
-        pending: list[Any] = []
-        base_w: list[Any] = []
-        unit_known: list[Any] = []
+        missing: list[np.ndarray] = []
+        readings: list[FactorReading] = []
         for fi, fp in enumerate(cp.factors):
             col = self.table.columns[fp.input]
-            lut_s, lut_m = self._factor_luts(fi, fp, col)
+            lut_s, lut_m = self._factor_luts(fp, col)
             scores.append(lut_s[col.codes])
             miss = lut_m[col.codes]
-            self.note((fp.input,), miss & on)
+            missing.append(miss)
+            applies = None
+            needed = on
+            if fp.applies is not None:
+                chk = self.tri(fp.applies.node)
+                self.note(fp.applies.fields, chk.u & on)
+                applies = (chk.t, chk.u)
+                needed = on & (chk.t | chk.u)  # where it does not apply, its gap is no gap
+            self.note((fp.input,), miss & needed)
             if fp.missing_policy == "refer":
-                sev = np.where(miss & on, SEVERITY["refer"], _NONE).astype(np.int8)
+                sev = np.where(miss & needed, SEVERITY["refer"], _NONE).astype(np.int8)
                 self.slots.append(Slot(fp.slot, sev, None, np.zeros(self.n, dtype=bool)))
-                pending.append(miss)
-            else:
-                pending.append(False)
-            base_w.append(params.weights.get((ci, fi), fp.weight))
-            unit_known.append(
-                None if fp.outranked_by is None else self.table.columns[fp.outranked_by].plain()
-            )
-        ow = [fp.outranked_weight for fp in cp.factors]
-        weights, outranked = choose_weights(ARRAYS, base_w, ow, unit_known, scores, cp.gap)
+            weight = params.weights.get((ci, fi), fp.weight)
+            outranked: Any = False
+            for f in fp.outranked_by:
+                outranked = outranked | self.table.columns[f].plain()
+            readings.append(FactorReading(weight, fp.outranked_weight, outranked, applies))
+        weights, outranked_out = choose_weights(ARRAYS, readings, scores, cp.gap)
         low, high = plan.score_min, plan.score_max
-        inherent = criterion_risk(ARRAYS, weights, scores, outranked, cp.gap, low, high)[0]
+        inherent = criterion_risk(ARRAYS, weights, scores, outranked_out, cp.gap, low, high)[0]
         amounts = [np.where(credited[mi], amount, 0.0) for mi, amount in cp.credits] if cp.mitigable else []
         reduction = mitigation_reduction(ARRAYS, amounts, cp.cap) if amounts else np.zeros(self.n)
         residual = residual_risk(ARRAYS, inherent, reduction, low) + 0.0
@@ -356,21 +361,10 @@ class _Run:
         at = (lambda x: x) if shift is None else (lambda x: x + shift)
         deny_at = None if cp.deny_at is None else at(cp.deny_at)
         awaiting: Any = np.zeros(self.n, dtype=bool)
-        if deny_at is not None and any(p is not False for p in pending):
+        if deny_at is not None:
             best = [fp.best for fp in cp.factors]
             awaiting = deny_awaits_evidence(
-                ARRAYS,
-                weights,
-                scores,
-                outranked,
-                pending,
-                best,
-                cp.gap,
-                low,
-                high,
-                reduction,
-                residual,
-                deny_at,
+                ARRAYS, readings, scores, missing, best, cp.gap, low, high, reduction, residual, deny_at
             )
         level = np.asarray(
             criterion_level(

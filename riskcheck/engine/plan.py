@@ -29,8 +29,9 @@ class FactorPlan:
     best: float
     missing_policy: str
     missing_score: float  # what missing evidence scores (the declared score under 'assume', else the worst)
-    outranked_by: str | None  # the unit field whose record outranks this factor
+    outranked_by: tuple[str, ...]  # the fields whose established evidence outranks this factor
     outranked_weight: float | None
+    applies: Compiled | None  # the factor counts only where this holds
     score_of: Callable[[Any], float | None]  # one established reading -> its score (None: out of every band)
     at: str
 
@@ -169,8 +170,9 @@ def _compile(lr: LoadedRules) -> Plan:
                     best=min(scores),
                     missing_policy=f.missing.policy,
                     missing_score=float(f.missing.score) if f.missing.policy == "assume" else worst,  # type: ignore[arg-type]
-                    outranked_by=f.outranked_by.field if f.outranked_by else None,
+                    outranked_by=f.outranked_by.fields if f.outranked_by else (),
                     outranked_weight=float(f.outranked_by.weight) if f.outranked_by else None,
+                    applies=compile_condition(f.applies_when) if f.applies_when is not None else None,
                     score_of=_scorer(f),
                     at=at("criteria", ci, "factors", fi),
                 )

@@ -19,6 +19,7 @@ never read as favourable.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from ..facts import Facts
@@ -29,6 +30,7 @@ from .steps import (
     REQUIREMENT_CREDITS,
     SCALAR,
     SEVERITY,
+    FactorReading,
     choose_weights,
     criterion_level,
     criterion_risk,
@@ -136,7 +138,7 @@ def evaluate(plan: Plan, facts: Facts, as_of: dt.date, params: Params | None = N
             run.note_unknown(facts, r.cond.fields, r.id, "presumption")
         call = step_call("presumption", (applies, rebutted), r.declared)
         if call.outcome is not None:
-            basis = "rebutted" if rebutted else "applies"
+            basis = "rebutted" if rebutted else "applies" if applies else "unknown"
             run.call(Reason(call.outcome, "presumption", i, basis, r.code if call.code else None))
 
     # 7. Escalations.
@@ -186,29 +188,28 @@ def _criterion(
 ) -> CriterionValues:
     scores: list[float] = []
     statuses: list[str] = []
-    pending: list[bool] = []
-    base_w: list[float] = []
-    unit_known: list[Any] = []
+    readings: list[FactorReading] = []
     for fi, fp in enumerate(cp.factors):
         fact = facts[fp.input]
         score, status = score_fact(fp, fact.value, fact.alternatives)
         scores.append(score)
         statuses.append(status)
-        refers = status == "missing" and fp.missing_policy == "refer"
-        pending.append(refers)
-        if status == "missing":
+        applies = None
+        if fp.applies is not None:
+            result = fp.applies.evaluate(facts)
+            if result is None:
+                run.note_unknown(facts, fp.applies.fields, fp.slot, "applies")
+            applies = (result is True, result is None)
+        # The evidence of a factor that does not apply here is not needed: its gap is no gap.
+        if status == "missing" and (applies is None or applies != (False, False)):
             detail = fp.missing_score if fp.missing_policy == "assume" else None
             run.note(fp.input, fp.slot, fp.missing_policy, detail)
-            if refers:
+            if fp.missing_policy == "refer":
                 run.call(Reason("refer", "missing_evidence", ci, "missing", None, fi))
-        base_w.append(fp.weight if params is None else params.weights.get((ci, fi), fp.weight))
-        if fp.outranked_by is None:
-            unit_known.append(None)
-        else:
-            unit = facts[fp.outranked_by]
-            unit_known.append(unit.value is not None and not unit.alternatives)
-    ow = [fp.outranked_weight for fp in cp.factors]
-    weights, outranked = choose_weights(SCALAR, base_w, ow, unit_known, scores, cp.gap)
+        weight = fp.weight if params is None else params.weights.get((ci, fi), fp.weight)
+        outranked = any(_established(facts[f]) for f in fp.outranked_by)
+        readings.append(FactorReading(weight, fp.outranked_weight, outranked, applies))
+    weights, outranked = choose_weights(SCALAR, readings, scores, cp.gap)
     low, high = plan.score_min, plan.score_max
     inherent, mean, worst, contributions = criterion_risk(
         SCALAR, weights, scores, outranked, cp.gap, low, high
@@ -220,11 +221,15 @@ def _criterion(
     shift = 0.0 if params is None else params.shifts.get(ci, 0.0)
     deny_at = None if cp.deny_at is None else cp.deny_at + shift
     awaiting = False
-    if deny_at is not None and any(pending):
+    establish: tuple[str, ...] = ()
+    if deny_at is not None:
+        missing = [st == "missing" for st in statuses]
         best = [fp.best for fp in cp.factors]
         awaiting = deny_awaits_evidence(
-            SCALAR, weights, scores, outranked, pending, best, cp.gap, low, high, reduction, residual, deny_at
+            SCALAR, readings, scores, missing, best, cp.gap, low, high, reduction, residual, deny_at
         )
+        if awaiting:
+            establish = _establish(plan, cp, facts, readings, scores, missing, reduction, deny_at)
     level = LEVELS[
         criterion_level(
             SCALAR,
@@ -241,18 +246,53 @@ def _criterion(
     if outcome is not None:
         run.call(Reason(outcome, "criterion", ci, "level", cp.spec.refusal_code if level == "deny" else None))
     factors = tuple(
-        FactorValues(
-            s,
-            w,
-            c,
-            st,
-            bool(o),
-            uk is not None and not uk,
-        )
-        for s, w, c, st, o, uk in zip(
-            scores, weights, contributions, statuses, outranked, unit_known, strict=True
+        FactorValues(s, w, c, st, bool(o), r.reduced is not None and not r.outranked, r.applies)
+        for s, w, c, st, o, r in zip(
+            scores, weights, contributions, statuses, outranked, readings, strict=True
         )
     )
     return CriterionValues(
-        ci, factors, mean, worst, inherent, credited, reduction, residual, level, bool(awaiting)
+        ci, factors, mean, worst, inherent, credited, reduction, residual, level, bool(awaiting), establish
     )
+
+
+def _establish(
+    plan: Plan,
+    cp: CriterionPlan,
+    facts: Facts,
+    readings: list[FactorReading],
+    scores: list[float],
+    missing: list[bool],
+    reduction: float,
+    deny_at: float,
+) -> tuple[str, ...]:
+    """The missing facts a referred denial waits for, ranked: first those that, established at their
+    most favourable on their own, would bring the criterion below denial; then by how much they
+    weigh (weight x the distance between their worst and best scores)."""
+    low, high = plan.score_min, plan.score_max
+    ranked = []
+    for i, fp in enumerate(cp.factors):
+        if not missing[i]:
+            continue
+        trial = list(scores)
+        trial[i] = fp.best
+        trial_readings = [
+            replace(r, outranked=True) if fp.input in f.outranked_by else r
+            for r, f in zip(readings, cp.factors, strict=True)
+        ]
+        weights, outranked = choose_weights(SCALAR, trial_readings, trial, cp.gap)
+        risk = criterion_risk(SCALAR, weights, trial, outranked, cp.gap, low, high)[0]
+        alone = residual_risk(SCALAR, risk, reduction, low) < deny_at
+        ranked.append((not alone, -fp.weight * (fp.worst - fp.best), fp.input))
+    fields = [f for *_, f in sorted(ranked)]
+    for r, fp in zip(readings, cp.factors, strict=True):
+        if r.applies is not None and r.applies[1] and fp.applies is not None:
+            fields += [f for f in fp.applies.fields if facts[f].value is None]
+        if r.reduced is not None and not r.outranked:
+            fields += [f for f in fp.outranked_by if facts[f].value is None]
+    return tuple(dict.fromkeys(fields))
+
+
+def _established(fact: Any) -> bool:
+    """Evidence that outranks a general record: there, and not contested."""
+    return fact.value is not None and not fact.alternatives

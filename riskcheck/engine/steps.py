@@ -13,7 +13,8 @@ decide it is missing):
 
     step            true                      unknown                         false
     prohibition     prohibited [code]         refer                           -
-    presumption     deny [code]               deny [code]                     -
+    presumption     deny [code]               refer (whether it applies must  -
+                                              be established)
       ... rebutted  its minimum outcome       its minimum outcome             -
     escalation      its outcome [code]        its outcome, at most refer      -
     rebuttal item   met                       not demonstrated (unmet)        unmet
@@ -21,11 +22,13 @@ decide it is missing):
       a mitigation
 
     criterion level     deny [code]  refer  conditions -> approve_with_conditions  acceptable -> -
+      a denial that rests on missing evidence alone (it would not deny were every missing piece at
+      its most favourable) -> refer, no code: refusals rest on established (or contested, worst
+      reading) evidence
 
     missing evidence    assume_worst: the factor's worst score
       (factor policy)   assume: the declared score
-                        refer: the worst score, and the case is referred until it is established;
-                               a denial that rests on it alone awaits the evidence (refer)
+                        refer: the worst score, and the case is referred until it is established
 
 ``[code]``: the step's refusal code is given with the outcome; a refusal code is only ever given
 with ``deny`` or ``prohibited``.
@@ -69,7 +72,7 @@ STEP_TABLE: dict[str, dict[Any, Call]] = {
     # key: (whether it applies, whether every rebuttal item is met)
     "presumption": {
         (True, False): Call("deny", True),
-        (None, False): Call("deny", True),
+        (None, False): Call("refer"),
         (True, True): Call(DECLARED),
         (None, True): Call(DECLARED),
         (False, False): Call(None),
@@ -79,6 +82,13 @@ STEP_TABLE: dict[str, dict[Any, Call]] = {
 REBUTTAL_ITEM = {True: "met", None: "unknown", False: "unmet"}  # only 'met' counts toward rebuttal
 REQUIREMENT_CREDITS = {True: True, None: False, False: False}  # a mitigation's 'requires'
 MISSING_POLICIES = ("assume_worst", "assume", "refer")
+
+
+def transfer_decision(line_decisions: Sequence[str]) -> tuple[str, int]:
+    """A licence lists goods and each line is approved or refused on its own: the transfer's
+    decision is the most severe line's, and the first such line is the one that decides it."""
+    decisive = max(range(len(line_decisions)), key=lambda i: (SEVERITY[line_decisions[i]], -i))
+    return line_decisions[decisive], decisive
 
 
 def resolve(call: Call, declared: str | None) -> Call:
@@ -181,42 +191,62 @@ def criterion_risk(
     return clamp(ops, raw_risk(ops, mean, worst, gap), low, high), mean, worst, contributions
 
 
-def choose_weights(
-    ops: Ops,
-    weights: Sequence[Any],
-    outranked_weights: Sequence[float | None],
-    unit_known: Sequence[Any],
-    scores: Sequence[Any],
-    gap: float,
-) -> tuple[list[Any], list[Any]]:
-    """Each factor's weight and whether it is outranked.
+@dataclass(frozen=True)
+class FactorReading:
+    """What decides how much one factor counts, beside its score.
 
-    Unit evidence outranks country averages: where the unit's own record (``unit_known``: established
-    and not contested) is there, a factor with ``outranked_by`` counts with its reduced weight and no
-    longer sets the floor. Where the unit record is missing or contested, both readings are tried and
-    the riskier kept: a gap in the unit's record must not make the country average count for more
-    *or* less than is conservative. ``outranked_weights[i]`` and ``unit_known[i]`` are ``None`` for
-    a factor that no unit record outranks."""
+    ``reduced``: the weight it counts with when outranked (``None``: nothing outranks it);
+    ``outranked``: whether the evidence that outranks it is established (False: missing or contested);
+    ``applies``: (true, unknown) of its ``applies_when`` condition (``None``: it always applies)."""
+
+    weight: Any
+    reduced: float | None = None
+    outranked: Any = False
+    applies: tuple[Any, Any] | None = None
+
+
+def choose_weights(
+    ops: Ops, readings: Sequence[FactorReading], scores: Sequence[Any], gap: float, riskier: bool = True
+) -> tuple[list[Any], list[Any]]:
+    """Each factor's weight and whether it stays out of the floor.
+
+    More specific evidence outranks a general record: where it is established (the unit's own
+    record; whether the items are of the kind used in a documented pattern), a factor with
+    ``outranked_by`` counts with its reduced weight and no longer sets the floor. A factor whose
+    ``applies_when`` is false is left out (weight 0, no floor). Where either cannot be established,
+    two readings are tried - as the evidence stands, and with every open choice taken the other way -
+    and the riskier kept (``riskier=False``: the less risky, the favourable reading a refusal is
+    tested against): a gap in the evidence must not make a record count for more *or* less than is
+    conservative."""
     known_w: list[Any] = []
     known_o: list[Any] = []
+    alt_w: list[Any] = []
+    alt_o: list[Any] = []
     open_any: Any = False
-    for w, ow, k in zip(weights, outranked_weights, unit_known, strict=True):
-        if ow is None:
-            known_w.append(w)
-            known_o.append(False)
-        else:
-            known_w.append(ops.where(k, ow, w))
-            known_o.append(k)
-            open_any = ops.lor(open_any, ops.lnot(k))
+    for r in readings:
+        w, o, aw, ao = r.weight, False, r.weight, False
+        if r.reduced is not None:
+            w, o = ops.where(r.outranked, r.reduced, w), r.outranked
+            aw, ao = r.reduced, True
+            open_any = ops.lor(open_any, ops.lnot(r.outranked))
+        if r.applies is not None:
+            t, u = r.applies
+            counts = ops.lor(t, u)  # as the evidence stands, an unknown condition lets the factor count
+            w, o = ops.where(counts, w, 0.0), ops.lor(o, ops.lnot(counts))
+            aw, ao = ops.where(t, aw, 0.0), ops.lor(ao, ops.lnot(t))
+            open_any = ops.lor(open_any, u)
+        known_w.append(w)
+        known_o.append(o)
+        alt_w.append(aw)
+        alt_o.append(ao)
     if not ops.any(open_any):
         return known_w, known_o
-    alt_w = [kw if ow is None else ow for kw, ow in zip(known_w, outranked_weights, strict=True)]
-    alt_o = [ko if ow is None else True for ko, ow in zip(known_o, outranked_weights, strict=True)]
 
     def risk(ws: list[Any], os: list[Any]) -> Any:
         return raw_risk(ops, weighted_mean(ops, ws, scores)[0], worst_factor(ops, scores, os), gap)
 
-    use_alt = ops.land(open_any, risk(alt_w, alt_o) > risk(known_w, known_o))
+    alt, known = risk(alt_w, alt_o), risk(known_w, known_o)
+    use_alt = ops.land(open_any, alt > known if riskier else alt < known)
     return (
         [ops.where(use_alt, a, k) for a, k in zip(alt_w, known_w, strict=True)],
         [ops.where(use_alt, a, k) for a, k in zip(alt_o, known_o, strict=True)],
@@ -234,10 +264,9 @@ def residual_risk(ops: Ops, inherent: Any, reduction: Any, low: float) -> Any:
 
 def deny_awaits_evidence(
     ops: Ops,
-    weights: Sequence[Any],
+    readings: Sequence[FactorReading],
     scores: Sequence[Any],
-    outranked: Sequence[Any],
-    pending: Sequence[Any],
+    missing: Sequence[Any],
     best: Sequence[float],
     gap: float,
     low: float,
@@ -246,21 +275,29 @@ def deny_awaits_evidence(
     residual: Any,
     deny_at: Any,
 ) -> Any:
-    """A refusal for a clear risk needs evidence of the risk. A factor whose evidence is missing
-    under the 'refer' policy (``pending``) is scored at its worst; if the criterion reaches denial
-    but would stay below it were that evidence at its most favourable (``best``), the case is
-    referred until it is established instead of denied on a gap."""
-    any_pending: Any = False
-    favourable = []
-    for s, p, b in zip(scores, pending, best, strict=True):
-        any_pending = ops.lor(any_pending, p)
-        favourable.append(ops.where(p, b, s))
-    any_pending = ops.land(residual >= deny_at, any_pending)
-    if not ops.any(any_pending):
-        return any_pending
+    """A refusal needs evidence of the risk (EU CP Art. 2: a *clear* risk; ATT Art. 7(3)). Missing
+    evidence is scored on the factor's policy, never as good news; but where the criterion reaches
+    denial and would stay below it were every missing piece at its most favourable (``best``) and
+    every open reading taken the less risky way, the denial rests on the gaps alone: the case is
+    referred until they are established, and no refusal code is given."""
+    reaches = residual >= deny_at
+    any_missing: Any = False
+    for m in missing:
+        any_missing = ops.lor(any_missing, m)
+    open_any: Any = False
+    for r in readings:
+        if r.reduced is not None:
+            open_any = ops.lor(open_any, ops.lnot(r.outranked))
+        if r.applies is not None:
+            open_any = ops.lor(open_any, r.applies[1])
+    gaps = ops.land(reaches, ops.lor(any_missing, open_any))
+    if not ops.any(gaps):
+        return gaps
+    favourable = [ops.where(m, b, s) for s, m, b in zip(scores, missing, best, strict=True)]
+    weights, outranked = choose_weights(ops, readings, favourable, gap, riskier=False)
     mean = weighted_mean(ops, weights, favourable)[0]
     risk = clamp(ops, raw_risk(ops, mean, worst_factor(ops, favourable, outranked), gap), low, high)
-    return ops.land(any_pending, ops.maximum(low, risk - reduction) < deny_at)
+    return ops.land(gaps, ops.maximum(low, risk - reduction) < deny_at)
 
 
 def criterion_level(

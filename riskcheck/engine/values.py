@@ -16,8 +16,9 @@ class FactorValues:
     weight: float
     contribution: float  # weight x score / total weight: its share of the criterion's weighted mean
     status: str  # scored | missing | contested
-    outranked: bool
-    undetermined: bool  # the unit record that would outrank it is missing or contested
+    outranked: bool  # counts with a reduced weight, or not at all, and sets no floor
+    undetermined: bool  # the evidence that would outrank it is missing or contested
+    applies: tuple[bool, bool] | None = None  # its applies_when: (true, unknown); None: always applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,8 @@ class CriterionValues:
     reduction: float
     residual: float
     level: str  # acceptable | conditions | refer | deny
-    awaiting: bool  # reaches denial only through missing evidence under the 'refer' policy
+    awaiting: bool  # reaches denial only through missing evidence: referred until it is established
+    establish: tuple[str, ...] = ()  # what it waits for, the facts most likely to decide it first
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,12 @@ Nothing here decides anything: the decision, codes, levels and scores are the ev
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from ..engine.plan import Plan
+from ..engine.steps import SEVERITY, transfer_decision
 from ..engine.values import Evaluation
 from ..facts import Fact, Facts
 from ..trace import (
@@ -22,6 +24,7 @@ from ..trace import (
     EscalationResult,
     EvidenceUsed,
     FactorResult,
+    LineResult,
     MissingEvidence,
     MitigationResult,
     PresumptionResult,
@@ -165,7 +168,9 @@ def explain(plan: Plan, facts: Facts, meta: dict[str, Any], ev: Evaluation) -> A
                     fv.contribution,
                     fv.status,
                     fp.missing_policy,
-                    w.factor_text(f, evid, fv.score, fv.weight, fv.status, fv.outranked, fv.undetermined),
+                    w.factor_text(
+                        f, evid, fv.score, fv.weight, fv.status, fv.outranked, fv.undetermined, fv.applies
+                    ),
                     cites(f.cite),
                     fp.at,
                     f.past_conduct,
@@ -184,6 +189,7 @@ def explain(plan: Plan, facts: Facts, meta: dict[str, Any], ev: Evaluation) -> A
             label,
             cv.level,
             cv.awaiting,
+            cv.establish,
         )
         criterion_texts[cv.index] = why
         past = [r.explanation for r in results if r.past_conduct]
@@ -360,7 +366,7 @@ def _reason(
         rp = plan.presumptions[r.index]
         pv = next(p for p in ev.presumptions if p.index == r.index)
         open_items = [i.spec.id for i, res in zip(rp.items, pv.items, strict=True) if res is not True]
-        text = w.presumption_reason(rp.spec, pv.rebutted, open_items)
+        text = w.presumption_reason(rp.spec, pv.rebutted, open_items, pv.result)
         return Reason(r.outcome, "presumption", rp.id, r.code, text, cites(rp.spec.cite))
     cp = plan.criteria[r.index]
     if r.step == "missing_evidence":
@@ -376,4 +382,43 @@ def _reason(
     c = cp.spec
     return Reason(
         r.outcome, "criterion", c.id, c.refusal_code, f"{c.title}: {criterion_texts[r.index]}", cites(c.cite)
+    )
+
+
+def explain_lines(
+    plan: Plan, lines: list[Facts], meta: dict[str, Any], evaluations: list[Evaluation], items: list[Any]
+) -> Assessment:
+    """The assessment of a licence with one or more item lines, each evaluated on its own: the trace
+    of the line that decides (the first of the most severe), the transfer's decision and refusal
+    codes, and every line's own result."""
+    decision, d = transfer_decision([ev.decision for ev in evaluations])
+    explained = [explain(plan, f, meta, ev) for f, ev in zip(lines, evaluations, strict=True)]
+    results = tuple(_line(i, items[i], a) for i, a in enumerate(explained))
+    main = explained[d]
+    if len(results) == 1:
+        return dataclasses.replace(main, lines=results, decisive_line=1)
+    codes = sorted({c for r in results if SEVERITY[r.decision] >= SEVERITY["deny"] for c in r.refusal_codes})
+    return dataclasses.replace(
+        main,
+        decision=decision,
+        refusal_codes=tuple(codes),
+        summary=w.transfer_summary(decision, results, d),
+        lines=results,
+        decisive_line=d + 1,
+    )
+
+
+def _line(i: int, item: Any, a: Assessment) -> LineResult:
+    return LineResult(
+        i + 1,
+        item.description,
+        item.quantity,
+        item.capability,
+        a.decision,
+        a.refusal_codes,
+        a.summary,
+        a.reasons,
+        a.conditions,
+        tuple((c.id, c.level, c.residual) for c in a.criteria),
+        tuple(m.field for m in a.missing),
     )

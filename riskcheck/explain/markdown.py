@@ -6,7 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 from ..trace import Assessment
-from .words import DECISION_WORDS, LEVEL_WORDS, check_values, evidence_line, num, provenance_items, value_text
+from .words import (
+    DECISION_WORDS,
+    LEVEL_WORDS,
+    check_values,
+    evidence_line,
+    line_heading,
+    line_note,
+    num,
+    provenance_items,
+    value_text,
+)
 
 _MD_ESCAPES = str.maketrans(
     {
@@ -56,6 +66,19 @@ def as_markdown(a: Assessment) -> str:
         w("")
         w(f"> {md_escape(note)}")
     w("")
+    if a.lines:
+        w("## Item lines")
+        w("")
+        for line in a.lines:
+            w(
+                f"- **{md_escape(line_heading(line))}**"
+                + (f" - {md_escape(line.summary)}" if len(a.lines) > 1 else "")
+            )
+        note = line_note(a)
+        if note:
+            w("")
+            w(f"*{note}*")
+        w("")
     w("## Reasons")
     w("")
     if not a.reasons:

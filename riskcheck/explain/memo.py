@@ -29,6 +29,8 @@ from .words import (
     check_values,
     credited_reduction,
     evidence_line,
+    line_heading,
+    line_note,
     missing_sentence,
     num,
     robustness_sentence,
@@ -209,6 +211,15 @@ def memo_html(an: Analysis, scenario: LoadedScenario | None = None, scenario_yam
         for k, val in transfer_lines(scenario):
             w(f"<tr><th>{_e(k)}</th><td>{_e(val)}</td></tr>")
         w("</table>")
+    if a.lines:
+        w("<h2>Item lines</h2><ul>")
+        for line in a.lines:
+            extra = f" - {_e(line.summary)}" if len(a.lines) > 1 else ""
+            w(f"<li><b>{_e(line_heading(line))}</b>{extra}</li>")
+        w("</ul>")
+        note = line_note(a)
+        if note:
+            w(f'<p class="muted">{_e(note)}</p>')
     w("<h2>Reasons</h2>")
     if a.reasons:
         w("<ul>")

@@ -11,6 +11,8 @@ from .words import (
     LEVEL_WORDS,
     check_values,
     evidence_line,
+    line_heading,
+    line_note,
     num,
     provenance_items,
     value_text,
@@ -30,6 +32,16 @@ def as_text(a: Assessment) -> str:
     w(f"Note: {a.disclaimer.strip()}")
     for note in a.notes:
         w(f"Note: {note}")
+    if a.lines:
+        w("")
+        w("Item lines (each approved or refused on its own):")
+        for line in a.lines:
+            w(f"  - {line_heading(line)}")
+            if len(a.lines) > 1:
+                w(f"      {line.summary}")
+        note = line_note(a)
+        if note:
+            w(note)
     w("")
     w("Reasons, most severe first:")
     if not a.reasons:

@@ -55,6 +55,7 @@ MISSING_TREATMENT = {
     "refer": "scored as the worst case, and the case is referred until it is established",
     "rebuttal": "not demonstrated (counts as unmet)",
     "presumption": "presumption treated as applying",
+    "applies": "whether a factor applies cannot be established: counted whichever way is worse",
 }
 CRITERION_LEVEL_WORDS = {
     "deny": "reaches the denial threshold",
@@ -152,7 +153,12 @@ def escalation_reason(spec: Any, applies: bool, cond_text: str) -> str:
     return f"{spec.title} cannot be excluded: the evidence is missing ({cond_text})"
 
 
-def presumption_reason(spec: Any, rebutted: bool, open_items: list[str]) -> str:
+def presumption_reason(spec: Any, rebutted: bool, open_items: list[str], applies: bool | None = True) -> str:
+    if applies is None and not rebutted:
+        return (
+            f"{spec.title}: whether it applies cannot be established ({condition_text(spec.applies_when)}); "
+            f"referred until it is, as it would not be rebutted (not demonstrated: {', '.join(open_items)})"
+        )
     if rebutted:
         return (
             f"{spec.title}: rebutted (every condition demonstrated); the outcome is at most "
@@ -184,7 +190,14 @@ def mitigation_why(offered: bool, requirement: bool | None, requires_text: str |
 
 
 def factor_text(
-    spec: Any, evidence: Any, score: float, weight: float, status: str, outranked: bool, undetermined: bool
+    spec: Any,
+    evidence: Any,
+    score: float,
+    weight: float,
+    status: str,
+    outranked: bool,
+    undetermined: bool,
+    applies: tuple[bool, bool] | None = None,
 ) -> str:
     """The factor's own explanation template filled in, with what its status adds."""
     try:
@@ -202,11 +215,24 @@ def factor_text(
         text = f"No evidence: {text}" if evidence.confidence != "unknown" else f"Evidence unknown: {text}"
     elif status == "contested":
         text = f"Contested, scored on the worst reading: {text}"
+    if applies is not None and not applies[0]:
+        if applies[1]:
+            return text + (
+                f" (whether it applies - {condition_text(spec.applies_when)} - cannot be established: "
+                "counted whichever way is worse)"
+            )
+        if weight == 0:
+            return text + f" (does not apply here: it counts only where {condition_text(spec.applies_when)})"
     ob = spec.outranked_by
-    if ob is not None and undetermined:
-        text += f" (the unit's record, {ob.field}, is missing: counted whichever way is worse)"
-    elif ob is not None and outranked:
-        text += f" (outranked by the unit's own record, {ob.field}: weight {fmt(weight)})"
+    if ob is not None:
+        fields = ", ".join(ob.fields)
+        unit = all(f.startswith("unit.") for f in ob.fields)
+        if undetermined:
+            what = "the unit's record" if unit else "the more specific evidence"
+            text += f" ({what}, {fields}, is missing: counted whichever way is worse)"
+        elif outranked:
+            what = "the unit's own record" if unit else "more specific evidence"
+            text += f" (outranked by {what}, {fields}: weight {fmt(weight)})"
     return text
 
 
@@ -230,6 +256,7 @@ def criterion_line(
     label: str,
     level: str,
     awaiting: bool,
+    establish: tuple[str, ...] = (),
 ) -> str:
     floor = (
         " (raised to the worst factor's floor: one severe factor is not averaged away)"
@@ -245,6 +272,8 @@ def criterion_line(
             "would reach the denial threshold only if the missing evidence were unfavourable: referred "
             "until it is established"
         )
+        if establish:
+            words += f" (establish: {', '.join(establish)})"
     return f"inherent risk {fmt(inherent)}{floor}{mit}; residual {fmt(residual)} ({label}): {words}"
 
 
@@ -267,6 +296,24 @@ def summary(decision: str, top: list[str]) -> str:
         if top
         else "no prohibition applies and every criterion's residual risk is below its thresholds"
     )
+
+
+def line_name(line: Any) -> str:
+    return f"line {line.line} ({line.quantity:,} x {line.description})"
+
+
+def transfer_summary(decision: str, lines: Any, decisive: int) -> str:
+    """The summary of a licence with several item lines: the line that decides, with its reasons,
+    and the lines that could be approved on their own."""
+    main = lines[decisive]
+    why = main.summary.split(": ", 1)[1] if ": " in main.summary else main.summary
+    out = f"{DECISION_WORDS[decision]}: {line_name(main)}: {why}"
+    better = [ln for ln in lines if ln.decision in ("approve", "approve_with_conditions")]
+    if better:
+        out += " | could be approved on their own: " + "; ".join(
+            f"{line_name(ln)}: {DECISION_WORDS[ln.decision].lower()}" for ln in better
+        )
+    return out
 
 
 def not_in_effect(spec: Any, as_of: dt.date) -> str:
@@ -342,6 +389,10 @@ def change_sentence(kind: str, field: str, value: Any, established: bool = False
     return f"{verb} that {field} is {value_text(value)}"
 
 
+def remove_line_clause(line: Any) -> str:
+    return f"leave out {line_name(line)}"
+
+
 def counterfactual_sentence(changes: list[str], before: str, after: str) -> str:
     what = " and ".join(changes)
     return f"If you {what}, the decision would be '{DECISION_WORDS[after]}' instead of '{DECISION_WORDS[before]}'."
@@ -375,3 +426,20 @@ def missing_sentence(m: Any) -> str:
         else "would not change the decision"
     )
     return f"{m.field} - {m.treatment}; establishing it {could}; used by {', '.join(m.used_by)}"
+
+
+def line_heading(line: Any) -> str:
+    """One item line's result in a line: 'Line 2: 500 x Helmets [protective_non_lethal]: Approve'."""
+    cap = f" [{line.capability}]" if line.capability else " [capability not stated]"
+    codes = f" (refusal criteria {', '.join(line.refusal_codes)})" if line.refusal_codes else ""
+    return f"Line {line.line}: {line.quantity:,} x {line.description}{cap}: {DECISION_WORDS[line.decision]}{codes}"
+
+
+def line_note(a: Any) -> str | None:
+    """Which line the detailed trace shows, when there are several."""
+    if len(a.lines) < 2:
+        return None
+    return (
+        f"The trace below is line {a.decisive_line}, the line that decides; every line is assessed on its "
+        "own and the transfer takes the most severe decision."
+    )
