@@ -289,6 +289,18 @@ class Inject(Strict):
     expected: dict[Id, Expectation] = Field(default_factory=dict)
 
 
+class Pair(Strict):
+    """This scenario and its partner differ in exactly one thing, the distinction the pair teaches
+    (tests/test_pairs.py holds both: one difference, and the outcomes their expected blocks state)."""
+
+    id: Id = Field(description="The pair's id; its two scenarios carry the same one")
+    variable: Text = Field(
+        description="The one thing that differs, as a path into the resolved scenario "
+        "(e.g. transfer.items.0.capability, evidence.unit.credible_gvhr_information, evidence.conflicts)"
+    )
+    teaches: Text = Field(description="The distinction the law draws here, in a sentence")
+
+
 class Scenario(Strict):
     id: Id
     title: Text
@@ -304,6 +316,7 @@ class Scenario(Strict):
         default_factory=dict, description="Expected outcome per rule-set id"
     )
     injects: list[Inject] = Field(default_factory=list)
+    pair: Pair | None = None
 
 
 class Profile(Strict):
