@@ -9,7 +9,8 @@ RC306 unknown citation source           RC315 risk labels out of order
 RC307 score bands gapped/overlapping    RC316 score range empty
 RC308 score table incomplete/invalid    RC317 'deny' escalation without a refusal code
 RC309 scoring does not fit the field   RC318 reference data file missing
-RC319 a factor outranked by its own input or by a non-unit field
+RC319 a factor outranked by its own input or by a field that is not the unit's or the item line's
+RC322 more open choices (outranked_by, applies_when) in one criterion than every reading can be tried for
 
 Warnings (lint; `riskcheck check --strict` fails on them):
 RC320 a score band no value of its field can fall in
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .conditions import LIST_OPS, OPS_FOR_KIND, walk_compares
+from .rules_model import MAX_OPEN_CHOICES
 from .errors import Diagnostic, suggest
 from .facts import FIELDS
 from .loaded import LoadedRules
@@ -188,6 +190,14 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
             )
         for fi, f in enumerate(c.factors):
             _check_factor(f, ("criteria", ci, "factors", fi), pol, err)
+        choices = sum((f.outranked_by is not None) + (f.applies_when is not None) for f in c.factors)
+        if choices > MAX_OPEN_CHOICES:
+            err(
+                ("criteria", ci, "factors"),
+                "RC322",
+                f"criterion {c.id!r} has {choices} outranked_by/applies_when choices; at most "
+                f"{MAX_OPEN_CHOICES} (every reading of missing evidence is tried: 2**n readings)",
+            )
 
     for ci, c in enumerate(rs.criteria):
         _check_reachable(c, ("criteria", ci), pol, warn)

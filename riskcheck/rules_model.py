@@ -31,6 +31,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=False)
 
 
+# Open choices (outranked_by, applies_when) one criterion may have: where their evidence is missing,
+# every reading is tried (2**n), so the number is bounded (checked: RC322).
+MAX_OPEN_CHOICES = 8
+
 Number = Annotated[StrictInt | StrictFloat, Field(ge=-1e6, le=1e6)]
 FieldPath = Annotated[
     str, Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)+$", description="An input field, e.g. country.pts")

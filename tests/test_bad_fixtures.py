@@ -48,6 +48,8 @@ def test_there_is_a_fixture_for_every_diagnostic_code():
         "RC314",
         "RC315",
         "RC317",
+        "RC319",
+        "RC322",
         "RC401",
         "RC402",
     }

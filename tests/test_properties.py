@@ -147,17 +147,22 @@ FACTOR_INPUTS = {f.input for c in RULES.model.criteria for f in c.factors}
 @settings(max_examples=150, deadline=None)
 @given(ranks, st.sampled_from(FIELDS))
 def test_missing_evidence_never_counts_as_good_news(rank, field):
-    # Missing is never better than the most favourable known value. Under 'assume_worst' it is never
-    # better than any known value; under 'refer' it is at least a referral (a refusal for a clear risk
-    # needs evidence of the risk, so a gap refers the case rather than denying it on its own).
-    favourable = {**rank, field: 0}
-    a = run(facts_with(rank if field in WORST_CASE else favourable))
+    # Missing is never better than the most favourable known value, and under 'assume_worst' its risk
+    # is never lower than any known value's. A refusal needs evidence of the risk: where a known value
+    # would deny, the gap is at least a referral (never an approval); where the most favourable value
+    # would not deny, the gap does not deny either (no refusal rests on a gap alone).
+    a = run(facts_with(rank if field in WORST_CASE else {**rank, field: 0}))
+    good = run(facts_with({**rank, field: 0}))
     b = run(facts_with(rank, missing=frozenset({field})))
     for ca, cb in zip(a.criteria, b.criteria, strict=True):
         assert cb.inherent >= ca.inherent - 1e-9, ca.id
-    assert SEVERITY[b.decision] >= SEVERITY[a.decision]
+    assert SEVERITY[b.decision] >= SEVERITY[good.decision]
+    if SEVERITY[a.decision] >= SEVERITY["deny"]:
+        assert SEVERITY[b.decision] >= SEVERITY["refer"]
     if field in REFER_CASE:
         assert SEVERITY[b.decision] >= SEVERITY["refer"]
+    if SEVERITY[b.decision] >= SEVERITY["deny"] and b.decision != "prohibited":
+        assert SEVERITY[good.decision] >= SEVERITY["deny"], "a denial rests on the gap alone"
     if field in FACTOR_INPUTS:  # rebuttal-only evidence is listed only where the presumption applies
         assert field in {m.field for m in b.missing}
 

@@ -205,6 +205,21 @@ class FactorReading:
     applies: tuple[Any, Any] | None = None
 
 
+def _reading(ops: Ops, r: FactorReading, flip_outranked: Any, flip_applies: Any) -> tuple[Any, Any]:
+    """One factor's weight, and whether it stays out of the floor, for one reading of its open
+    evidence: ``flip_outranked`` takes an unestablished outranking as established, ``flip_applies``
+    takes an unknown ``applies_when`` as false."""
+    w, out = r.weight, False
+    if r.reduced is not None:
+        outranked = ops.lor(r.outranked, flip_outranked)
+        w, out = ops.where(outranked, r.reduced, w), outranked
+    if r.applies is not None:
+        t, u = r.applies
+        counts = ops.lor(t, ops.land(u, ops.lnot(flip_applies)))
+        w, out = ops.where(counts, w, 0.0), ops.lor(out, ops.lnot(counts))
+    return w, out
+
+
 def choose_weights(
     ops: Ops, readings: Sequence[FactorReading], scores: Sequence[Any], gap: float, riskier: bool = True
 ) -> tuple[list[Any], list[Any]]:
@@ -214,43 +229,42 @@ def choose_weights(
     record; whether the items are of the kind used in a documented pattern), a factor with
     ``outranked_by`` counts with its reduced weight and no longer sets the floor. A factor whose
     ``applies_when`` is false is left out (weight 0, no floor). Where either cannot be established,
-    two readings are tried - as the evidence stands, and with every open choice taken the other way -
-    and the riskier kept (``riskier=False``: the less risky, the favourable reading a refusal is
-    tested against): a gap in the evidence must not make a record count for more *or* less than is
-    conservative."""
-    known_w: list[Any] = []
-    known_o: list[Any] = []
-    alt_w: list[Any] = []
-    alt_o: list[Any] = []
+    every reading of the open choices is tried and the riskiest kept (``riskier=False``: the least
+    risky, the favourable reading a refusal is tested against): a gap in the evidence must not make a
+    record count for more *or* less than is conservative. Of equally risky readings the evidence as it
+    stands is kept."""
+    choices: list[tuple[int, str]] = []
     open_any: Any = False
-    for r in readings:
-        w, o, aw, ao = r.weight, False, r.weight, False
+    for i, r in enumerate(readings):
         if r.reduced is not None:
-            w, o = ops.where(r.outranked, r.reduced, w), r.outranked
-            aw, ao = r.reduced, True
+            choices.append((i, "outranked"))
             open_any = ops.lor(open_any, ops.lnot(r.outranked))
         if r.applies is not None:
-            t, u = r.applies
-            counts = ops.lor(t, u)  # as the evidence stands, an unknown condition lets the factor count
-            w, o = ops.where(counts, w, 0.0), ops.lor(o, ops.lnot(counts))
-            aw, ao = ops.where(t, aw, 0.0), ops.lor(ao, ops.lnot(t))
-            open_any = ops.lor(open_any, u)
-        known_w.append(w)
-        known_o.append(o)
-        alt_w.append(aw)
-        alt_o.append(ao)
+            choices.append((i, "applies"))
+            open_any = ops.lor(open_any, r.applies[1])
+    known = [_reading(ops, r, False, False) for r in readings]
+    best_w = [w for w, _ in known]
+    best_o = [o for _, o in known]
     if not ops.any(open_any):
-        return known_w, known_o
+        return best_w, best_o
 
     def risk(ws: list[Any], os: list[Any]) -> Any:
         return raw_risk(ops, weighted_mean(ops, ws, scores)[0], worst_factor(ops, scores, os), gap)
 
-    alt, known = risk(alt_w, alt_o), risk(known_w, known_o)
-    use_alt = ops.land(open_any, alt > known if riskier else alt < known)
-    return (
-        [ops.where(use_alt, a, k) for a, k in zip(alt_w, known_w, strict=True)],
-        [ops.where(use_alt, a, k) for a, k in zip(alt_o, known_o, strict=True)],
-    )
+    best = risk(best_w, best_o)
+    for mask in range(1, 2 ** len(choices)):
+        flips = [[False, False] for _ in readings]
+        for bit, (i, kind) in enumerate(choices):
+            if mask >> bit & 1:
+                flips[i][0 if kind == "outranked" else 1] = True
+        trial = [_reading(ops, r, f[0], f[1]) for r, f in zip(readings, flips, strict=True)]
+        ws, os = [w for w, _ in trial], [o for _, o in trial]
+        r_ = risk(ws, os)
+        better = r_ > best if riskier else r_ < best
+        best_w = [ops.where(better, a, b) for a, b in zip(ws, best_w, strict=True)]
+        best_o = [ops.where(better, a, b) for a, b in zip(os, best_o, strict=True)]
+        best = ops.where(better, r_, best)
+    return best_w, best_o
 
 
 def mitigation_reduction(ops: Ops, credited_amounts: Sequence[Any], cap: float) -> Any:
