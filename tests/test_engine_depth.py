@@ -43,7 +43,10 @@ def test_outranking_needs_the_unit_evidence_to_be_established():
         del s["evidence"]["unit"]["stockpile_control_demonstrated"]
 
     a = run(edit, outrank_cpi())
-    assert not a.criterion("div").factors[0].outranked and a.decision == "deny"
+    # counted whichever way is worse (not outranked: 4 sets the floor), but that denial rests on the
+    # unit's missing record: established, it would outrank the CPI; so the case is referred
+    assert not a.criterion("div").factors[0].outranked and a.criterion("div").level == "refer"
+    assert a.decision == "refer" and "establish: unit.stockpile_control_demonstrated" in a.criterion("div").explanation
 
 
 def test_outranking_by_a_country_field_is_refused():
