@@ -86,9 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rules", type=Path, help="rule file (default: the bundled baseline)")
     b.add_argument("--compare-rules", type=Path, metavar="FILE", help="re-assess under this rule file too")
     b.add_argument("--as-of", type=_date, help="re-assess as on this date (default: each application's date)")
-    b.add_argument("--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)")
+    b.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)"
+    )
     b.add_argument("--chunk-size", type=int, default=50_000, metavar="ROWS", help=argparse.SUPPRESS)
-    b.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)")
+    b.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)"
+    )
     b.add_argument(
         "--explain",
         metavar="APPLICATION_ID",
@@ -180,7 +184,7 @@ def check_paths(paths: list[Path], scenarios: list[Path] | None = None) -> tuple
     for p in paths:
         if p.is_dir():
             files += sorted(p.rglob("*.yaml"))
-        elif p.exists():
+        elif p.exists() or p.is_symlink():  # a dangling link or a link loop is reported when read
             files.append(p)
         else:
             diags.append(Diagnostic(Location(display_path(p)), "RC106", "file not found"))

@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Diagnostic, InputError, Location, display_path
+from .safe_read import read_bytes
 
 MAX_BYTES = 1_048_576
 MAX_DEPTH = 40
@@ -190,27 +191,10 @@ def parse_text(text: str, path: str) -> Document:
 
 
 def read_document(path: Path) -> Document:
-    """Read and parse a file; unreadable, oversized or non-UTF-8 files are located errors."""
+    """Read and parse a file; unreadable, oversized, special (FIFO, device) or non-UTF-8 files are
+    located errors, found without reading more than ``MAX_BYTES`` + 1 bytes."""
     shown = display_path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(
-                [
-                    Diagnostic(
-                        Location(shown, 1, 1),
-                        "RC105",
-                        f"file is {size} bytes; the limit is {MAX_BYTES}",
-                    )
-                ]
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Diagnostic(Location(shown), "RC106", "file not found")]) from None
-    except IsADirectoryError:
-        raise InputError([Diagnostic(Location(shown), "RC106", "is a directory, not a file")]) from None
-    except OSError as e:
-        raise InputError([Diagnostic(Location(shown), "RC106", f"cannot read: {e.strerror}")]) from None
+    raw = read_bytes(path, MAX_BYTES, shown=shown)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
