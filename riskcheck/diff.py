@@ -17,6 +17,7 @@ from .engine import assess
 from .errors import InputError
 from .explain import num
 from .loader import LoadedRules, load_scenario
+from .text_safety import visible
 from .trace import DECISION_WORDS, Assessment, to_plain
 
 SECTIONS = ("prohibitions", "presumptions", "escalations", "criteria", "mitigations", "rejected_arguments")
@@ -216,7 +217,7 @@ def as_markdown(r: DiffReport) -> str:
         out += ["", "```diff", *s.why, "```", ""]
     if r.errors:
         out += ["## Scenarios that could not be read", ""] + [f"- {e}" for e in r.errors]
-    return "\n".join(out).rstrip("\n") + "\n"
+    return visible("\n".join(out).rstrip("\n") + "\n")
 
 
 def as_json(r: DiffReport) -> str:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from .text_safety import visible
 from .trace import DECISION_WORDS, Assessment, ConditionCheck, CriterionResult, FactorResult, to_plain
 
 FORMATS = ("text", "markdown", "json")
@@ -141,7 +142,7 @@ def as_text(a: Assessment) -> str:
             w(f"  - {t}")
     w("")
     _provenance(a, w, "")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n")
 
 
 def _criterion_text(c: CriterionResult, w: Callable[[str], None]) -> None:
@@ -239,7 +240,7 @@ _MD_ESCAPES = str.maketrans(
 def md_escape(text: Any) -> str:
     """User and rule text made inert in Markdown: no raw HTML, no links or emphasis it did not ask for,
     nothing that breaks a table cell. (A memo may be rendered to HTML by whoever opens it.)"""
-    return str(text).translate(_MD_ESCAPES)
+    return visible(str(text).translate(_MD_ESCAPES))
 
 
 def _table(w: Callable[[str], None], header: list[str], rows: list[list[Any]]) -> None:
@@ -400,7 +401,7 @@ def as_markdown(a: Assessment) -> str:
     w("## Provenance")
     w("")
     _provenance(a, w, "- ")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n")
 
 
 RENDERERS: dict[str, Callable[[Assessment], str]] = {

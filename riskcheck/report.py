@@ -22,6 +22,7 @@ from . import vocabulary as v
 from .explain import KIND_WORDS, LEVEL_WORDS, as_markdown, check_values, evidence_line, num, value_text
 from .explain import md_escape as _md
 from .loader import LoadedRules, LoadedScenario
+from .text_safety import visible
 from .trace import DECISION_WORDS, Assessment, SourceRef
 from .whatif import (
     Context,
@@ -193,7 +194,7 @@ def memo_markdown(
     if scenario_yaml:
         fence = "````" if "```" in scenario_yaml else "```"
         body += f"\n## Input (scenario as assessed)\n\n{fence}yaml\n{scenario_yaml.rstrip()}\n{fence}\n"
-    return body
+    return visible(body)
 
 
 # --- HTML -------------------------------------------------------------------------------
@@ -424,7 +425,7 @@ def memo_html(an: Analysis, scenario: LoadedScenario | None = None, scenario_yam
     if scenario_yaml:
         w(f"<h2>Input (scenario as assessed)</h2><pre>{_e(scenario_yaml)}</pre>")
     w("</body></html>")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n")
 
 
 def memo(

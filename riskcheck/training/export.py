@@ -16,6 +16,7 @@ from typing import Any
 
 from ..explain import num
 from ..spreadsheet import safe_text as safe_cell
+from ..text_safety import visible
 from ..trace import DECISION_WORDS, DECISIONS
 from .agreement import Kappa, Share
 from .answers import INPUT_COLUMNS, LEVEL_WORDS, LEVELS
@@ -165,7 +166,7 @@ def as_text(d: Debrief, title: str = "") -> str:
             f"  {x.trainee}: criterion levels {x.levels.text()}, decisions {x.decisions.text()}; "
             f"stricter {x.stricter}, more lenient {x.more_lenient}"
         )
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")
 
 
 # --- HTML ---------------------------------------------------------------------------------
@@ -331,7 +332,7 @@ def as_html(d: Debrief, title: str = "", exercise: str = "", note: str = "") -> 
             )
         parts.append("</table>")
     parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return visible("\n".join(parts) + "\n")
 
 
 def render(d: Debrief, fmt: str, *, title: str = "", exercise: str = "") -> str:
