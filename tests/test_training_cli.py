@@ -236,7 +236,8 @@ def test_a_changed_answer_breaks_the_chain(tmp_path):
     store.submit(ex, Answer("Ana", 0, 0, "deny"))
     with store.engine.begin() as conn:  # behind the app's back
         conn.execute(update(answers).where(answers.c.id == first.id).values(decision="approve"))
-    assert store.verify() == {"training_answers": [first.id]}
+    assert list(store.verify()) == ["training_answers"]
+    assert store.verify()["training_answers"].broken == (first.id,)
 
 
 def test_trainees_saving_at_once_lose_nothing_and_keep_the_chain(tmp_path):
@@ -282,7 +283,11 @@ def test_removing_the_newest_answer_is_detected(tmp_path):
     last = store.submit(ex, Answer("Ana", 0, 0, "deny"))
     with store.engine.begin() as conn:
         conn.execute(delete(answers).where(answers.c.id == last.id))
-    assert store.verify() == {"training_answers": [0]}
+    assert list(store.verify()) == ["training_answers"]
+    assert (
+        store.verify()["training_answers"].head_problem
+        == f"the newest rows were deleted (#{last.id} missing)"
+    )
 
 
 # --- riskcheck history verify: the training chains ------------------------------------------------
