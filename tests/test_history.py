@@ -25,8 +25,8 @@ def results():
 
 
 @pytest.fixture
-def store(tmp_path):
-    h = History(f"sqlite:///{tmp_path / 'sub' / 'h.db'}")  # the folder is created
+def store(db_url):
+    h = History(db_url)
     yield h
     h.dispose()
 

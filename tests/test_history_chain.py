@@ -56,9 +56,12 @@ def _writer(url: str, who: str, start_at: float) -> None:
     store.dispose()
 
 
-@pytest.fixture(scope="module")
-def crowded(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('crowd') / 'history.db'}"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def crowded(request, tmp_path_factory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('crowd') / 'history.db'}"
+    else:
+        url = request.getfixturevalue("pg_server").new_database()
     ctx = mp.get_context("spawn")
     start_at = time.time() + 4.0  # after every child has imported and loaded the rules
     procs = [ctx.Process(target=_writer, args=(url, f"p{n}", start_at)) for n in range(PROCESSES)]
@@ -78,7 +81,7 @@ def crowded(tmp_path_factory) -> str:
 def test_concurrent_writers_from_several_processes_lose_no_row(crowded):
     store = History(crowded)
     try:
-        assert store.journal_mode() == "wal"
+        assert store.journal_mode() == ("wal" if crowded.startswith("sqlite") else "postgresql")
         notes = [r.note for r in store.list(limit=10_000)]
         expected = {f"p{n}:{i}" for n in range(PROCESSES) for i in range(ASSESSMENTS_EACH)}
         assert len(notes) == len(expected) == PROCESSES * ASSESSMENTS_EACH
@@ -96,7 +99,7 @@ def test_concurrent_writers_from_several_processes_lose_no_row(crowded):
         store.dispose()
 
 
-def test_concurrent_writers_in_one_process_lose_no_row(tmp_path):
+def test_concurrent_writers_in_one_process_lose_no_row(db_url):
     """The app's sessions are threads of one process: ten of them recording at once (each with its
     own History on one file, as sessions share one) queue on the in-process write lock; every row
     arrives once and the chains stay intact, training writes included."""
@@ -104,7 +107,7 @@ def test_concurrent_writers_in_one_process_lose_no_row(tmp_path):
 
     from riskcheck.training.store import ScenarioRef, TrainingStore
 
-    url = f"sqlite:///{tmp_path / 'history.db'}"
+    url = db_url
     rules = load_rules(ROOT / "rules" / "baseline.yaml")
     text = SCENARIO.read_text()
     a = assess(rules, load_scenario(SCENARIO))
@@ -145,8 +148,8 @@ def test_concurrent_writers_in_one_process_lose_no_row(tmp_path):
 
 
 @pytest.fixture
-def filled(tmp_path) -> History:
-    store = History(f"sqlite:///{tmp_path / 'h.db'}")
+def filled(db_url) -> History:
+    store = History(db_url)
     rules = load_rules(ROOT / "rules" / "baseline.yaml")
     a = assess(rules, load_scenario(SCENARIO))
     for i in range(5):

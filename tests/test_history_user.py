@@ -59,8 +59,8 @@ def assessment():
 
 
 @pytest.fixture
-def store(tmp_path):
-    h = History(f"sqlite:///{tmp_path / 'h.db'}")
+def store(db_url):
+    h = History(db_url)
     yield h
     h.dispose()
 
