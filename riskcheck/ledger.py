@@ -254,7 +254,7 @@ def _dated(column: Column[Any], conn: Connection) -> Callable[[Any], Any] | None
     value that cannot be read is reported on its row instead of stopping the whole check."""
     if not isinstance(column.type, DateTime | Date):
         return None
-    convert = column.type.result_processor(conn.dialect, None)
+    convert = column.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
     return (lambda v: convert(v) if isinstance(v, str) else v) if convert else None
 
 
@@ -264,7 +264,10 @@ def _check_one(
     table = chain.table
     columns = [c for c in table.c if c.name in present]
     converters = {c.name: f for c in columns if (f := _dated(c, conn))}
-    q = select(*[type_coerce(c, String).label(c.name) if c.name in converters else c for c in columns])
+    # read as text under another label (the column's own name would bring its type back)
+    q = select(
+        *[type_coerce(c, String).label(f"raw__{c.name}") if c.name in converters else c for c in columns]
+    )
     broken: list[int] = []
     missing: list[tuple[int, int]] = []
     unreadable: list[tuple[int, str]] = []
@@ -273,10 +276,11 @@ def _check_one(
         row, rid = dict(raw), int(raw["id"])
         bad = None
         for name, convert in converters.items():
+            value = row.pop(f"raw__{name}")
             try:
-                row[name] = convert(row[name])
+                row[name] = convert(value)
             except (ValueError, TypeError):
-                bad = f"{name} holds {str(raw[name])[:40]!r}, which is not a date"
+                bad = f"{name} holds {str(value)[:40]!r}, which is not a date"
         if bad or row["prev_hash"] != prev or chain.hash(row, prev) != row["row_hash"]:
             broken.append(rid)
             if bad:
