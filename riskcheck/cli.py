@@ -13,9 +13,13 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError, display_path
 from .yamlfile import MAX_BYTES
+
+if TYPE_CHECKING:
+    from .ledger import Anchor
 
 SCHEMA_KINDS = ("rules", "scenario", "profile", "embargoes")
 
@@ -388,7 +392,7 @@ def cmd_exercise(args: argparse.Namespace) -> int:
     return 0
 
 
-def _anchor_file(path: Path) -> object:
+def _anchor_file(path: Path) -> Anchor:
     from .ledger import AnchorError, parse_anchor
     from .safe_read import read_bytes
 

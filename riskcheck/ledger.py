@@ -258,9 +258,18 @@ def _dated(column: Column[Any], conn: Connection) -> Callable[[Any], Any] | None
     return (lambda v: convert(v) if isinstance(v, str) else v) if convert else None
 
 
-def _check_one(
-    conn: Connection, chain: Chain, present: set[str]
-) -> tuple[int, str, int, list[int], list[tuple[int, int]], list[tuple[int, str]]]:
+class _Walk(NamedTuple):
+    """What walking one chain's rows found (an absent table: no rows)."""
+
+    rows: int = 0
+    head: str = GENESIS
+    last_id: int = 0
+    broken: tuple[int, ...] = ()
+    missing: tuple[tuple[int, int], ...] = ()
+    unreadable: tuple[tuple[int, str], ...] = ()
+
+
+def _check_one(conn: Connection, chain: Chain, present: set[str]) -> _Walk:
     table = chain.table
     columns = [c for c in table.c if c.name in present]
     converters = {c.name: f for c in columns if (f := _dated(c, conn))}
@@ -288,7 +297,7 @@ def _check_one(
             if rid > last_id + 1:
                 missing.append((last_id + 1, rid - 1))
         prev, last_id, count = str(row["row_hash"]), rid, count + 1
-    return count, prev, last_id, broken, missing, unreadable
+    return _Walk(count, prev, last_id, tuple(broken), tuple(missing), tuple(unreadable))
 
 
 def check_chains(conn: Connection, chains: Mapping[str, Chain]) -> list[ChainReport]:
@@ -301,10 +310,10 @@ def check_chains(conn: Connection, chains: Mapping[str, Chain]) -> list[ChainRep
     migrated = _migrated(conn, tables)
     out: list[ChainReport] = []
     for name, chain in chains.items():
-        count, prev, last_id, broken, missing, unreadable = 0, GENESIS, 0, [], [], []
+        walk = _Walk()
         if chain.table.name in tables:
-            present = {c["name"] for c in insp.get_columns(chain.table.name)}
-            count, prev, last_id, broken, missing, unreadable = _check_one(conn, chain, present)
+            walk = _check_one(conn, chain, {c["name"] for c in insp.get_columns(chain.table.name)})
+        count, prev, last_id = walk.rows, walk.head, walk.last_id
         head = recorded.get(name)
         problem = None
         if head is None and count:
@@ -333,10 +342,10 @@ def check_chains(conn: Connection, chains: Mapping[str, Chain]) -> list[ChainRep
                 count,
                 prev,
                 last_id,
-                tuple(broken),
-                tuple(missing),
+                walk.broken,
+                walk.missing,
                 problem,
-                tuple(unreadable),
+                walk.unreadable,
                 note=note,
             )
         )

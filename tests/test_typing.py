@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ["errors", "yamlfile", "vocabulary", "scenario_model", "rules_model", "loader", "checks", "conditions",
-        "facts", "engine", "trace", "explain", "whatif", "diff", "scenarios", "paths", "atomic", "schemas"]
+        "facts", "engine", "trace", "explain", "whatif", "diff", "scenarios", "paths", "atomic", "schemas",
+        "safe_read", "text_safety", "ledger", "history"]
 
 
 @pytest.mark.skipif(shutil.which("mypy", path=str(Path(sys.executable).parent)) is None, reason="mypy not installed")
