@@ -22,6 +22,7 @@ from riskcheck.history import History, result_json
 from riskcheck.loader import load_rules, load_scenario
 from riskcheck.training.answers import Answer
 from riskcheck.training.store import ScenarioRef, TrainingStore
+from tests.test_history_chain import edit_values
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD_DB = Path(__file__).parent / "fixtures" / "history" / "before-ledger.db"
@@ -29,20 +30,7 @@ SCENARIO = ROOT / "scenarios" / "nordvale-g2g-approve.yaml"
 
 
 def edit(n: int) -> dict[str, object]:
-    return dict(
-        user="bob",
-        auth="local",
-        reason=f"edit {n}",
-        rule_file="baseline.yaml",
-        rule_set_id="baseline",
-        version_before="1",
-        version_after="1",
-        sha256_before="a" * 64,
-        sha256_after="b" * 64,
-        text_before="x",
-        text_after="y",
-        origin="test",
-    )
+    return edit_values("bob", n)
 
 
 def sql(store: History, *statements: str) -> None:
