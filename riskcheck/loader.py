@@ -167,11 +167,13 @@ def validate_rules_document(doc: Document, base_dir: Path | None = None) -> Load
     return loaded
 
 
-def _confined(written: str, base_dir: Path, doc: Document, loc: tuple[Any, ...]) -> Path:
+def _confined(
+    written: str, base_dir: Path, doc: Document, loc: tuple[Any, ...], *, absolute_ok: bool = False
+) -> Path:
     """A path written in ``doc`` (reference data, a profile), confined to ``doc``'s folder: nothing
     outside it is read, so no key name of another file on the server is ever echoed."""
     try:
-        return confine(written, base_dir)
+        return confine(written, base_dir, absolute_ok=absolute_ok)
     except PathOutside as e:
         code = "RC318" if loc[0] == "reference_data" else "RC401"
         what = "reference data" if code == "RC318" else "profile"
@@ -267,13 +269,21 @@ def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
     return _validate(doc, scenario_model.Profile), doc
 
 
-def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
+def scenario_from_document(
+    doc: Document, base_dir: Path, *, profile_root: Path | None = None
+) -> LoadedScenario:
+    """The scenario of a parsed document; its profile path is confined to ``base_dir`` (the file's
+    folder). ``profile_root``: for a document riskcheck built itself (a register row), the profile
+    folder the user chose, which the path (absolute there) must lie in instead."""
     model: scenario_model.Scenario = _validate(doc, scenario_model.Scenario)
     ev = model.evidence
     profile = profile_doc = None
     country: dict[str, Fact] = {}
     if ev.profile is not None:
-        ppath = _confined(ev.profile, base_dir, doc, ("evidence", "profile"))
+        root = profile_root if profile_root is not None else base_dir
+        ppath = _confined(
+            ev.profile, root, doc, ("evidence", "profile"), absolute_ok=profile_root is not None
+        )
         try:
             profile, profile_doc = load_profile(ppath)
         except InputError as e:

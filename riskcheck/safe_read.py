@@ -121,17 +121,15 @@ def resolve(path: Path | str) -> Path:
         raise _problem(display_path(p), "RC106", message) from None
 
 
-def confine(written: str, base: Path) -> Path:
+def confine(written: str, base: Path, *, absolute_ok: bool = False) -> Path:
     """The file that ``written`` (a relative path written inside a file in folder ``base``) names,
     or :class:`PathOutside` when it is absolute, climbs with ``..``, holds control characters or
-    leads out of ``base`` through a symbolic link."""
+    leads out of ``base`` through a symbolic link. ``absolute_ok``: for a document built by
+    riskcheck itself (a register row), whose absolute path must still lie inside ``base``."""
     if any(unicodedata.category(ch) == "Cc" for ch in written):
         raise PathOutside("control characters are not allowed in a path")
-    if (
-        PurePosixPath(written).is_absolute()
-        or PureWindowsPath(written).is_absolute()
-        or PureWindowsPath(written).drive
-    ):
+    absolute = PurePosixPath(written).is_absolute() or PureWindowsPath(written).is_absolute()
+    if not absolute_ok and (absolute or PureWindowsPath(written).drive):
         raise PathOutside("an absolute path is not allowed; name a file below this file's folder")
     if ".." in re.split(r"[\\/]", written):
         raise PathOutside("'..' is not allowed; name a file below this file's folder")

@@ -175,3 +175,25 @@ def test_a_scenario_used_as_its_own_profile_says_so(scenario_dir: Path):
     [message] = diagnostics(load_scenario, with_profile(scenario_dir, "case.yaml"))
     assert "RC403" in message and "is a scenario" in message and "profile is expected" in message
     assert "did you mean 'expected'" not in message
+
+
+def test_a_document_built_from_a_register_row_may_name_its_profile_inside_the_chosen_folder(
+    scenario_dir: Path,
+):
+    """The batch builds scenarios in memory with the absolute path of a profile in the --profiles
+    folder: allowed there (profile_root), and only there."""
+    from riskcheck.loader import scenario_from_document
+    from riskcheck.yamlfile import parse_text
+
+    inside = str((scenario_dir / "profiles" / "valdoria.yaml").resolve())
+    text = SCENARIO.read_text()
+    doc = parse_text(text.replace("profile: profiles/valdoria.yaml", f"profile: {inside}"), "row 2")
+    loaded = scenario_from_document(doc, Path.cwd(), profile_root=scenario_dir / "profiles")
+    assert loaded.profile is not None
+    outside = parse_text(text.replace("profile: profiles/valdoria.yaml", f"profile: {PROFILE}"), "row 3")
+    [message] = diagnostics(
+        lambda: scenario_from_document(outside, Path.cwd(), profile_root=scenario_dir / "profiles")
+    )
+    assert "RC401" in message and "leads out" in message
+    with pytest.raises(InputError, match="absolute path is not allowed"):
+        scenario_from_document(doc, scenario_dir)  # the same text in a file: refused
