@@ -254,7 +254,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     from .loader import load_rules, load_scenario
     from .paths import rules_file_for
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, profile_as_of=args.as_of)
     rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
     sys.stdout.write(render(assess(rules, scenario, args.as_of), args.format))
     return 0
@@ -426,7 +426,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .paths import rules_file_for
     from .report import analyse, memo
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, profile_as_of=args.as_of)
     rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
     text = memo(analyse(rules, scenario, args.as_of), args.format, scenario, scenario.doc.text)
     _emit(text, args.output)

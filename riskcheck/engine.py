@@ -18,6 +18,7 @@ refuses. Unknown is never read as favourable.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -856,6 +857,7 @@ def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[
             ENGINE_VERSION,
             as_of,
             lr.reference_sha256,
+            hashlib.sha256(scenario.profile_doc.text.encode("utf-8")).hexdigest() if scenario.profile_doc else None,
         ),
     }
 

@@ -212,6 +212,7 @@ def _provenance(a: Assessment, w: Callable[[str], None], bullet: str) -> None:
         ("input sha256", p.input_sha256),
         ("engine", f"riskcheck {p.engine_version}"),
         ("as of", p.as_of.isoformat()),
+        *((("profile sha256", p.profile_sha256),) if getattr(p, "profile_sha256", None) else ()),
     ):
         w(f"{bullet or '  '}{k}: {v}")
 

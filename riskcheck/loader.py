@@ -8,6 +8,7 @@ tags) is mapped back onto the YAML node it came from.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import hashlib
@@ -21,9 +22,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import rules_model, scenario_model
-from .errors import Diagnostic, InputError, Location
+from .errors import Diagnostic, InputError, Location, display_path
 from .facts import Fact
-from .yamlfile import Document, read_document
+from .yamlfile import Document, parse_text, read_document
 
 
 def _all_field_names(module: Any) -> set[str]:
@@ -250,7 +251,22 @@ def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
     return _validate(doc, scenario_model.Profile), doc
 
 
-def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
+def _profile_version(path: Path, day: dt.date) -> tuple[scenario_model.Profile, Document] | None:
+    """The profile as it stood at the end of ``day``, from its version log (None: no log kept)."""
+    from .evidence.versions import text_as_of
+
+    found = text_as_of(path, day)
+    if found is None:
+        return None
+    text, version = found
+    doc = parse_text(text, f"{display_path(path)}@v{version.n}")
+    return _validate(doc, scenario_model.Profile), doc
+
+
+def scenario_from_document(
+    doc: Document, base_dir: Path, profile_as_of: dt.date | None = None
+) -> LoadedScenario:
+    """``profile_as_of``: read the shared profile as it stood on that date (its version log)."""
     model: scenario_model.Scenario = _validate(doc, scenario_model.Scenario)
     ev = model.evidence
     profile = profile_doc = None
@@ -267,7 +283,8 @@ def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
             )
         ppath = (base_dir / ev.profile).resolve()
         try:
-            profile, profile_doc = load_profile(ppath)
+            versioned = _profile_version(ppath, profile_as_of) if profile_as_of is not None else None
+            profile, profile_doc = versioned or load_profile(ppath)
         except InputError as e:
             here = doc.locate(("evidence", "profile"))
             first = e.diagnostics[0]
@@ -335,6 +352,6 @@ def _fact_fields(f: Fact) -> dict[str, Any]:
     return {s: getattr(f, s) for s in Fact.__slots__}
 
 
-def load_scenario(path: Path | str) -> LoadedScenario:
+def load_scenario(path: Path | str, profile_as_of: dt.date | None = None) -> LoadedScenario:
     p = Path(path)
-    return scenario_from_document(read_document(p), p.resolve().parent)
+    return scenario_from_document(read_document(p), p.resolve().parent, profile_as_of)

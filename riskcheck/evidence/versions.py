@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...errors import Diagnostic, InputError, Location, display_path
+from ..errors import Diagnostic, InputError, Location, display_path
 from ..atomic import write_text_atomic
 
 FOLDER = ".versions"
@@ -111,23 +111,37 @@ def read_log(profile: Path) -> list[Version]:
 
 
 def text_as_of(profile: Path, day: dt.date) -> tuple[str, Version] | None:
-    """The profile's text in force at the end of ``day`` (UTC), with its version; None when the log
-    exists and its first version came later (the profile did not exist yet). Without a log: None."""
+    """The profile's text in force at the end of ``day`` (UTC), with its version; None when riskcheck
+    keeps no versions of it (the file is all there is). A profile whose first version came later
+    did not exist on that day: an error (RC403), not today's evidence passed off as that day's."""
     versions = read_log(profile)
+    if not versions:
+        return None
     end = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
     found = None
     for v in versions:
         if v.kind == "baseline" or v.when <= end:
             found = v
-    return (found.text, found) if found else None
+    if found is None:
+        raise InputError(
+            [
+                Diagnostic(
+                    Location(display_path(profile)),
+                    "RC403",
+                    f"the profile has no version in force on {day}: its first was recorded on "
+                    f"{versions[0].at[:10]} (assess as of a later date, or without --as-of)",
+                )
+            ]
+        )
+    return found.text, found
 
 
 @contextlib.contextmanager
 def _locked(profile: Path) -> Iterator[None]:
-    """One writer per profile at a time (several officers may import into one folder)."""
+    """One writer per profile folder at a time (several officers may import into one folder)."""
     folder = profile.parent / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    lock = folder / f"{profile.name}.lock"
+    lock = folder / ".lock"
     with open(lock, "a+") as fh:
         try:
             import fcntl
@@ -178,6 +192,7 @@ def commit(
     be written, the file is put back.
     """
     assert kind in KINDS
+    changes = json.loads(json.dumps(changes, default=str))  # dates as ISO text, as in the YAML
     with _locked(profile):
         versions = read_log(profile)
         path = log_path(profile)
