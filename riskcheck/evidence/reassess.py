@@ -278,9 +278,11 @@ def reassess_history(
                 texts[rid] = (stext, rjson)
     # Group by rule set (then and now), score every group at once.
     groups: dict[tuple[str, str], list[tuple[Any, LoadedScenario]]] = {}
+    parsed: dict[tuple[str, Path], LoadedScenario] = {}  # the same case recorded again is read once
     for r, ppath in changed:
+        key = (texts[r.id][0], ppath)
         try:
-            s = _scenario_now(texts[r.id][0], f"history#{r.id}", ppath)
+            s = parsed.get(key) or parsed.setdefault(key, _scenario_now(key[0], f"history#{r.id}", ppath))
         except InputError as e:
             report.problems.append(f"#{r.id}: cannot be replayed: {e.diagnostics[0]}")
             continue
