@@ -86,9 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rules", type=Path, help="rule file (default: the bundled baseline)")
     b.add_argument("--compare-rules", type=Path, metavar="FILE", help="re-assess under this rule file too")
     b.add_argument("--as-of", type=_date, help="re-assess as on this date (default: each application's date)")
-    b.add_argument("--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)")
+    b.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)"
+    )
     b.add_argument("--chunk-size", type=int, default=50_000, metavar="ROWS", help=argparse.SUPPRESS)
-    b.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)")
+    b.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)"
+    )
     b.add_argument(
         "--explain",
         metavar="APPLICATION_ID",
@@ -143,7 +147,9 @@ def _evidence_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     """``profile import|set|log`` and ``reassess`` (the evidence layer, riskcheck/evidence)."""
     from .evidence.importers import SOURCES
 
-    pr = sub.add_parser("profile", help="country profiles: import published data sets, set a value, show versions")
+    pr = sub.add_parser(
+        "profile", help="country profiles: import published data sets, set a value, show versions"
+    )
     psub = pr.add_subparsers(dest="profile_command", required=True, metavar="ACTION")
     pi = psub.add_parser(
         "import",
@@ -157,14 +163,22 @@ def _evidence_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     pi.add_argument("--year", type=int, help="the data year (default: the latest in the file)")
     pi.add_argument("--edition", help="the edition, when the file name does not tell it")
     pi.add_argument("--countries", nargs="+", metavar="CODE", help="only these states (ISO alpha-3 or names)")
-    pi.add_argument("--profiles", type=Path, metavar="DIR", help="profiles folder (default: scenarios/profiles)")
-    pi.add_argument("--replace-overrides", action="store_true", help="write the data set's value over officers' values")
-    pi.add_argument("--skip-unmatched", action="store_true", help="list rows naming no known state instead of failing")
+    pi.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="profiles folder (default: scenarios/profiles)"
+    )
+    pi.add_argument(
+        "--replace-overrides", action="store_true", help="write the data set's value over officers' values"
+    )
+    pi.add_argument(
+        "--skip-unmatched", action="store_true", help="list rows naming no known state instead of failing"
+    )
     pi.add_argument("--as-of", type=_date, help="att: the date the status list was downloaded")
     pi.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     pi.add_argument("--by", help="who imports (default: the login name)")
     pi.add_argument("--why", help="why (default: the data set, edition and file)")
-    pi.add_argument("--rules", type=Path, help="rule set whose stale_after_days the report uses (default: baseline)")
+    pi.add_argument(
+        "--rules", type=Path, help="rule set whose stale_after_days the report uses (default: baseline)"
+    )
     ps = psub.add_parser("set", help="enter an officer's value for one indicator (a new version)")
     ps.add_argument("profile", type=Path)
     ps.add_argument("indicator")
@@ -190,7 +204,9 @@ def _evidence_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     ra.add_argument("--db", metavar="URL", help="history database (default: RISKCHECK_DB_URL or the file)")
     ra.add_argument("--register", type=Path, metavar="FILE", help="also a licensing register (as for batch)")
     ra.add_argument("--rules", type=Path, help="register: the rule file (default: baseline)")
-    ra.add_argument("--profiles", type=Path, metavar="DIR", help="profiles folder (default: scenarios/profiles)")
+    ra.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="profiles folder (default: scenarios/profiles)"
+    )
     ra.add_argument("--format", choices=("text", "json"), default="text")
 
 

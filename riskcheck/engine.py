@@ -857,7 +857,9 @@ def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[
             ENGINE_VERSION,
             as_of,
             lr.reference_sha256,
-            hashlib.sha256(scenario.profile_doc.text.encode("utf-8")).hexdigest() if scenario.profile_doc else None,
+            hashlib.sha256(scenario.profile_doc.text.encode("utf-8")).hexdigest()
+            if scenario.profile_doc
+            else None,
         ),
     }
 

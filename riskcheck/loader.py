@@ -220,7 +220,9 @@ def _with_override(note: str | None, over: Any) -> str | None:
     if over is None:
         return note
     d = over.dataset
-    told = f"An officer's value: {d.name} {d.edition} gives {over.value!r} for {d.year} ({d.file} row {d.row})."
+    told = (
+        f"An officer's value: {d.name} {d.edition} gives {over.value!r} for {d.year} ({d.file} row {d.row})."
+    )
     return f"{note} {told}" if note else told
 
 

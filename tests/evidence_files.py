@@ -28,7 +28,9 @@ def cpi(path: Path, header_row: int = 4, score: str = "CPI score 2023") -> Path:
     ws.title = "CPI2023"
     ws.append(["CORRUPTION PERCEPTIONS INDEX 2023"])
     ws.append(["Global results & trends"])
-    for i, h in enumerate(["Country / Territory", "ISO3", "Region", score, "Rank", "Standard error"], start=1):
+    for i, h in enumerate(
+        ["Country / Territory", "ISO3", "Region", score, "Rank", "Standard error"], start=1
+    ):
         ws.cell(row=header_row, column=i, value=h)  # row 3 stays empty, as in the published workbook
     ws.append(["Denmark", "DNK", "WE/EU", 90, 1, 1.81])
     ws.append(["Iraq", "IRQ", "MENA", 23, 154, 1.2])
@@ -38,7 +40,10 @@ def cpi(path: Path, header_row: int = 4, score: str = "CPI score 2023") -> Path:
     ws.append(["Note: scores are rounded; see the methodology."])
     ts = wb.create_sheet("CPI Timeseries 2012 - 2023")
     ts.append(["CPI 2012-2023"])
-    for i, h in enumerate(["Country / Territory", "ISO3", "Region", "CPI score 2023", "CPI score 2022", "Standard error 2022"], start=1):
+    for i, h in enumerate(
+        ["Country / Territory", "ISO3", "Region", "CPI score 2023", "CPI score 2022", "Standard error 2022"],
+        start=1,
+    ):
         ts.cell(row=4, column=i, value=h)
     ts.append(["Denmark", "DNK", "WE/EU", 90, 90, 1.8])
     ts.append(["Iraq", "IRQ", "MENA", 23, 23, 1.3])

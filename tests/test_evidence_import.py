@@ -160,7 +160,10 @@ def test_bad_workbooks(tmp_path, profiles):
     assert e.value.diagnostics[0].code == "RC602" and "Share of GDP" in e.value.diagnostics[0].message
     with pytest.raises(InputError) as e:
         read("cirights", evidence_files.cirights(tmp_path / "cirights_v3.xlsx", column="PhysInt"))
-    assert e.value.diagnostics[0].code == "RC603" and "Physical Integrity Rights Index" in e.value.diagnostics[0].message
+    assert (
+        e.value.diagnostics[0].code == "RC603"
+        and "Physical Integrity Rights Index" in e.value.diagnostics[0].message
+    )
     with pytest.raises(InputError) as e:
         read("pts", FIX / "PTS-2024.csv", year=1950)
     d = e.value.diagnostics[0]
@@ -172,7 +175,9 @@ def test_bad_workbooks(tmp_path, profiles):
 
 
 def test_skip_unmatched_imports_the_other_rows(profiles):
-    out = run_import("pts", FIX / "PTS-2024-unknown-country.csv", folder=profiles, skip_unmatched=True, today=TODAY)
+    out = run_import(
+        "pts", FIX / "PTS-2024-unknown-country.csv", folder=profiles, skip_unmatched=True, today=TODAY
+    )
     assert "Atlantis: matches no state" in out
     assert (profiles / "irq.yaml").is_file()
 
@@ -199,14 +204,22 @@ def test_import_writes_values_with_their_source_row(profiles):
 
 def test_officers_value_is_kept_and_marked_unless_replaced(profiles):
     run_import("pts", FIX / "PTS-2024.csv", folder=profiles, today=TODAY)
-    run_set(profiles / "irq.yaml", "pts", "5", source="Embassy report", as_of=dt.date(2024, 3, 1), why="field report", by="officer")
+    run_set(
+        profiles / "irq.yaml",
+        "pts",
+        "5",
+        source="Embassy report",
+        as_of=dt.date(2024, 3, 1),
+        why="field report",
+        by="officer",
+    )
     out = run_import("pts", FIX / "PTS-2024.csv", folder=profiles, today=TODAY)
     ind = indicator(profiles, "irq", "pts")
     assert ind["value"] == 5 and ind["source"] == "Embassy report"
     assert ind["override_of"]["value"] == 4 and ind["override_of"]["dataset"]["row"] == 7
     assert "officer's value 5 kept; Political Terror Scale gives 4" in out
     # the override is shown where the value is used
-    from riskcheck.loader import load_profile, _indicator_facts
+    from riskcheck.loader import _indicator_facts, load_profile
 
     model, doc = load_profile(profiles / "irq.yaml")
     fact = _indicator_facts(model.indicators, doc, ("indicators",), "profile")["pts"]
@@ -239,7 +252,9 @@ def test_outside_edits_are_recorded_and_tampering_is_refused(profiles):
     run_import("pts", FIX / "PTS-2024.csv", folder=profiles, today=TODAY)
     path = profiles / "irq.yaml"
     path.write_text(path.read_text().replace("value: 4", "value: 3"), encoding="utf-8")
-    run_import("hdi", FIX / "HDR23-24_Composite_indices_complete_time_series.csv", folder=profiles, today=TODAY)
+    run_import(
+        "hdi", FIX / "HDR23-24_Composite_indices_complete_time_series.csv", folder=profiles, today=TODAY
+    )
     log = versions.read_log(path)
     assert [v.kind for v in log] == ["import", "outside", "import"]
     log_file = versions.log_path(path)
@@ -251,8 +266,46 @@ def test_outside_edits_are_recorded_and_tampering_is_refused(profiles):
 
 
 def test_cli_profile_log_and_set(profiles, capsys):
-    assert main(["profile", "set", str(profiles / "nordvale.yaml"), "cpi", "80", "--source", "officer", "--as-of", "2025-01-01", "--why", "test", "--by", "me"]) == 0
+    assert (
+        main(
+            [
+                "profile",
+                "set",
+                str(profiles / "nordvale.yaml"),
+                "cpi",
+                "80",
+                "--source",
+                "officer",
+                "--as-of",
+                "2025-01-01",
+                "--why",
+                "test",
+                "--by",
+                "me",
+            ]
+        )
+        == 0
+    )
     assert main(["profile", "log", str(profiles / "nordvale.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "v1" in out and "baseline" in out and "v2" in out and "by me: test" in out and "cpi: 84 -> 80" in out
-    assert main(["profile", "set", str(profiles / "nordvale.yaml"), "cpi", "high", "--source", "x", "--as-of", "2025-01-01", "--why", "t"]) == 2
+    assert (
+        "v1" in out and "baseline" in out and "v2" in out and "by me: test" in out and "cpi: 84 -> 80" in out
+    )
+    assert (
+        main(
+            [
+                "profile",
+                "set",
+                str(profiles / "nordvale.yaml"),
+                "cpi",
+                "high",
+                "--source",
+                "x",
+                "--as-of",
+                "2025-01-01",
+                "--why",
+                "t",
+            ]
+        )
+        == 2
+    )

@@ -36,8 +36,13 @@ def record(store: History, home: Path, name: str, now: dt.datetime):
     s = load_scenario(path)
     a = assess(load_rules(home / "rules" / f"{s.model.rules}.yaml"), s)
     # as the app records it: the scenario's text, whose profile path is relative to the scenarios folder
-    return store.record(a, path.read_text(), recipient=s.model.transfer.recipient.country,
-                        profile_yaml=s.profile_doc.text, now=now)
+    return store.record(
+        a,
+        path.read_text(),
+        recipient=s.model.transfer.recipient.country,
+        profile_yaml=s.profile_doc.text,
+        now=now,
+    )
 
 
 def test_provenance_names_the_profile_version(home):
@@ -51,14 +56,27 @@ def test_as_of_reads_the_version_in_force(home, capsys):
     profile = home / "scenarios" / "profiles" / "nordvale.yaml"
     first = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
     text = profile.read_text()
-    versions.commit(profile, text.replace("pts: {value: 1,", "pts: {value: 4,"), by="t", why="w", kind="edit",
-                    changes=[], expected_sha256=versions.sha256_text(text), now=first)
+    versions.commit(
+        profile,
+        text.replace("pts: {value: 1,", "pts: {value: 4,"),
+        by="t",
+        why="w",
+        kind="edit",
+        changes=[],
+        expected_sha256=versions.sha256_text(text),
+        now=first,
+    )
     scenario = home / "scenarios" / SCENARIO
     assert main(["assess", str(scenario), "--format", "json", "--as-of", "2025-06-30"]) == 0
     then = json.loads(capsys.readouterr().out)
     assert main(["assess", str(scenario), "--format", "json", "--as-of", "2025-07-02"]) == 0
     now = json.loads(capsys.readouterr().out)
-    pts = lambda a: next(f["evidence"]["value"] for c in a["criteria"] for f in c["factors"] if f["evidence"]["field"] == "country.pts")  # noqa: E731
+    pts = lambda a: next(
+        f["evidence"]["value"]
+        for c in a["criteria"]
+        for f in c["factors"]
+        if f["evidence"]["field"] == "country.pts"
+    )  # noqa: E731
     assert pts(then) == 1 and pts(now) == 4  # the baseline is in force before the edit
     assert then["provenance"]["profile_sha256"] == versions.sha256_text(text)
     assert now["provenance"]["profile_sha256"] == versions.sha256_text(profile.read_text())
@@ -67,8 +85,16 @@ def test_as_of_reads_the_version_in_force(home, capsys):
 def test_as_of_before_a_new_profile_existed_is_an_error(tmp_path):
     profile = tmp_path / "irq.yaml"
     text = "id: irq\ncountry: IRQ\nname: Iraq\nfictional: false\nindicators: {}\n"
-    versions.commit(profile, text, by="t", why="w", kind="import", changes=[], expected_sha256=None,
-                    now=dt.datetime(2026, 1, 10, tzinfo=dt.UTC))
+    versions.commit(
+        profile,
+        text,
+        by="t",
+        why="w",
+        kind="import",
+        changes=[],
+        expected_sha256=None,
+        now=dt.datetime(2026, 1, 10, tzinfo=dt.UTC),
+    )
     with pytest.raises(InputError) as e:
         versions.text_as_of(profile, dt.date(2025, 12, 31))
     assert e.value.diagnostics[0].code == "RC403" and "2026-01-10" in e.value.diagnostics[0].message
@@ -84,7 +110,15 @@ def test_reassess_lists_assessments_the_new_evidence_changes(home, capsys):
     assert rec.decision == "approve"
     assert reassess_history(store).evidence_changed == 0  # nothing changed yet
     profile = home / "scenarios" / "profiles" / "nordvale.yaml"
-    run_set(profile, "internal_conflict", "war", source="UCDP/PRIO ACD 25.1: war", as_of=dt.date(2025, 12, 31), why="new year's data", by="analyst")
+    run_set(
+        profile,
+        "internal_conflict",
+        "war",
+        source="UCDP/PRIO ACD 25.1: war",
+        as_of=dt.date(2025, 12, 31),
+        why="new year's data",
+        by="analyst",
+    )
     report = reassess_history(store)
     assert report.checked == 2 and report.evidence_changed == 1
     [change] = report.changes
@@ -109,11 +143,27 @@ def test_reassess_replays_under_the_rules_it_was_made_with(home):
     old_text = rules.read_text()
     new_text = old_text.replace("version:", "# edited\nversion:", 1)
     rules.write_text(new_text)
-    store.record_rule_edit(user="r", auth="local", reason="test", rule_file="baseline.yaml", rule_set_id="baseline",
-                           version_before="x", version_after="x", sha256_before=versions.sha256_text(old_text),
-                           sha256_after=versions.sha256_text(new_text), text_before=old_text, text_after=new_text)
-    run_set(home / "scenarios" / "profiles" / "nordvale.yaml", "internal_conflict", "war", source="s",
-            as_of=dt.date(2025, 12, 31), why="w")
+    store.record_rule_edit(
+        user="r",
+        auth="local",
+        reason="test",
+        rule_file="baseline.yaml",
+        rule_set_id="baseline",
+        version_before="x",
+        version_after="x",
+        sha256_before=versions.sha256_text(old_text),
+        sha256_after=versions.sha256_text(new_text),
+        text_before=old_text,
+        text_after=new_text,
+    )
+    run_set(
+        home / "scenarios" / "profiles" / "nordvale.yaml",
+        "internal_conflict",
+        "war",
+        source="s",
+        as_of=dt.date(2025, 12, 31),
+        why="w",
+    )
     [change] = reassess_history(store).changes
     assert change.record_id == rec.id and change.then_rules == "deny"
     assert any("the rule set changed since" in n for n in change.notes)
@@ -133,8 +183,16 @@ def test_reassess_replays_under_the_rules_it_was_made_with(home):
 def test_reassess_a_register(home, capsys):
     profile = home / "scenarios" / "profiles" / "nordvale.yaml"
     text = profile.read_text()
-    versions.commit(profile, text, by="t", why="start", kind="edit", changes=[], expected_sha256=versions.sha256_text(text),
-                    now=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    versions.commit(
+        profile,
+        text,
+        by="t",
+        why="start",
+        kind="edit",
+        changes=[],
+        expected_sha256=versions.sha256_text(text),
+        now=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    )
     run_set(profile, "internal_conflict", "war", source="UCDP", as_of=dt.date(2025, 12, 31), why="new data")
     register = home / "register.csv"
     register.write_text(

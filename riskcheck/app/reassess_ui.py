@@ -30,7 +30,9 @@ def side_by_side(rec: Record, ch: Change) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(_banner(rec.decision, f"#{rec.id} as recorded"), unsafe_allow_html=True)
-        st.caption(f"{rec.created_at:%Y-%m-%d %H:%M} UTC · rule set {md(rec.rule_set_id)} {md(rec.rule_set_version)} · as of {rec.as_of}")
+        st.caption(
+            f"{rec.created_at:%Y-%m-%d %H:%M} UTC · rule set {md(rec.rule_set_id)} {md(rec.rule_set_version)} · as of {rec.as_of}"
+        )
         st.markdown(md(rec.result.get("summary", "")))
     with right:
         st.markdown(_banner(ch.now, "with the evidence now"), unsafe_allow_html=True)
@@ -49,7 +51,9 @@ def side_by_side(rec: Record, ch: Change) -> None:
                 "Now residual": round(c.residual, 4),
                 "Recorded level": o.get("level"),
                 "Now level": c.level,
-                "Changed": "yes" if (o.get("level"), o.get("residual")) != (c.level, round(c.residual, 4)) else "",
+                "Changed": "yes"
+                if (o.get("level"), o.get("residual")) != (c.level, round(c.residual, 4))
+                else "",
             }
         )
     if rows:
@@ -111,8 +115,8 @@ def page() -> None:
         ]
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    labels = {r.id: f"#{r.id} {r.title} — {c.direction}" for r, c in visible}
-    chosen = st.selectbox("Open", list(labels), format_func=labels.get, key="reassess.open")
+    labels: dict[int, str] = {r.id: f"#{r.id} {r.title} — {c.direction}" for r, c in visible}
+    chosen = st.selectbox("Open", list(labels), format_func=lambda i: labels[i], key="reassess.open")
     rec, ch = next((r, c) for r, c in visible if r.id == chosen)
     side_by_side(rec, ch)
     if st.button("Reopen on the Assess page (with the evidence as it is now)", key="reassess.reopen"):

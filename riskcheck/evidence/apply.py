@@ -79,12 +79,21 @@ def live_profiles(folder: Path) -> dict[str, tuple[Path, Profile, str]]:
 
 
 def _dataset(ex: Extract, v: Value | None, year: int) -> dict[str, Any]:
-    d: dict[str, Any] = {"name": ex.dataset, "edition": ex.edition, "year": year, "file": ex.file, "sha256": ex.sha256}
+    d: dict[str, Any] = {
+        "name": ex.dataset,
+        "edition": ex.edition,
+        "year": year,
+        "file": ex.file,
+        "sha256": ex.sha256,
+    }
     if v is not None:
         if v.sheet:
             d["sheet"] = v.sheet
         d["row"] = v.row
-        d["cells"] = {str(k): (c if isinstance(c, bool | int | float) or c is None else str(c)) for k, c in v.cells.items()}
+        d["cells"] = {
+            str(k): (c if isinstance(c, bool | int | float) or c is None else str(c))
+            for k, c in v.cells.items()
+        }
     return d
 
 
@@ -131,7 +140,10 @@ def merge(
     if old is None:
         return "new", new
     if old.get("dataset") is not None:
-        if old["dataset"].get("year", 0) > new["dataset"]["year"] and old["dataset"].get("name") == new["dataset"]["name"]:
+        if (
+            old["dataset"].get("year", 0) > new["dataset"]["year"]
+            and old["dataset"].get("name") == new["dataset"]["name"]
+        ):
             return "kept: newer", None
         same = {k: v for k, v in old.items()} == new
         return ("unchanged", None) if same else ("updated", new)
@@ -221,9 +233,12 @@ def plan(
                     "marked as an override (--replace-overrides writes the data set's value)"
                 )
             elif status == "kept: newer":
-                pc.lines.append(f"{key}: kept {_shown(before)} from {before['dataset']['year']} (newer than {ex.year})")
+                year = (before or {}).get("dataset", {}).get("year")
+                pc.lines.append(f"{key}: kept {_shown(before)} from {year} (newer than {ex.year})")
             elif status == "agrees" and write is not None:
-                pc.lines.append(f"{key}: officer's value {_shown(before)} now agrees with {ex.dataset}: override mark removed")
+                pc.lines.append(
+                    f"{key}: officer's value {_shown(before)} now agrees with {ex.dataset}: override mark removed"
+                )
         if pc.changes:
             pc.new_text = dump(data, _header(old_text))
             _validate(pc)
@@ -249,14 +264,21 @@ def write(p: Plan, *, by: str, why: str, now: dt.datetime | None = None) -> list
                 changes=pc.changes,
                 expected_sha256=versions.sha256_text(pc.old_text) if pc.old_text is not None else None,
                 now=now,
-                meta={"dataset": p.extract.dataset, "edition": p.extract.edition, "file": p.extract.file,
-                      "file_sha256": p.extract.sha256, "year": p.extract.year},
+                meta={
+                    "dataset": p.extract.dataset,
+                    "edition": p.extract.edition,
+                    "file": p.extract.file,
+                    "file_sha256": p.extract.sha256,
+                    "year": p.extract.year,
+                },
             )
         )
     return done
 
 
-def stale_lines(folder: Path, codes: list[str], fresh: dict[str, list[str]], today: dt.date, days: int) -> list[str]:
+def stale_lines(
+    folder: Path, codes: list[str], fresh: dict[str, list[str]], today: dt.date, days: int
+) -> list[str]:
     """Which profiles this import made current and which values stay older than ``days``."""
     live = live_profiles(folder)
     made, still = [], []
@@ -267,7 +289,7 @@ def stale_lines(folder: Path, codes: list[str], fresh: dict[str, list[str]], tod
         if fresh.get(code):
             made.append(f"{path.stem} ({', '.join(sorted(fresh[code]))})")
         old = []
-        for key in type(profile.indicators).model_fields:
+        for key in type(profile.indicators).model_fields:  # type: ignore[attr-defined]
             ind = getattr(profile.indicators, key)
             if ind is not None and ind.as_of is not None and (today - ind.as_of).days > days:
                 old.append(f"{key} ({ind.as_of})")

@@ -82,7 +82,9 @@ def run_import(
     lines += [f"  skipped {s}" for s in ex.skipped]
     lines += [f"  no value: {s}" for s in ex.no_value]
     if not dry_run:
-        written = apply.write(p, by=who(by), why=why or f"import of {ex.dataset} {ex.edition} ({ex.file}), year {ex.year}")
+        written = apply.write(
+            p, by=who(by), why=why or f"import of {ex.dataset} {ex.edition} ({ex.file}), year {ex.year}"
+        )
         for v in written:
             lines.append(f"  version {v.n} of {v.sha256[:12]} recorded")
     else:
@@ -141,7 +143,12 @@ def run_set(
     else:
         if source is None or as_of is None:
             raise UsageError("a known value needs --source and --as-of")
-        ind = {"value": _parse_value(indicator, value), "confidence": confidence, "source": source, "as_of": as_of}
+        ind = {
+            "value": _parse_value(indicator, value),
+            "confidence": confidence,
+            "source": source,
+            "as_of": as_of,
+        }
     if note:
         ind["note"] = note
     data.setdefault("indicators", {})
@@ -155,7 +162,9 @@ def run_set(
     try:
         Profile.model_validate(parse_text(text, doc.path).data)
     except Exception as e:
-        raise InputError([Diagnostic(Location(doc.path), "RC203", f"{indicator}: {e}".splitlines()[0])]) from None
+        raise InputError(
+            [Diagnostic(Location(doc.path), "RC203", f"{indicator}: {e}".splitlines()[0])]
+        ) from None
     v = versions.commit(
         profile,
         text,
@@ -181,5 +190,7 @@ def run_log(profile: Path) -> str:
             a = c["after"].get("value") if isinstance(c.get("after"), dict) else None
             out.append(f"      {c['indicator']}: {b!r} -> {a!r}")
     if log[-1].sha256 != current:
-        out.append("  the file has changed since the last version (edited outside riskcheck): it is recorded at the next write")
+        out.append(
+            "  the file has changed since the last version (edited outside riskcheck): it is recorded at the next write"
+        )
     return "\n".join(out) + "\n"

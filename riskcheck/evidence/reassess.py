@@ -32,7 +32,14 @@ from typing import Any
 from .. import vector
 from ..engine import CompiledRules, assess, compile_rules, facts_for
 from ..errors import InputError, UsageError, display_path
-from ..loader import LoadedRules, LoadedScenario, load_profile, load_rules, scenario_from_document, validate_rules_document
+from ..loader import (
+    LoadedRules,
+    LoadedScenario,
+    load_profile,
+    load_rules,
+    scenario_from_document,
+    validate_rules_document,
+)
 from ..paths import rules_dir, rules_file_for, scenarios_dir
 from ..trace import DECISION_WORDS, SEVERITY, Assessment, to_plain
 from ..yamlfile import parse_text
@@ -74,7 +81,9 @@ class Report:
         for c in self.changes:
             then = f"; under the rules it was made with: {c.then_rules}" if c.then_rules else ""
             out.append("")
-            out.append(f"{c.ref} {c.title} ({c.recipient}, made {c.made}, as of {c.as_of}): {c.direction.upper()}")
+            out.append(
+                f"{c.ref} {c.title} ({c.recipient}, made {c.made}, as of {c.as_of}): {c.direction.upper()}"
+            )
             out.append(f"  recorded {c.recorded} -> now {c.now}{then}")
             out += [f"  {x}" for x in c.lines]
             out += [f"  new evidence: {s}" for s in c.sources]
@@ -87,7 +96,9 @@ class Report:
         data = {
             "checked": self.checked,
             "evidence_changed": self.evidence_changed,
-            "changes": [to_plain({k: v for k, v in c.__dict__.items() if k != "assessment"}) for c in self.changes],
+            "changes": [
+                to_plain({k: v for k, v in c.__dict__.items() if k != "assessment"}) for c in self.changes
+            ],
             "problems": self.problems,
         }
         return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
@@ -197,9 +208,13 @@ def factor_lines(old: dict[str, Any], new: Assessment) -> tuple[list[str], list[
             if of is not None and ov == nv and round(of["score"], 4) == round(f.score, 4):
                 continue
             before = f"{of['score']}" if of else "n/a"
-            changed.append(f"  {f.title} [{f.evidence.field}]: {ov!r} -> {nv!r} (score {before} -> {round(f.score, 4)})")
+            changed.append(
+                f"  {f.title} [{f.evidence.field}]: {ov!r} -> {nv!r} (score {before} -> {round(f.score, 4)})"
+            )
             if f.evidence.source:
-                src = f"{f.evidence.field}: {f.evidence.source}" + (f" (as of {f.evidence.as_of})" if f.evidence.as_of else "")
+                src = f"{f.evidence.field}: {f.evidence.source}" + (
+                    f" (as of {f.evidence.as_of})" if f.evidence.as_of else ""
+                )
                 if src not in sources:
                     sources.append(src)
         if changed or oc.get("level") != c.level:
@@ -229,8 +244,17 @@ def reassess_history(
     report = Report()
     profiles = Profiles(profiles_dir or scenarios_dir() / "profiles")
     rules = RuleTexts(store)
-    cols = [table.c.id, table.c.created_at, table.c.title, table.c.recipient, table.c.decision, table.c.rule_set_id,
-            table.c.rules_sha256, table.c.as_of, table.c.provenance_json]
+    cols = [
+        table.c.id,
+        table.c.created_at,
+        table.c.title,
+        table.c.recipient,
+        table.c.decision,
+        table.c.rule_set_id,
+        table.c.rules_sha256,
+        table.c.as_of,
+        table.c.provenance_json,
+    ]
     q = select(*cols).where(table.c.profile_yaml.is_not(None)).order_by(table.c.id)
     if since is not None:
         q = q.where(table.c.created_at >= dt.datetime.combine(since, dt.time()))
@@ -250,7 +274,9 @@ def reassess_history(
                 need_text.append(r.id)
         for chunk in range(0, len(need_text), 500):
             part = need_text[chunk : chunk + 500]
-            for rid, text in conn.execute(select(table.c.id, table.c.profile_yaml).where(table.c.id.in_(part))):
+            for rid, text in conn.execute(
+                select(table.c.id, table.c.profile_yaml).where(table.c.id.in_(part))
+            ):
                 sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
                 record_sha[rid] = sha
                 if sha not in ids:
@@ -264,7 +290,9 @@ def reassess_history(
             pid = ids.get(record_sha[r.id])
             now = profiles.by_id.get(pid) if pid else None
             if now is None:
-                report.problems.append(f"#{r.id}: its profile {pid!r} is no longer in {display_path(profiles.folder)}")
+                report.problems.append(
+                    f"#{r.id}: its profile {pid!r} is no longer in {display_path(profiles.folder)}"
+                )
                 continue
             if now[1] != record_sha[r.id]:
                 changed.append((r, now[0]))
@@ -291,13 +319,19 @@ def reassess_history(
         today_rules = rules.current(rule_set_id)
         then_rules = rules.by_sha(rule_set_id, sha)
         if today_rules is None:
-            report.problems.append(f"rule set {rule_set_id!r} no longer exists: {len(members)} assessments not replayed")
+            report.problems.append(
+                f"rule set {rule_set_id!r} no longer exists: {len(members)} assessments not replayed"
+            )
             continue
-        now_dec = _decisions(compile_rules(today_rules), today_rules, [m[1] for m in members], [m[0].as_of for m in members])
+        now_dec = _decisions(
+            compile_rules(today_rules), today_rules, [m[1] for m in members], [m[0].as_of for m in members]
+        )
         then_dec = (
             now_dec
             if then_rules is today_rules
-            else _decisions(compile_rules(then_rules), then_rules, [m[1] for m in members], [m[0].as_of for m in members])
+            else _decisions(
+                compile_rules(then_rules), then_rules, [m[1] for m in members], [m[0].as_of for m in members]
+            )
             if then_rules is not None
             else [None] * len(members)
         )
@@ -306,13 +340,25 @@ def reassess_history(
             if way is None:
                 continue
             ch = Change(
-                f"#{r.id}", r.title, r.recipient, f"{r.created_at:%Y-%m-%d %H:%M} UTC", r.as_of, r.decision,
-                dt_, dn, way, record_id=r.id,
+                f"#{r.id}",
+                r.title,
+                r.recipient,
+                f"{r.created_at:%Y-%m-%d %H:%M} UTC",
+                r.as_of,
+                r.decision,
+                dt_,
+                dn,
+                way,
+                record_id=r.id,
             )
             if then_rules is None:
-                ch.notes.append(f"the rule set it was made with (sha256 {sha[:12]}) is not kept: replayed under today's only")
+                ch.notes.append(
+                    f"the rule set it was made with (sha256 {sha[:12]}) is not kept: replayed under today's only"
+                )
             elif then_rules is not today_rules:
-                ch.notes.append(f"the rule set changed since (sha256 {sha[:12]} -> {today_rules.sha256[:12]})")
+                ch.notes.append(
+                    f"the rule set changed since (sha256 {sha[:12]} -> {today_rules.sha256[:12]})"
+                )
             if full_detail:
                 a = assess(today_rules, s, r.as_of)
                 ch.assessment = a
@@ -323,8 +369,12 @@ def reassess_history(
     return report
 
 
-def _decisions(cr: CompiledRules, rules: LoadedRules, scenarios: Sequence[LoadedScenario], days: Sequence[dt.date]) -> list[str]:
-    table = vector.FactTable.from_facts([facts_for(s, d, rules) for s, d in zip(scenarios, days, strict=True)], list(days))
+def _decisions(
+    cr: CompiledRules, rules: LoadedRules, scenarios: Sequence[LoadedScenario], days: Sequence[dt.date]
+) -> list[str]:
+    table = vector.FactTable.from_facts(
+        [facts_for(s, d, rules) for s, d in zip(scenarios, days, strict=True)], list(days)
+    )
     return [str(x) for x in vector.evaluate(cr, table).decisions()]
 
 

@@ -17,7 +17,16 @@ import numpy as np
 import pyarrow as pa
 
 from .. import vector
-from ..batch.register import ProfileIndex, SeenIds, header_problems, iter_chunks, parse_chunk, read_header, register_kind, scenario_for_row
+from ..batch.register import (
+    ProfileIndex,
+    SeenIds,
+    header_problems,
+    iter_chunks,
+    parse_chunk,
+    read_header,
+    register_kind,
+    scenario_for_row,
+)
 from ..engine import assess, compile_rules
 from ..errors import InputError, display_path
 from ..loader import load_rules, scenario_from_document
@@ -43,7 +52,9 @@ class _AsOfIndex(ProfileIndex):
         return Profile.model_validate(doc.data), None
 
 
-def _version_at(logs: dict[str, list[versions.Version]], index: ProfileIndex, pid: str, day: str) -> int | None:
+def _version_at(
+    logs: dict[str, list[versions.Version]], index: ProfileIndex, pid: str, day: str
+) -> int | None:
     if pid not in logs:
         path = index.path_of(pid)
         logs[pid] = versions.read_log(path) if path.is_file() else []
@@ -88,10 +99,19 @@ def reassess_register(
             if pid and pid not in latest:
                 latest[pid] = len(logs.get(pid) or [])
             keyed.append(f"{pid}{KEY}{n}" if n is not None and n != latest.get(pid) else pid)
-        old_raw = type(raw)({**raw.columns, "profile": pa.array(keyed, type=pa.string())}, raw.rows, raw.malformed, raw.position)
+        old_raw = type(raw)(
+            {**raw.columns, "profile": pa.array(keyed, type=pa.string())},
+            raw.rows,
+            raw.malformed,
+            raw.position,
+        )
         pc_now = parse_chunk(raw, shown, now_index, seen_now)
         pc_then = parse_chunk(old_raw, shown, then_index, seen_then)
-        differs = np.array([k != p for k, p in zip(keyed, pids, strict=True)], dtype=bool) & ~pc_now.invalid & ~pc_then.invalid
+        differs = (
+            np.array([k != p for k, p in zip(keyed, pids, strict=True)], dtype=bool)
+            & ~pc_now.invalid
+            & ~pc_then.invalid
+        )
         if since is not None:
             differs &= pc_now.dates >= np.datetime64(since, "D")
         report.checked += int((~pc_now.invalid).sum())
@@ -107,28 +127,43 @@ def reassess_register(
                 continue
             rec = pc_now.record(int(i))
             ch = Change(
-                f"{ids[i]} (row {int(pc_now.rows[i])})", f"Application {ids[i]}", rec.get("recipient_country", ""),
-                str(rec.get("date")), rec["date"], str(d_then[i]), None, str(d_now[i]), way,
+                f"{ids[i]} (row {int(pc_now.rows[i])})",
+                f"Application {ids[i]}",
+                rec.get("recipient_country", ""),
+                str(rec.get("date")),
+                rec["date"],
+                str(d_then[i]),
+                None,
+                str(d_now[i]),
+                way,
             )
-            ch.notes.append(f"register: decision under the profile as it stood on the licence's date, and as it is now ({lr.model.id} {lr.model.version})")
+            ch.notes.append(
+                f"register: decision under the profile as it stood on the licence's date, and as it is now ({lr.model.id} {lr.model.version})"
+            )
             ch.lines, ch.sources = _explain(rec, keyed[i], pids[i], lr, then_index, now_index)
             report.changes.append(ch)
     return report
 
 
-def _explain(rec: dict[str, Any], then_key: str, pid: str, lr: Any, then_index: _AsOfIndex, now_index: ProfileIndex) -> tuple[list[str], list[str]]:
+def _explain(
+    rec: dict[str, Any], then_key: str, pid: str, lr: Any, then_index: _AsOfIndex, now_index: ProfileIndex
+) -> tuple[list[str], list[str]]:
     """The two full assessments of one licence, and the factor lines that differ."""
-    from .reassess import factor_lines
     from ..trace import to_plain
+    from .reassess import factor_lines
 
     results = []
     for index, key in ((then_index, then_key), (now_index, pid)):
-        profile, _ = index.get(key)
+        profile, problem = index.get(key)
+        assert profile is not None, problem  # parse_chunk loaded the same profile without error
         with tempfile.TemporaryDirectory() as tmp:
             ppath = Path(tmp) / "profile.yaml"
             import yaml
 
-            ppath.write_text(yaml.safe_dump(profile.model_dump(mode="json", exclude_none=True), sort_keys=False), encoding="utf-8")
+            ppath.write_text(
+                yaml.safe_dump(profile.model_dump(mode="json", exclude_none=True), sort_keys=False),
+                encoding="utf-8",
+            )
             data = scenario_for_row(rec, rec["date"], lr.model.id, ppath, profile)
             doc = parse_text(yaml.safe_dump(data, sort_keys=False), f"register row ({key})")
             s = scenario_from_document(doc, Path(tmp))

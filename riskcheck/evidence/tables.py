@@ -124,7 +124,9 @@ def read_csv(path: Path, encodings: Sequence[str] = ("utf-8",), header_row: int 
     raw, sha = read_bytes(path)
     shown = display_path(path)
     if zipfile.is_zipfile(io.BytesIO(raw)):
-        raise InputError([Diagnostic(Location(shown), "RC601", "this is a ZIP archive or workbook, not a CSV file")])
+        raise InputError(
+            [Diagnostic(Location(shown), "RC601", "this is a ZIP archive or workbook, not a CSV file")]
+        )
     text = decode(raw, shown, encodings)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -133,7 +135,9 @@ def read_csv(path: Path, encodings: Sequence[str] = ("utf-8",), header_row: int 
     if len(rows) < header_row or not any(c.strip() for c in rows[header_row - 1]):
         raise InputError([Diagnostic(Location(shown, 1, 1), "RC606", "the file is empty: no header row")])
     header = [c.strip() for c in rows[header_row - 1]]
-    data = [(i, r) for i, r in enumerate(rows[header_row:], start=header_row + 1) if any(c.strip() for c in r)]
+    data = [
+        (i, r) for i, r in enumerate(rows[header_row:], start=header_row + 1) if any(c.strip() for c in r)
+    ]
     return Table(shown, path.name, sha, header, header_row, data)
 
 

@@ -32,8 +32,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import Diagnostic, InputError, Location, display_path
 from ..atomic import write_text_atomic
+from ..errors import Diagnostic, InputError, Location, display_path
 
 FOLDER = ".versions"
 GENESIS = "0" * 64
@@ -94,7 +94,9 @@ def read_log(profile: Path) -> list[Version]:
         try:
             v = Version(**json.loads(line))
         except (ValueError, TypeError) as e:
-            raise InputError([Diagnostic(Location(shown, i, 1), "RC610", f"not a version entry: {e}")]) from None
+            raise InputError(
+                [Diagnostic(Location(shown, i, 1), "RC610", f"not a version entry: {e}")]
+            ) from None
         if v.prev != prev or v.hash != v.expected_hash() or v.sha256 != sha256_text(v.text):
             raise InputError(
                 [
@@ -203,7 +205,13 @@ def commit(
         old_sha = sha256_text(old_text) if old_text is not None else None
         if old_sha != expected_sha256:
             raise InputError(
-                [Diagnostic(Location(display_path(profile)), "RC611", "the profile changed while the import ran: run it again")]
+                [
+                    Diagnostic(
+                        Location(display_path(profile)),
+                        "RC611",
+                        "the profile changed while the import ran: run it again",
+                    )
+                ]
             )
         if old_text is not None and (not versions or versions[-1].sha256 != old_sha):
             first = not versions

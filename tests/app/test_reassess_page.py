@@ -32,8 +32,14 @@ def test_new_information_lists_the_approved_assessment_for_review(home):
     at.switch_page("views/reassess.py").run()
     assert not at.exception
     assert at.metric[0].value == "0" and "No recorded assessment would be decided differently" in texts(at)
-    run_set(home / "scenarios" / "profiles" / "nordvale.yaml", "internal_conflict", "war",
-            source="UCDP/PRIO ACD 25.1", as_of=dt.date(2025, 12, 31), why="new year's data")
+    run_set(
+        home / "scenarios" / "profiles" / "nordvale.yaml",
+        "internal_conflict",
+        "war",
+        source="UCDP/PRIO ACD 25.1",
+        as_of=dt.date(2025, 12, 31),
+        why="new year's data",
+    )
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.metric[0].value == "1"

@@ -1,6 +1,6 @@
 """Benchmark of re-assessment on new information (make bench): ``reassess_s``.
 
-A history database of 100,000 recorded assessments (2,000 with ``--benchmark-disable``) of the
+A history database of 100,000 recorded assessments (300 with ``--benchmark-disable``) of the
 bundled scenarios that use a shared profile, each case distinct (its quantity and title vary), as
 the app records them: scenario text, the profile's text, provenance with the profile's sha256, and
 a result. The result stored is the criteria and factors part of the assessment's JSON (what
@@ -41,7 +41,12 @@ def _compact(a) -> str:
     keep = {"decision": data["decision"], "summary": data["summary"], "refusal_codes": data["refusal_codes"]}
     keep["criteria"] = [
         {k: c[k] for k in ("id", "title", "refusal_code", "level", "residual")}
-        | {"factors": [{"id": f["id"], "score": f["score"], "evidence": {"value": f["evidence"]["value"]}} for f in c["factors"]]}
+        | {
+            "factors": [
+                {"id": f["id"], "score": f["score"], "evidence": {"value": f["evidence"]["value"]}}
+                for f in c["factors"]
+            ]
+        }
         for c in data["criteria"]
     ]
     return json.dumps(keep)
@@ -67,13 +72,25 @@ def build(home: Path, n: int) -> History:
         case = case.replace("quantity: ", f"quantity: {rng.randint(1, 900)}0", 1)
         p = a.provenance
         row = {
-            "created_at": made + dt.timedelta(minutes=i), "origin": "bench", "scenario_id": a.scenario_id,
-            "title": f"{a.scenario_title} no. {i}", "recipient": s.model.transfer.recipient.country,
-            "decision": a.decision, "refusal_codes": ",".join(a.refusal_codes), "rule_set_id": p.rule_set_id,
-            "rule_set_version": p.rule_set_version, "rules_sha256": p.rules_sha256, "input_sha256": p.input_sha256,
-            "engine_version": p.engine_version, "as_of": p.as_of, "scenario_yaml": case,
-            "profile_yaml": s.profile_doc.text, "result_json": _compact(a),
-            "provenance_json": json.dumps(to_plain(p), sort_keys=True), "note": None, "recorded_by": None,
+            "created_at": made + dt.timedelta(minutes=i),
+            "origin": "bench",
+            "scenario_id": a.scenario_id,
+            "title": f"{a.scenario_title} no. {i}",
+            "recipient": s.model.transfer.recipient.country,
+            "decision": a.decision,
+            "refusal_codes": ",".join(a.refusal_codes),
+            "rule_set_id": p.rule_set_id,
+            "rule_set_version": p.rule_set_version,
+            "rules_sha256": p.rules_sha256,
+            "input_sha256": p.input_sha256,
+            "engine_version": p.engine_version,
+            "as_of": p.as_of,
+            "scenario_yaml": case,
+            "profile_yaml": s.profile_doc.text,
+            "result_json": _compact(a),
+            "provenance_json": json.dumps(to_plain(p), sort_keys=True),
+            "note": None,
+            "recorded_by": None,
         }
         row["prev_hash"] = prev
         row["row_hash"] = prev = chain.hash(row, prev)
@@ -85,13 +102,20 @@ def build(home: Path, n: int) -> History:
 
 
 def test_reassess_after_a_profile_update(benchmark, request, tmp_path, monkeypatch):
-    n = 2_000 if _disabled(request.config) else 100_000
+    n = 300 if _disabled(request.config) else 100_000
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
     monkeypatch.setenv("RISKCHECK_HOME", str(tmp_path))
     store = build(tmp_path, n)
     for profile in sorted((tmp_path / "scenarios" / "profiles").glob("*.yaml")):
-        run_set(profile, "internal_conflict", "war", source="bench: new UCDP year", as_of=dt.date(2025, 12, 31), why="bench")
+        run_set(
+            profile,
+            "internal_conflict",
+            "war",
+            source="bench: new UCDP year",
+            as_of=dt.date(2025, 12, 31),
+            why="bench",
+        )
     report = benchmark.pedantic(lambda: reassess_history(store), rounds=1, iterations=1)
     benchmark.extra_info["records"] = n
     benchmark.extra_info["changed"] = len(report.changes)

@@ -33,9 +33,16 @@ from .base import Extract, Options, Unmatched, Value
 
 DATASET = "Arms Trade Treaty status (UN Treaty Collection, depositary)"
 IN_FORCE = dt.date(2014, 12, 24)
-FIFTIETH_PLUS = dt.date(2014, 9, 25)  # the fiftieth instrument was deposited on 25 Sep 2014 [V: entry into force 24 Dec 2014]
+FIFTIETH_PLUS = dt.date(
+    2014, 9, 25
+)  # the fiftieth instrument was deposited on 25 Sep 2014 [V: entry into force 24 Dec 2014]
 DATE = re.compile(r"(\d{1,2})\s+([A-Z][a-z]{2})\s+(\d{4})\s*(AA|A|a)?")
-MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1
+    )
+}
 KIND = {None: "ratification", "AA": "approval", "A": "acceptance", "a": "accession"}
 
 
@@ -59,25 +66,57 @@ def read(path: Path, opts: Options) -> Extract:
     shown = str(path)
     as_of: dt.date | None = opts.get("as_of")
     if as_of is None:
-        raise InputError([Diagnostic(Location(shown), "RC608", "give --as-of DATE: the date you downloaded the status list")])
+        raise InputError(
+            [
+                Diagnostic(
+                    Location(shown), "RC608", "give --as-of DATE: the date you downloaded the status list"
+                )
+            ]
+        )
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as e:
         line, col = e.position
         raise InputError([Diagnostic(Location(shown, line, col + 1), "RC601", f"not XML: {e}")]) from None
-    rows = [[" ".join("".join(c.itertext()).split()) for c in el] for el in root.iter() if _local(el.tag).lower() == "row"]
+    rows = [
+        [" ".join("".join(c.itertext()).split()) for c in el]
+        for el in root.iter()
+        if _local(el.tag).lower() == "row"
+    ]
     if not rows:
-        raise InputError([Diagnostic(Location(shown, 1, 1), "RC602", "no table rows (Row elements): is this the UN Treaty Collection's status XML?")])
+        raise InputError(
+            [
+                Diagnostic(
+                    Location(shown, 1, 1),
+                    "RC602",
+                    "no table rows (Row elements): is this the UN Treaty Collection's status XML?",
+                )
+            ]
+        )
     header_at = next((i for i, r in enumerate(rows) if r and r[0].startswith("Participant")), None)
     if header_at is None:
         raise InputError([Diagnostic(Location(shown, 1, 1), "RC602", "no header row starting 'Participant'")])
     header = rows[header_at]
     deposit_col = next((i for i, h in enumerate(header) if "Ratification" in h or "Accession" in h), None)
     if deposit_col is None:
-        raise InputError([Diagnostic(Location(shown, 1, 1), "RC603", "no 'Approval(AA), Acceptance(A), Accession(a), Ratification' column")])
+        raise InputError(
+            [
+                Diagnostic(
+                    Location(shown, 1, 1),
+                    "RC603",
+                    "no 'Approval(AA), Acceptance(A), Accession(a), Ratification' column",
+                )
+            ]
+        )
     sign_col = next((i for i, h in enumerate(header) if h.startswith("Signature")), None)
-    out = Extract(DATASET, as_of.isoformat(), path.name, sha, as_of.year,
-                  mapping="att_state_party = the treaty is in force for the state on --as-of (Art. 22: 24 Dec 2014 or 90 days after deposit)")
+    out = Extract(
+        DATASET,
+        as_of.isoformat(),
+        path.name,
+        sha,
+        as_of.year,
+        mapping="att_state_party = the treaty is in force for the state on --as-of (Art. 22: 24 Dec 2014 or 90 days after deposit)",
+    )
     from ..tables import Table
 
     table = Table(shown, path.name, sha, header, header_at + 1, [])
@@ -94,7 +133,11 @@ def read(path: Path, opts: Options) -> Extract:
         signed = _date(r[sign_col]) if sign_col is not None and sign_col < len(r) else None
         cells = {h: (r[j] if j < len(r) else "") for j, h in enumerate(header)}
         if deposit is None:
-            note = f"Signed on {signed[0]:%d %b %Y}; no instrument deposited" if signed else "Listed without an instrument deposited"
+            note = (
+                f"Signed on {signed[0]:%d %b %Y}; no instrument deposited"
+                if signed
+                else "Listed without an instrument deposited"
+            )
             out.values.append(Value(code, "att_state_party", False, as_of.year, i, cells, note, date=as_of))
             continue
         start = in_force_for(deposit[0])

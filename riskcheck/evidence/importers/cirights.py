@@ -45,7 +45,9 @@ def load(path: Path) -> Table:
         ws = wb["Sheet1"] if "Sheet1" in wb.sheetnames else wb.worksheets[0]
         rows = sheet_rows(ws)
         if not rows:
-            raise Table(shown, path.name, sha, [], 1, [], sheet=ws.title).error("RC606", "the sheet is empty", 1)
+            raise Table(shown, path.name, sha, [], 1, [], sheet=ws.title).error(
+                "RC606", "the sheet is empty", 1
+            )
         return table_from_rows(rows, rows[0][0], shown, path.name, sha, ws.title)
     finally:
         wb.close()
@@ -54,7 +56,9 @@ def load(path: Path) -> Table:
 def read(path: Path, opts: Options) -> Extract:
     table = load(path)
     table.require(["country", "year", COLUMN])
-    years = [int(y) for n, v in table.rows if (y := number(table, n, "year", table.cell(v, "year"))) is not None]
+    years = [
+        int(y) for n, v in table.rows if (y := number(table, n, "year", table.cell(v, "year"))) is not None
+    ]
     year = choose_year(table, "year", years, opts.get("year"))
     out = Extract(
         DATASET,
@@ -80,7 +84,9 @@ def read(path: Path, opts: Options) -> Extract:
             out.no_value.append(f"{code} ({name}): no score for {year}")
             continue
         if score != int(score) or not 0 <= score <= 8:
-            raise table.error("RC604", f"{text(table.cell(values, COLUMN))!r} is not an index value (0-8)", n, COLUMN)
+            raise table.error(
+                "RC604", f"{text(table.cell(values, COLUMN))!r} is not an index value (0-8)", n, COLUMN
+            )
         cells = {"country": name, "year": year, COLUMN: int(score)}
         out.values.append(Value(code, "cirights_physint", int(score), year, n, cells, None, table.sheet))
     unmatched.check()

@@ -37,7 +37,12 @@ def read(path: Path, opts: Options) -> Extract:
     column = years[year]
     out = Extract(
         DATASET,
-        edition_from(path, r"HDR(\d{2}-\d{2})", opts.get("edition"), "HDR23-24_Composite_indices_complete_time_series.csv"),
+        edition_from(
+            path,
+            r"HDR(\d{2}-\d{2})",
+            opts.get("edition"),
+            "HDR23-24_Composite_indices_complete_time_series.csv",
+        ),
         path.name,
         table.sha256,
         year,
@@ -61,7 +66,9 @@ def read(path: Path, opts: Options) -> Extract:
             out.no_value.append(f"{code} ({name}): no HDI for {year}")
             continue
         if not 0 <= v <= 1:
-            raise table.error("RC604", f"{text(table.cell(values, column))!r} is not an HDI value (0-1)", n, column)
+            raise table.error(
+                "RC604", f"{text(table.cell(values, column))!r} is not an HDI value (0-1)", n, column
+            )
         cells = {"iso3": iso, "country": name, column: text(table.cell(values, column))}
         out.values.append(Value(code, "hdi", round(v, 3), year, n, cells))
     unmatched.check()

@@ -32,7 +32,12 @@ from .base import Extract, Options, Unmatched, Value, choose_year, edition_from
 
 DATASET = "Political Terror Scale"
 CODINGS = {"PTS_A": "Amnesty International", "PTS_H": "Human Rights Watch", "PTS_S": "US State Department"}
-NA_STATUS = {"66": "not a UN member", "77": "state did not exist", "88": "no report", "99": "report not coded"}
+NA_STATUS = {
+    "66": "not a UN member",
+    "77": "state did not exist",
+    "88": "no report",
+    "99": "report not coded",
+}
 # Entities in PTS-2024.csv that are not states in ISO 3166-1 (rows of 2023 with a score or a name).
 NOT_STATES = {
     "Kosovo": "not in ISO 3166-1",
@@ -99,28 +104,38 @@ def read(path: Path, opts: Options) -> Extract:
             if v is None:
                 continue
             if v != int(v) or not 1 <= v <= 5:
-                raise table.error("RC604", f"{text(table.cell(values, col))!r} is not a PTS score (1-5)", n, col)
+                raise table.error(
+                    "RC604", f"{text(table.cell(values, col))!r} is not a PTS score (1-5)", n, col
+                )
             scores[col] = int(v)
         code = (
-            countries.by_numeric(text(table.cell(values, "UN_Code_N")) if "UN_Code_N" in table.columns else None)
+            countries.by_numeric(
+                text(table.cell(values, "UN_Code_N")) if "UN_Code_N" in table.columns else None
+            )
             or countries.by_name(name)
-            or countries.by_alpha3(text(table.cell(values, "WordBank_Code_A")) if "WordBank_Code_A" in table.columns else None)
+            or countries.by_alpha3(
+                text(table.cell(values, "WordBank_Code_A")) if "WordBank_Code_A" in table.columns else None
+            )
         )
         if code is None:
             if scores:
                 unmatched.note(n, name)
             continue
         if not scores:
-            reasons = sorted(
-                {NA_STATUS.get(text(table.cell(values, f"NA_Status_{c[-1]}")), "") for c in CODINGS}
-                - {""}
-            ) if all(f"NA_Status_{c[-1]}" in table.columns for c in CODINGS) else []
-            out.no_value.append(f"{code} ({name}): no score for {year}" + (f" ({', '.join(reasons)})" if reasons else ""))
+            reasons = (
+                sorted(
+                    {NA_STATUS.get(text(table.cell(values, f"NA_Status_{c[-1]}")), "") for c in CODINGS}
+                    - {""}
+                )
+                if all(f"NA_Status_{c[-1]}" in table.columns for c in CODINGS)
+                else []
+            )
+            out.no_value.append(
+                f"{code} ({name}): no score for {year}" + (f" ({', '.join(reasons)})" if reasons else "")
+            )
             continue
         cells = {"Country": name, "Year": year, **{c: text(table.cell(values, c)) for c in CODINGS}}
-        note = "Codings: " + ", ".join(
-            f"{CODINGS[c]} {scores[c] if c in scores else 'none'}" for c in CODINGS
-        )
+        note = "Codings: " + ", ".join(f"{CODINGS[c]} {scores.get(c, 'none')}" for c in CODINGS)
         out.values.append(Value(code, "pts", max(scores.values()), year, n, cells, note, table.sheet))
     unmatched.check()
     out.skipped = unmatched.skipped

@@ -68,7 +68,12 @@ def read(path: Path, opts: Options) -> Extract:
     column = years[year]
     out = Extract(
         DATASET,
-        edition_from(path, r"Milex-data-\d{4}-(\d{4}(?:_v[\d.]+\d)?)", opts.get("edition"), "SIPRI-Milex-data-1949-2023.xlsx"),
+        edition_from(
+            path,
+            r"Milex-data-\d{4}-(\d{4}(?:_v[\d.]+\d)?)",
+            opts.get("edition"),
+            "SIPRI-Milex-data-1949-2023.xlsx",
+        ),
         path.name,
         table.sha256,
         year,
@@ -93,7 +98,9 @@ def read(path: Path, opts: Options) -> Extract:
             out.no_value.append(f"{code} ({name}): no figure for {year} ({why})")
             continue
         if not 0 <= v <= 1:
-            raise table.error("RC604", f"{text(raw)!r} is not a share of GDP (SIPRI gives fractions, 0-1)", n, column)
+            raise table.error(
+                "RC604", f"{text(raw)!r} is not a share of GDP (SIPRI gives fractions, 0-1)", n, column
+            )
         cells = {"Country": name, column: text(raw)}
         out.values.append(Value(code, "milex_pct_gdp", round(v * 100, 2), year, n, cells, None, SHEET))
     unmatched.check()

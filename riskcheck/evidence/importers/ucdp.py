@@ -34,13 +34,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import countries
 from ..tables import number, read_csv, text
 from .base import Extract, Options, Unmatched, Value, choose_year, edition_from
 
 DATASET = "UCDP/PRIO Armed Conflict Dataset"
-NEEDED = ["conflict_id", "location", "side_a", "side_a_2nd", "side_b", "side_b_2nd", "year", "intensity_level", "type_of_conflict"]
+NEEDED = [
+    "conflict_id",
+    "location",
+    "side_a",
+    "side_a_2nd",
+    "side_b",
+    "side_b_2nd",
+    "year",
+    "intensity_level",
+    "type_of_conflict",
+]
 INTERNAL_TYPES = {3, 4}
 INTERSTATE = 2
 LEVELS = {1: "minor", 2: "war"}
@@ -53,7 +64,7 @@ class _Hit:
     row: int
     level: int  # intensity 1 or 2
     text: str
-    cells: dict[str, object]
+    cells: dict[str, Any]
 
 
 def governments(cell: str) -> list[str]:
@@ -65,11 +76,15 @@ def governments(cell: str) -> list[str]:
 def read(path: Path, opts: Options) -> Extract:
     table = read_csv(path, encodings=("utf-8", "cp1252"))
     table.require(NEEDED)
-    years = [int(y) for n, v in table.rows if (y := number(table, n, "year", table.cell(v, "year"))) is not None]
+    years = [
+        int(y) for n, v in table.rows if (y := number(table, n, "year", table.cell(v, "year"))) is not None
+    ]
     year = choose_year(table, "year", years, opts.get("year"))
     out = Extract(
         DATASET,
-        edition_from(path, r"(?:acd-|_v)(\d\d[._]?\d)", opts.get("edition"), "ucdp-prio-acd-241.csv").replace("_", "."),
+        edition_from(path, r"(?:acd-|_v)(\d\d[._]?\d)", opts.get("edition"), "ucdp-prio-acd-241.csv").replace(
+            "_", "."
+        ),
         path.name,
         table.sha256,
         year,
@@ -89,13 +104,40 @@ def read(path: Path, opts: Options) -> Extract:
         kind = number(table, n, "type_of_conflict", table.cell(values, "type_of_conflict"))
         level = number(table, n, "intensity_level", table.cell(values, "intensity_level"))
         if kind not in (1, 2, 3, 4):
-            raise table.error("RC604", f"{text(table.cell(values, 'type_of_conflict'))!r} is not a conflict type (1-4)", n, "type_of_conflict")
+            raise table.error(
+                "RC604",
+                f"{text(table.cell(values, 'type_of_conflict'))!r} is not a conflict type (1-4)",
+                n,
+                "type_of_conflict",
+            )
         if level not in (1, 2):
-            raise table.error("RC604", f"{text(table.cell(values, 'intensity_level'))!r} is not an intensity level (1 or 2)", n, "intensity_level")
-        cells = {c: text(table.cell(values, c)) for c in ("conflict_id", "location", "side_a", "side_b", "year", "intensity_level", "type_of_conflict")}
+            raise table.error(
+                "RC604",
+                f"{text(table.cell(values, 'intensity_level'))!r} is not an intensity level (1 or 2)",
+                n,
+                "intensity_level",
+            )
+        cells = {
+            c: text(table.cell(values, c))
+            for c in (
+                "conflict_id",
+                "location",
+                "side_a",
+                "side_b",
+                "year",
+                "intensity_level",
+                "type_of_conflict",
+            )
+        }
         desc = f"{cells['side_a']} vs {cells['side_b']} (conflict {cells['conflict_id']}, intensity {int(level)})"
         hit = _Hit(n, int(level), desc, cells)
-        columns = ("side_a",) if kind in INTERNAL_TYPES else ("side_a", "side_b", "side_a_2nd", "side_b_2nd") if kind == INTERSTATE else ()
+        columns = (
+            ("side_a",)
+            if kind in INTERNAL_TYPES
+            else ("side_a", "side_b", "side_a_2nd", "side_b_2nd")
+            if kind == INTERSTATE
+            else ()
+        )
         for col in columns:
             for name in governments(text(table.cell(values, col))):
                 code = countries.by_name(name)
