@@ -201,3 +201,26 @@ def number(table: Table, row: int, column: str, value: Any, missing: Sequence[st
         raise table.error(
             "RC604", f"{shown!r} is not a number (missing values are written {allowed})", row, column
         ) from None
+
+
+def load_table(path: Path, encodings: Sequence[str], sheet: str | None = None) -> Table:
+    """A CSV file, or a workbook's sheet (``sheet`` if it has one, else its first) whose header is
+    its first non-empty row: the two forms publishers offer the same table in."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return read_csv(path, encodings=encodings)
+    wb, shown, sha = open_workbook(path)
+    try:
+        ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
+        rows = sheet_rows(ws)
+    finally:
+        wb.close()
+    if not rows:
+        raise Table(shown, path.name, sha, [], 1, [], sheet=ws.title).error("RC606", "the sheet is empty", 1)
+    return table_from_rows(rows, rows[0][0], shown, path.name, sha, ws.title)
+
+
+def years_in(table: Table, column: str) -> list[int]:
+    """The years a table's rows are for (RC604 for a cell that is not a number)."""
+    return [
+        int(y) for n, v in table.rows if (y := number(table, n, column, table.cell(v, column))) is not None
+    ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import countries
-from ..tables import Table, number, open_workbook, read_csv, sheet_rows, table_from_rows, text
+from ..tables import load_table, number, text, years_in
 from .base import Extract, Options, Unmatched, Value, choose_year, edition_from
 
 DATASET = "CIRIGHTS"
@@ -37,29 +37,10 @@ NOT_STATES = {
 }
 
 
-def load(path: Path) -> Table:
-    if path.suffix.lower() == ".csv":
-        return read_csv(path, encodings=("utf-8", "cp1252"))
-    wb, shown, sha = open_workbook(path)
-    try:
-        ws = wb["Sheet1"] if "Sheet1" in wb.sheetnames else wb.worksheets[0]
-        rows = sheet_rows(ws)
-        if not rows:
-            raise Table(shown, path.name, sha, [], 1, [], sheet=ws.title).error(
-                "RC606", "the sheet is empty", 1
-            )
-        return table_from_rows(rows, rows[0][0], shown, path.name, sha, ws.title)
-    finally:
-        wb.close()
-
-
 def read(path: Path, opts: Options) -> Extract:
-    table = load(path)
+    table = load_table(path, ("utf-8", "cp1252"), sheet="Sheet1")
     table.require(["country", "year", COLUMN])
-    years = [
-        int(y) for n, v in table.rows if (y := number(table, n, "year", table.cell(v, "year"))) is not None
-    ]
-    year = choose_year(table, "year", years, opts.get("year"))
+    year = choose_year(table, "year", years_in(table, "year"), opts.get("year"))
     out = Extract(
         DATASET,
         edition_from(path, r"cirights[_-]?(v[\d.]+\d)", opts.get("edition"), "cirights_v3.12.10.24.xlsx"),

@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import countries
-from ..tables import Table, number, read_csv, text
+from ..tables import load_table, number, text, years_in
 from .base import Extract, Options, Unmatched, Value, choose_year, edition_from
 
 DATASET = "Political Terror Scale"
@@ -58,31 +58,10 @@ NOT_STATES = {
 MISSING = ("NA", "")
 
 
-def load(path: Path) -> Table:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from ..tables import open_workbook, sheet_rows, table_from_rows
-
-        wb, shown, sha = open_workbook(path)
-        try:
-            ws = wb.worksheets[0]
-            rows = sheet_rows(ws)
-            if not rows:
-                raise Table(shown, path.name, sha, [], 1, []).error("RC606", "the workbook is empty", 1)
-            return table_from_rows(rows, rows[0][0], shown, path.name, sha, ws.title)
-        finally:
-            wb.close()
-    return read_csv(path, encodings=("utf-8", "cp1252"))
-
-
 def read(path: Path, opts: Options) -> Extract:
-    table = load(path)
+    table = load_table(path, ("utf-8", "cp1252"))
     table.require(["Country", "Year", *CODINGS])
-    years = []
-    for n, values in table.rows:
-        y = number(table, n, "Year", table.cell(values, "Year"))
-        if y is not None:
-            years.append(int(y))
-    year = choose_year(table, "Year", years, opts.get("year"))
+    year = choose_year(table, "Year", years_in(table, "Year"), opts.get("year"))
     out = Extract(
         DATASET,
         edition_from(path, r"PTS[-_ ]?(\d{4})", opts.get("edition"), "PTS-2024.csv"),

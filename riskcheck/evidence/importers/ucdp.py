@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import countries
-from ..tables import number, read_csv, text
+from ..tables import number, read_csv, text, years_in
 from .base import Extract, Options, Unmatched, Value, choose_year, edition_from
 
 DATASET = "UCDP/PRIO Armed Conflict Dataset"
@@ -76,10 +76,7 @@ def governments(cell: str) -> list[str]:
 def read(path: Path, opts: Options) -> Extract:
     table = read_csv(path, encodings=("utf-8", "cp1252"))
     table.require(NEEDED)
-    years = [
-        int(y) for n, v in table.rows if (y := number(table, n, "year", table.cell(v, "year"))) is not None
-    ]
-    year = choose_year(table, "year", years, opts.get("year"))
+    year = choose_year(table, "year", years_in(table, "year"), opts.get("year"))
     out = Extract(
         DATASET,
         edition_from(path, r"(?:acd-|_v)(\d\d[._]?\d)", opts.get("edition"), "ucdp-prio-acd-241.csv").replace(
