@@ -252,7 +252,7 @@ def cmd_reassess(args: argparse.Namespace) -> int:
 
     text, changed = run_cli(args)
     sys.stdout.write(text)
-    return 0
+    return 1 if changed else 0  # 1: assessments now warrant review (as `check` exits 1 on findings)
 
 
 def _emit(text: str, output: Path | None) -> None:

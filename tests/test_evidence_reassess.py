@@ -127,7 +127,7 @@ def test_reassess_lists_assessments_the_new_evidence_changes(home, capsys):
     assert any("country.internal_conflict" in line and "'none' -> 'war'" in line for line in change.lines)
     assert change.sources == ["country.internal_conflict: UCDP/PRIO ACD 25.1: war (as of 2025-12-31)"]
     assert other.id not in {c.record_id for c in report.changes}
-    assert main(["reassess", "--db", db]) == 0
+    assert main(["reassess", "--db", db]) == 1  # assessments now warrant review
     out = capsys.readouterr().out
     assert f"#{rec.id} " in out and "STRICTER" in out and "recorded approve -> now deny" in out
     assert main(["reassess", "--db", db, "--since", "2025-07-02"]) == 0
@@ -203,7 +203,7 @@ def test_reassess_a_register(home, capsys):
         encoding="utf-8",
     )
     db = home / "none.db"
-    assert main(["reassess", "--db", f"sqlite:///{db}", "--register", str(register)]) == 0
+    assert main(["reassess", "--db", f"sqlite:///{db}", "--register", str(register)]) == 1
     out = capsys.readouterr().out
     assert "A-1 (row 2)" in out and "A-2" not in out
     assert "the evidence of 1 changed" in out

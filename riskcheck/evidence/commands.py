@@ -133,9 +133,7 @@ def run_set(
 ) -> str:
     """An officer's value: written with its source, as a new version; the data set's row is dropped
     (the value is the officer's now, and later imports keep it)."""
-    model, doc = load_profile(profile)
-    if model.fictional is None:  # pragma: no cover - the model requires it
-        raise AssertionError
+    _, doc = load_profile(profile)  # the file must be a valid profile before it is changed
     data = yaml.safe_load(doc.text)
     before = (data.get("indicators") or {}).get(indicator)
     if confidence == "unknown":
