@@ -156,11 +156,125 @@ def build_parser() -> argparse.ArgumentParser:
     )
     hm.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: RISKCHECK_DB_URL or the file)")
 
+    _evidence_parsers(sub)
+
     ap = sub.add_parser("app", help="open the app for policy staff in the browser (Streamlit)")
     ap.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     ap.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ap.add_argument("--db", metavar="URL", help="history database as a SQLAlchemy URL (default: SQLite file)")
     return p
+
+
+def _evidence_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``profile import|set|log`` and ``reassess`` (the evidence layer, riskcheck/evidence)."""
+    from .evidence.importers import SOURCES
+
+    pr = sub.add_parser(
+        "profile", help="country profiles: import published data sets, set a value, show versions"
+    )
+    psub = pr.add_subparsers(dest="profile_command", required=True, metavar="ACTION")
+    pi = psub.add_parser(
+        "import",
+        help="write dated values from a data set's published file into the profiles (docs/evidence.md)",
+        description="Read a data set's file as its publisher distributes it and write each state's value, "
+        "with the data set, edition, year and source row, into <profiles>/<iso3>.yaml. Officers' values are "
+        "kept and marked as overrides; every profile written is a new version.",
+    )
+    pi.add_argument("source", choices=sorted(SOURCES), help="the data set")
+    pi.add_argument("file", type=Path, help="the file as downloaded from the publisher")
+    pi.add_argument("--year", type=int, help="the data year (default: the latest in the file)")
+    pi.add_argument("--edition", help="the edition, when the file name does not tell it")
+    pi.add_argument("--countries", nargs="+", metavar="CODE", help="only these states (ISO alpha-3 or names)")
+    pi.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="profiles folder (default: scenarios/profiles)"
+    )
+    pi.add_argument(
+        "--replace-overrides", action="store_true", help="write the data set's value over officers' values"
+    )
+    pi.add_argument(
+        "--skip-unmatched", action="store_true", help="list rows naming no known state instead of failing"
+    )
+    pi.add_argument("--as-of", type=_date, help="att: the date the status list was downloaded")
+    pi.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    pi.add_argument("--by", help="who imports (default: the login name)")
+    pi.add_argument("--why", help="why (default: the data set, edition and file)")
+    pi.add_argument(
+        "--rules", type=Path, help="rule set whose stale_after_days the report uses (default: baseline)"
+    )
+    ps = psub.add_parser("set", help="enter an officer's value for one indicator (a new version)")
+    ps.add_argument("profile", type=Path)
+    ps.add_argument("indicator")
+    ps.add_argument("value", nargs="?", default="", help="the value (omit with --confidence unknown)")
+    ps.add_argument("--source", help="where the value comes from")
+    ps.add_argument("--as-of", type=_date, help="the date the value holds on")
+    ps.add_argument("--confidence", choices=("known", "unknown"), default="known")
+    ps.add_argument("--note")
+    ps.add_argument("--why", required=True, help="why the value is entered or changed")
+    ps.add_argument("--by", help="who (default: the login name)")
+    pl = psub.add_parser("log", help="list a profile's versions (who, when, why, what changed)")
+    pl.add_argument("profile", type=Path)
+
+    ra = sub.add_parser(
+        "reassess",
+        help="replay recorded assessments whose evidence changed; list decisions now stricter or more permissive",
+        description="Replay every assessment recorded in the history database (and every licence of a "
+        "register) whose profile changed since it was made, under the rules it was made with and under "
+        "today's, and list those whose decision would now differ, with the factor lines that changed and "
+        "the new evidence's source (EU CP Art. 1(1a); ATT Art. 7(7)).",
+    )
+    ra.add_argument("--since", type=_date, help="only assessments made on or after this date")
+    ra.add_argument("--db", metavar="URL", help="history database (default: RISKCHECK_DB_URL or the file)")
+    ra.add_argument("--register", type=Path, metavar="FILE", help="also a licensing register (as for batch)")
+    ra.add_argument("--rules", type=Path, help="register: the rule file (default: baseline)")
+    ra.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="profiles folder (default: scenarios/profiles)"
+    )
+    ra.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from .evidence import commands
+
+    if args.profile_command == "import":
+        text = commands.run_import(
+            args.source,
+            args.file,
+            folder=args.profiles,
+            year=args.year,
+            edition=args.edition,
+            only=args.countries,
+            replace_overrides=args.replace_overrides,
+            skip_unmatched=args.skip_unmatched,
+            as_of=args.as_of,
+            dry_run=args.dry_run,
+            by=args.by,
+            why=args.why,
+            rules=args.rules,
+        )
+    elif args.profile_command == "set":
+        text = commands.run_set(
+            args.profile,
+            args.indicator,
+            args.value,
+            source=args.source,
+            as_of=args.as_of,
+            why=args.why,
+            by=args.by,
+            note=args.note,
+            confidence=args.confidence,
+        )
+    else:
+        text = commands.run_log(args.profile)
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_reassess(args: argparse.Namespace) -> int:
+    from .evidence.commands import run_reassess
+
+    text, changed = run_reassess(args)
+    sys.stdout.write(text)
+    return 1 if changed else 0  # 1: assessments now warrant review (as `check` exits 1 on findings)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -178,7 +292,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     from .paths import rules_file_for
     from .pipeline import assess
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, profile_as_of=args.as_of)
     rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
     sys.stdout.write(render(assess(rules, scenario, args.as_of), args.format))
     return 0
@@ -360,7 +474,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .paths import rules_file_for
     from .whatif import analyse
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, profile_as_of=args.as_of)
     rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
     _settle()
     text = memo(analyse(rules, scenario, args.as_of), args.format, scenario, scenario.doc.text)
@@ -540,6 +654,8 @@ COMMANDS = {
     "app": cmd_app,
     "exercise": cmd_exercise,
     "history": cmd_history,
+    "profile": cmd_profile,
+    "reassess": cmd_reassess,
 }
 
 

@@ -8,6 +8,7 @@ tags) is mapped back onto the YAML node it came from.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -19,11 +20,12 @@ from pydantic import BaseModel, ValidationError
 
 from . import rules_model, scenario_model
 from .checks import check_rules
-from .errors import Diagnostic, InputError, Location, suggest
+from .errors import Diagnostic, InputError, Location, display_path, suggest
 from .facts import Fact, indicator_facts
 from .loaded import LoadedRules, LoadedScenario
+from .profile_versions import text_as_of
 from .safe_read import PathOutside, confine, resolve
-from .yamlfile import Document, read_document
+from .yamlfile import Document, parse_text, read_document
 
 
 def _all_field_names(module: Any) -> set[str]:
@@ -205,12 +207,23 @@ def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
     return _validate(doc, scenario_model.Profile), doc
 
 
+def _profile_version(path: Path, day: dt.date) -> tuple[scenario_model.Profile, Document] | None:
+    """The profile as it stood at the end of ``day``, from its version log (None: no log kept)."""
+    found = text_as_of(path, day)
+    if found is None:
+        return None
+    text, version = found
+    doc = parse_text(text, f"{display_path(path)}@v{version.n}")
+    return _validate(doc, scenario_model.Profile), doc
+
+
 def scenario_from_document(
-    doc: Document, base_dir: Path, *, profile_root: Path | None = None
+    doc: Document, base_dir: Path, profile_as_of: dt.date | None = None, *, profile_root: Path | None = None
 ) -> LoadedScenario:
     """The scenario of a parsed document; its profile path is confined to ``base_dir`` (the file's
     folder). ``profile_root``: for a document riskcheck built itself (a register row), the profile
-    folder the user chose, which the path (absolute there) must lie in instead."""
+    folder the user chose, which the path (absolute there) must lie in instead. ``profile_as_of``:
+    read the shared profile as it stood on that date (its version log)."""
     model: scenario_model.Scenario = _validate(doc, scenario_model.Scenario)
     ev = model.evidence
     profile = profile_doc = None
@@ -221,7 +234,8 @@ def scenario_from_document(
             ev.profile, root, doc, ("evidence", "profile"), absolute_ok=profile_root is not None
         )
         try:
-            profile, profile_doc = load_profile(ppath)
+            versioned = _profile_version(ppath, profile_as_of) if profile_as_of is not None else None
+            profile, profile_doc = versioned or load_profile(ppath)
         except InputError as e:
             here = doc.locate(("evidence", "profile"))
             first = e.diagnostics[0]
@@ -289,7 +303,7 @@ def _fact_fields(f: Fact) -> dict[str, Any]:
     return {s: getattr(f, s) for s in Fact.__slots__}
 
 
-def load_scenario(path: Path | str) -> LoadedScenario:
+def load_scenario(path: Path | str, profile_as_of: dt.date | None = None) -> LoadedScenario:
     p = Path(path)
     doc = read_document(p)
-    return scenario_from_document(doc, resolve(p).parent)
+    return scenario_from_document(doc, resolve(p).parent, profile_as_of)

@@ -367,6 +367,9 @@ def memo_html(an: Analysis, scenario: LoadedScenario | None = None, scenario_yam
     ref = getattr(p, "reference_sha256", None)
     if ref:
         prov.append(("Reference data sha256", ref))
+    profile_sha256 = p.profile_sha256
+    if profile_sha256:
+        prov.append(("Recipient profile sha256 (its version)", profile_sha256))
     for k, val in prov:
         w(f"<tr><th>{_e(k)}</th><td><code>{_e(val)}</code></td></tr>")
     w("</table>")
