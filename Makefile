@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/valdoria-rifles-weak-stockpile.yaml
 PORT ?= 8501
 
-.PHONY: setup run assess browser test bench lint schemas golden clean
+.PHONY: setup run assess browser postgres test bench lint schemas golden clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,8 +34,24 @@ browser:
 	  fi; \
 	fi
 
+# The history, rule-edit and training tests also run against a throwaway PostgreSQL server
+# (tests/databases.py starts it on a Unix socket). Debian's package is installed without the
+# cluster it would otherwise create and start on port 5432: the tests make their own.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's postgresql for the database tests"; \
+	    mkdir -p /etc/postgresql-common; \
+	    grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf || \
+	      echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	  else \
+	    echo "postgresql is missing and cannot be installed here: the PostgreSQL tests will be skipped"; \
+	  fi; \
+	fi
+
 # pytest exits 5 when it collects nothing: that is a failure, not a pass.
-test: setup browser
+test: setup browser postgres
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
 
 bench: setup

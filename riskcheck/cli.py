@@ -13,9 +13,13 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Diagnostic, InputError, Location, RiskcheckError, UsageError, display_path
 from .yamlfile import MAX_BYTES
+
+if TYPE_CHECKING:
+    from .ledger import Anchor
 
 SCHEMA_KINDS = ("rules", "scenario", "profile", "embargoes")
 
@@ -125,20 +129,152 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=("text", "csv", "html"), default="text")
     ex.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
-    h = sub.add_parser("history", help="the history database: verify its hash chains")
+    h = sub.add_parser("history", help="the history database: verify, anchor or migrate its hash chains")
     hsub = h.add_subparsers(dest="history_command", required=True, metavar="ACTION")
     hv = hsub.add_parser(
         "verify",
         help="check that no recorded assessment, rule edit or training record was changed or deleted "
         "(exit 1 if one was)",
     )
-    hv.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: RISKCHECK_DB_URL or the file)")
+    db_help = "SQLAlchemy URL (default: RISKCHECK_DB_URL or the file); sqlite:///file:PATH?mode=ro&uri=true reads only"
+    hv.add_argument("--db", metavar="URL", help=db_help)
+    hv.add_argument(
+        "--anchor",
+        type=Path,
+        metavar="FILE",
+        help="also check that the heads an earlier 'history anchor' wrote are still in the chains",
+    )
+    han = hsub.add_parser(
+        "anchor",
+        help="write the head of every chain (JSON) for a log kept outside the database; refused if a chain is broken",
+    )
+    han.add_argument("--db", metavar="URL", help=db_help)
+    han.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    hm = hsub.add_parser(
+        "migrate",
+        help="record the heads of a database made before riskcheck kept them (once; recorded in chain_migrations)",
+    )
+    hm.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: RISKCHECK_DB_URL or the file)")
+
+    _evidence_parsers(sub)
 
     ap = sub.add_parser("app", help="open the app for policy staff in the browser (Streamlit)")
     ap.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     ap.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ap.add_argument("--db", metavar="URL", help="history database as a SQLAlchemy URL (default: SQLite file)")
     return p
+
+
+def _evidence_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``profile import|set|log`` and ``reassess`` (the evidence layer, riskcheck/evidence)."""
+    from .evidence.importers import SOURCES
+
+    pr = sub.add_parser(
+        "profile", help="country profiles: import published data sets, set a value, show versions"
+    )
+    psub = pr.add_subparsers(dest="profile_command", required=True, metavar="ACTION")
+    pi = psub.add_parser(
+        "import",
+        help="write dated values from a data set's published file into the profiles (docs/evidence.md)",
+        description="Read a data set's file as its publisher distributes it and write each state's value, "
+        "with the data set, edition, year and source row, into <profiles>/<iso3>.yaml. Officers' values are "
+        "kept and marked as overrides; every profile written is a new version.",
+    )
+    pi.add_argument("source", choices=sorted(SOURCES), help="the data set")
+    pi.add_argument("file", type=Path, help="the file as downloaded from the publisher")
+    pi.add_argument("--year", type=int, help="the data year (default: the latest in the file)")
+    pi.add_argument("--edition", help="the edition, when the file name does not tell it")
+    pi.add_argument("--countries", nargs="+", metavar="CODE", help="only these states (ISO alpha-3 or names)")
+    pi.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="profiles folder (default: scenarios/profiles)"
+    )
+    pi.add_argument(
+        "--replace-overrides", action="store_true", help="write the data set's value over officers' values"
+    )
+    pi.add_argument(
+        "--skip-unmatched", action="store_true", help="list rows naming no known state instead of failing"
+    )
+    pi.add_argument("--as-of", type=_date, help="att: the date the status list was downloaded")
+    pi.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    pi.add_argument("--by", help="who imports (default: the login name)")
+    pi.add_argument("--why", help="why (default: the data set, edition and file)")
+    pi.add_argument(
+        "--rules", type=Path, help="rule set whose stale_after_days the report uses (default: baseline)"
+    )
+    ps = psub.add_parser("set", help="enter an officer's value for one indicator (a new version)")
+    ps.add_argument("profile", type=Path)
+    ps.add_argument("indicator")
+    ps.add_argument("value", nargs="?", default="", help="the value (omit with --confidence unknown)")
+    ps.add_argument("--source", help="where the value comes from")
+    ps.add_argument("--as-of", type=_date, help="the date the value holds on")
+    ps.add_argument("--confidence", choices=("known", "unknown"), default="known")
+    ps.add_argument("--note")
+    ps.add_argument("--why", required=True, help="why the value is entered or changed")
+    ps.add_argument("--by", help="who (default: the login name)")
+    pl = psub.add_parser("log", help="list a profile's versions (who, when, why, what changed)")
+    pl.add_argument("profile", type=Path)
+
+    ra = sub.add_parser(
+        "reassess",
+        help="replay recorded assessments whose evidence changed; list decisions now stricter or more permissive",
+        description="Replay every assessment recorded in the history database (and every licence of a "
+        "register) whose profile changed since it was made, under the rules it was made with and under "
+        "today's, and list those whose decision would now differ, with the factor lines that changed and "
+        "the new evidence's source (EU CP Art. 1(1a); ATT Art. 7(7)).",
+    )
+    ra.add_argument("--since", type=_date, help="only assessments made on or after this date")
+    ra.add_argument("--db", metavar="URL", help="history database (default: RISKCHECK_DB_URL or the file)")
+    ra.add_argument("--register", type=Path, metavar="FILE", help="also a licensing register (as for batch)")
+    ra.add_argument("--rules", type=Path, help="register: the rule file (default: baseline)")
+    ra.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="profiles folder (default: scenarios/profiles)"
+    )
+    ra.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from .evidence import commands
+
+    if args.profile_command == "import":
+        text = commands.run_import(
+            args.source,
+            args.file,
+            folder=args.profiles,
+            year=args.year,
+            edition=args.edition,
+            only=args.countries,
+            replace_overrides=args.replace_overrides,
+            skip_unmatched=args.skip_unmatched,
+            as_of=args.as_of,
+            dry_run=args.dry_run,
+            by=args.by,
+            why=args.why,
+            rules=args.rules,
+        )
+    elif args.profile_command == "set":
+        text = commands.run_set(
+            args.profile,
+            args.indicator,
+            args.value,
+            source=args.source,
+            as_of=args.as_of,
+            why=args.why,
+            by=args.by,
+            note=args.note,
+            confidence=args.confidence,
+        )
+    else:
+        text = commands.run_log(args.profile)
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_reassess(args: argparse.Namespace) -> int:
+    from .evidence.commands import run_reassess
+
+    text, changed = run_reassess(args)
+    sys.stdout.write(text)
+    return 1 if changed else 0  # 1: assessments now warrant review (as `check` exits 1 on findings)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -156,7 +292,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     from .paths import rules_file_for
     from .pipeline import assess
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, profile_as_of=args.as_of)
     rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
     sys.stdout.write(render(assess(rules, scenario, args.as_of), args.format))
     return 0
@@ -184,7 +320,7 @@ def check_paths(paths: list[Path], scenarios: list[Path] | None = None) -> tuple
     for p in paths:
         if p.is_dir():
             files += sorted(p.rglob("*.yaml"))
-        elif p.exists():
+        elif p.exists() or p.is_symlink():  # a dangling link or a link loop is reported when read
             files.append(p)
         else:
             diags.append(Diagnostic(Location(display_path(p)), "RC106", "file not found"))
@@ -323,14 +459,24 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settle() -> None:
+    """Move what is loaded so far (rules, scenario: never freed before the command ends) out of the
+    garbage collector's sight. The what-if analysis then runs hundreds of assessments, and every
+    full collection rescanned the loaded rule set: 30-45 % of a large rule set's report time."""
+    import gc
+
+    gc.freeze()
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .explain.memo import memo
     from .loader import load_rules, load_scenario
     from .paths import rules_file_for
     from .whatif import analyse
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, profile_as_of=args.as_of)
     rules = load_rules(args.rules or rules_file_for(scenario.model.rules, args.scenario))
+    _settle()
     text = memo(analyse(rules, scenario, args.as_of), args.format, scenario, scenario.doc.text)
     _emit(text, args.output)
     return 0
@@ -361,30 +507,47 @@ def cmd_exercise(args: argparse.Namespace) -> int:
     return 0
 
 
+def _anchor_file(path: Path) -> Anchor:
+    from .ledger import AnchorError, parse_anchor
+    from .safe_read import read_bytes
+
+    try:
+        return parse_anchor(json.loads(read_bytes(path, MAX_BYTES).decode("utf-8")))
+    except (ValueError, AnchorError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise UsageError(f"{display_path(path)}: not a riskcheck anchor: {e}") from None
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-    from .history import History, default_url
+    from .history import History, default_url, sqlite_file
+    from .ledger import anchor_document
     from .training.store import TrainingStore
 
     url = args.db or default_url()
     try:
         shown = make_url(url).render_as_string(hide_password=True)
+        path = sqlite_file(url)
     except ArgumentError:
         raise UsageError(f"not a database URL: {url!r}") from None
-    if url.startswith("sqlite") and "///" in url:
-        path = Path(url.split("///", 1)[1]).expanduser()
-        if not path.is_file():  # never create an empty database just to verify it
-            raise UsageError(f"no history database at {path}")
+    if path is not None and not path.is_file():  # never create an empty database just to check it
+        raise UsageError(f"no history database at {path}")
+    action = args.history_command
+    anchor = _anchor_file(args.anchor) if action == "verify" and args.anchor else None
     try:
-        # Opened to read only: verifying must not create or alter a table (nor switch the journal
-        # mode), so that it can be pointed at any database, or at one made by an older version.
-        store = History(url, create=False)
+        # verify and anchor open the database to read only: no table is created or altered, the
+        # journal mode is left alone. migrate is the one action that writes (heads, and its record).
+        store = History(url, create=action == "migrate")
         try:
-            reports = store.check() if store.has_tables() else None
-            training = TrainingStore.existing(store.engine)
-            training_reports = training.check() if training is not None else None
+            if action == "migrate":
+                return _migrate(store)
+            reports = store.check(anchor) if store.has_tables() or anchor else None
+            # with an anchor, training chains it names are checked even if their tables are gone
+            training = TrainingStore.existing(store.engine) or (
+                TrainingStore(store.engine, create=False) if anchor else None
+            )
+            training_reports = training.check(anchor) if training is not None else None
         finally:
             store.dispose()
     except SQLAlchemyError as e:
@@ -393,6 +556,16 @@ def cmd_history(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot open the history database {shown}: its driver is missing ({e})") from None
     if reports is None and training_reports is None:
         raise UsageError(f"{shown} holds no riskcheck tables: nothing to verify")
+    everything = [*(reports or ()), *(training_reports or ())]
+    ok = all(r.ok for r in everything)
+    if action == "anchor":
+        if not ok:
+            for r in everything:
+                print("\n".join(r.lines()), file=sys.stderr)
+            print("riskcheck: not anchored: a chain is broken (see above)", file=sys.stderr)
+            return 1
+        _emit(json.dumps(anchor_document(everything, shown), indent=2) + "\n", args.output)
+        return 0
     groups = (
         (reports, "no assessments or rule edits (the database has no history tables)"),
         (training_reports, "no training records (the database has no training tables)"),
@@ -401,9 +574,26 @@ def cmd_history(args: argparse.Namespace) -> int:
         if group is None:
             print(absent)
         for r in group or ():
-            for line in r.lines():
-                print(line)
-    return 0 if all(r.ok for group, _ in groups for r in group or ()) else 1
+            print("\n".join(r.lines()))
+    return 0 if ok else 1
+
+
+def _migrate(store: object) -> int:
+    from .history import History
+    from .training.store import TrainingStore
+
+    assert isinstance(store, History)
+    training = TrainingStore.existing(store.engine)
+    done = [*store.ledger.migrate(), *(training.ledger.migrate() if training else ())]
+    for r in done:
+        print(f"{r.table}: head recorded at row #{r.head_id} ({r.rows} rows), {r.head}")
+    reports = [*store.check(), *(training.check() if training else ())]
+    left = [r for r in reports if not r.ok]
+    for r in left:  # a broken chain is not blessed by migrating it
+        print("\n".join(r.lines()), file=sys.stderr)
+    if not done and not left:
+        print("nothing to migrate: every chain with rows has its head recorded")
+    return 1 if left else 0
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -464,6 +654,8 @@ COMMANDS = {
     "app": cmd_app,
     "exercise": cmd_exercise,
     "history": cmd_history,
+    "profile": cmd_profile,
+    "reassess": cmd_reassess,
 }
 
 

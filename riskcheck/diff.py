@@ -18,6 +18,7 @@ from .explain import num
 from .explain.words import DECISION_WORDS
 from .loader import LoadedRules, load_scenario
 from .pipeline import assess
+from .text_safety import visible
 from .trace import Assessment, to_plain
 
 SECTIONS = ("prohibitions", "presumptions", "escalations", "criteria", "mitigations", "rejected_arguments")
@@ -217,7 +218,7 @@ def as_markdown(r: DiffReport) -> str:
         out += ["", "```diff", *s.why, "```", ""]
     if r.errors:
         out += ["## Scenarios that could not be read", ""] + [f"- {e}" for e in r.errors]
-    return "\n".join(out).rstrip("\n") + "\n"
+    return visible("\n".join(out).rstrip("\n") + "\n")
 
 
 def as_json(r: DiffReport) -> str:

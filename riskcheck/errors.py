@@ -18,6 +18,8 @@ Exceptions (every one riskcheck raises on purpose is a ``RiskcheckError``)::
     ├── Conflict                   a rule file changed since the edit started (nothing written)
     ├── Busy                       another save of the same rules folder did not finish in time
     ├── WriteBusy                  the history database stayed locked past the bounded wait
+    ├── AnchorError                an anchor file of chain heads that cannot be read as one
+    ├── PathOutside                a path written in a file leads out of the folder it must stay in
     ├── RowNotScored               a batch application asked for has invalid values
     └── ExerciseError              a training action the exercise's state does not allow
 
@@ -114,6 +116,15 @@ class WriteBusy(RiskcheckError):
     """Another writer in this process held the database past the wait (like SQLite's 'locked')."""
 
 
+class AnchorError(RiskcheckError):
+    """An anchor file that cannot be read as one (the message says why)."""
+
+
+class PathOutside(RiskcheckError):
+    """A path written in a file leads outside the folder it must stay in, or cannot be followed
+    (the message says why)."""
+
+
 class RowNotScored(RiskcheckError):
     """The application asked for has invalid values."""
 
@@ -124,7 +135,9 @@ class ExerciseError(RiskcheckError):
 
 def suggest(word: Any, choices: Any) -> str:
     """' (did you mean 'x'?)' or '': the suggestion every diagnostic about an unknown name carries."""
-    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    # the word itself is never a suggestion: a key known in another kind of file is unknown here
+    others = [str(c) for c in choices if str(c) != str(word)]
+    match = difflib.get_close_matches(str(word), others, n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
@@ -133,5 +146,5 @@ def display_path(path: Path | str) -> str:
     p = Path(path)
     try:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # RuntimeError: a symbolic-link loop (Python 3.11)
         return str(p)

@@ -152,9 +152,20 @@ def indicator_facts(group: Any, doc: Document, prefix: tuple[Any, ...], origin: 
             alternatives=tuple(ind.alternatives),
             origin=origin,
             location=doc.locate((*prefix, key)),
-            note=ind.note,
+            note=_with_override(ind.note, getattr(ind, "override_of", None)),
         )
     return out
+
+
+def _with_override(note: str | None, over: Any) -> str | None:
+    """The note, plus the data set's differing value where an officer's value overrides it."""
+    if over is None:
+        return note
+    d = over.dataset
+    told = (
+        f"An officer's value: {d.name} {d.edition} gives {over.value!r} for {d.year} ({d.file} row {d.row})."
+    )
+    return f"{note} {told}" if note else told
 
 
 def _covers(embargo: Any, end_user: Any) -> bool:

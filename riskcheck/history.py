@@ -9,17 +9,9 @@ rows written before the column existed, which opening the database adds).
 A second table, ``rule_edits``, records every rule file saved from the app: who, when, why,
 the file, the content hashes before and after, and both texts (``record_rule_edit``).
 
-Rows are never updated or deleted through this module. Each row carries ``row_hash``, the
-sha256 of its content and of the previous row's hash (one chain per table), so that a removed
-or edited row breaks the chain (``verify()``, ``check()``). ``chain_heads`` keeps the id and
-hash of each table's last row, written in the same transaction, so that removing the newest
-rows is detected too. Writers are serialised for that: ``BEGIN IMMEDIATE`` on SQLite (in WAL
-mode, with a busy timeout and a bounded retry, so concurrent writers from several processes
-wait rather than fail), a transaction-scoped advisory lock on PostgreSQL.
-
-The chain makes changes made behind the app's back visible; it does not stop someone with
-write access to the file from recomputing every hash. Keep the head hash that
-``riskcheck history verify`` prints somewhere else (a ticket, a signed note) to anchor it.
+Rows are never updated or deleted through this module. Both tables are chains of the ledger
+(``riskcheck.ledger``: row hashes, recorded heads, anchors, serialised writers, one report shape),
+written under the lock key ``LockKey.HISTORY``.
 
 The database is an embedded SQLite file under the user's data folder by default
 (``$XDG_DATA_HOME/riskcheck/history.db``, usually ``~/.local/share/riskcheck/history.db``);
@@ -30,17 +22,12 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import hashlib
 import json
 import os
-import random
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -60,11 +47,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Connection, make_url
 
-from .errors import WriteBusy
-from .explain import as_json
+from . import ledger
+from .ledger import GENESIS as GENESIS  # re-exported: the hash before the first row
+from .ledger import WRITER_OPTION, Anchor, Chain, ChainReport, Ledger, LockKey
 from .trace import Assessment, to_plain
 
 ENV_URL = "RISKCHECK_DB_URL"
@@ -124,8 +111,6 @@ HASHED_WHEN_SET = ("recorded_by",)
 # Columns added to a table after it was first released (nullable: older rows have no value),
 # added when a database made before them is opened (``History._add_missing_columns``).
 ADDED_COLUMNS: dict[str, tuple[str, ...]] = {"assessments": ("recorded_by",)}
-GENESIS = "0" * 64
-
 rule_edits = Table(
     "rule_edits",
     metadata,
@@ -163,34 +148,13 @@ EDIT_HASHED = (
     "text_before",
     "text_after",
 )
-chain_heads = Table(
-    "chain_heads",
-    metadata,
-    Column("name", String(40), primary_key=True),  # the chained table
-    Column("last_id", Integer, nullable=False),
-    Column("row_hash", String(64), nullable=False),
-)
-
-
-class Chain(NamedTuple):
-    """One hash-chained table and the fields its row hash covers."""
-
-    table: Table
-    hashed: tuple[str, ...]
-    hashed_when_set: tuple[str, ...] = ()  # covered only when not None (see HASHED_WHEN_SET)
-
-    def hash(self, values: Mapping[str, Any], prev: str) -> str:
-        return row_hash(values, prev, self.hashed, self.hashed_when_set)
-
+chain_heads = ledger.heads  # one table of heads for every chain (see riskcheck.ledger)
 
 CHAINS: dict[str, Chain] = {
     "assessments": Chain(assessments, HASHED, HASHED_WHEN_SET),
     "rule_edits": Chain(rule_edits, EDIT_HASHED),
 }
-WRITER_OPTION = "riskcheck_writer"
-T = TypeVar("T")
-BUSY_TIMEOUT_MS = 15_000
-WRITE_ATTEMPTS = 4
+BUSY_TIMEOUT_MS = ledger.BUSY_TIMEOUT_MS
 
 
 def data_dir() -> Path:
@@ -266,133 +230,28 @@ class RuleEdit:
         return f"#{self.id} {when} - {self.rule_file} - {self.user}"
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    """What ``check()`` found in one chained table."""
-
-    table: str
-    rows: int
-    head: str  # the last row's hash (GENESIS when empty): note it elsewhere to anchor the chain
-    broken: tuple[int, ...]  # rows whose hash does not follow from their content and the previous row
-    missing: tuple[tuple[int, int], ...]  # id ranges absent before a broken row (deleted rows)
-    head_problem: str | None  # the newest rows were removed, or the head record was changed
-    # a database from before heads were kept: the rows verify, but a deletion of the newest rows
-    # could not be told (opening it with riskcheck records its head); said, not a failure
-    unanchored: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.broken and self.head_problem is None
-
-    def lines(self) -> list[str]:
-        if self.ok:
-            line = f"{self.table}: {self.rows} rows, hash chain intact, head {self.head}"
-            return [line, f"  {self.unanchored}"] if self.unanchored else [line]
-        out = [f"{self.table}: {self.rows} rows, hash chain BROKEN"]
-        for i in self.broken:
-            gap = next((g for g in self.missing if g[1] == i - 1), None)
-            if gap:
-                ids = f"#{gap[0]}" if gap[0] == gap[1] else f"#{gap[0]}-#{gap[1]}"
-                out.append(f"  row #{i}: the row(s) before it were deleted ({ids} missing)")
-            else:
-                out.append(f"  row #{i}: changed (its hash does not match its content and the row before)")
-        if self.head_problem:
-            out.append(f"  {self.head_problem}")
-        return out
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, plain (``sqlite:///path``) or URI (``sqlite:///file:path?mode=ro&uri=true``);
+    None for an in-memory database or another dialect."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return None
+    name = parsed.database
+    if parsed.query.get("uri") in ("true", "1") and name.startswith("file:"):
+        name = name[len("file:") :].split("?", 1)[0]
+        for host in ("///", "//localhost/"):  # file:///abs/path names /abs/path
+            if name.startswith(host):
+                name = "/" + name[len(host) :]
+        if not name or name == ":memory:" or "mode=memory" in parsed.database:
+            return None
+    return Path(name).expanduser()
 
 
-def row_hash(
-    values: Mapping[str, Any], prev: str, fields: Sequence[str], when_set: Sequence[str] = ()
-) -> str:
-    content = {k: values.get(k) for k in fields}
-    content.update({k: values[k] for k in when_set if values.get(k) is not None})
-    text_ = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev + "\n" + text_).encode("utf-8")).hexdigest()
-
-
-def check_chains(
-    conn: Connection, chains: Mapping[str, Chain], heads_table: Table
-) -> builtins.list[ChainReport]:
-    """Every chain of a store checked against its rows and its recorded head (``heads_table``).
-
-    Only reads. A table the database lacks is read as one without rows and a column it lacks as
-    None, instead of being created: ``riskcheck history verify`` must be able to check a database
-    without changing it, including one made before a table or column was added.
-    """
-    insp = inspect(conn)
-    tables = set(insp.get_table_names())
-    heads = {r.name: r for r in conn.execute(select(heads_table))} if heads_table.name in tables else None
-    out: list[ChainReport] = []
-    for name, chain in chains.items():
-        table = chain.table
-        broken: list[int] = []
-        missing: list[tuple[int, int]] = []
-        prev, last_id, count = GENESIS, 0, 0
-        if table.name in tables:
-            present = {c["name"] for c in insp.get_columns(table.name)}
-            q = select(*[c for c in table.c if c.name in present]).order_by(table.c.id)
-            for row in conn.execute(q).mappings():
-                rid = int(row["id"])
-                if row["prev_hash"] != prev or chain.hash(dict(row), prev) != row["row_hash"]:
-                    broken.append(rid)
-                    if rid > last_id + 1:
-                        missing.append((last_id + 1, rid - 1))
-                prev, last_id, count = row["row_hash"], rid, count + 1
-        head = heads.get(name) if heads is not None else None
-        problem = unanchored = None
-        if heads is None and count:
-            unanchored = (
-                f"not anchored: this database predates the table of chain heads ({heads_table.name}), "
-                "so whether its newest rows were deleted cannot be told; opening it with riskcheck records its head"
-            )
-        elif head is None and count:
-            problem = f"the record of the newest row ({heads_table.name}) was removed"
-        elif head is not None and table.name not in tables:
-            problem = f"the table {table.name} is missing (its newest row was #{head.last_id})"
-        elif head is not None and head.last_id > last_id:
-            gone = f"#{head.last_id}" if head.last_id == last_id + 1 else f"#{last_id + 1}-#{head.last_id}"
-            problem = f"the newest rows were deleted ({gone} missing)"
-        elif head is not None and (head.last_id != last_id or head.row_hash != prev):
-            problem = (
-                "the newest row does not match the recorded head (rows changed or added outside the app)"
-            )
-        out.append(ChainReport(name, count, prev, tuple(broken), tuple(missing), problem, unanchored))
-    return out
-
-
-# Writers in one process (the app's sessions are threads) queue on a lock per database and chain
-# family instead of on SQLite's busy handler, which polls with sleeps of up to 100 ms: ten sessions
-# recording at the same moment took up to 3 s that way, about 50 ms in turn. Other processes still
-# meet the database's own lock (BEGIN IMMEDIATE, busy_timeout) or PostgreSQL's advisory lock. The
-# wait is bounded like SQLite's, and a writer that runs out of it is told the database is busy.
-_WRITE_LOCKS: dict[tuple[str, int], threading.Lock] = {}
-_WRITE_LOCKS_GUARD = threading.Lock()
-
-
-def _write_lock(engine: Engine, advisory_key: int) -> threading.Lock:
-    key = (engine.url.render_as_string(hide_password=True), advisory_key)
-    with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(key, threading.Lock())
-
-
-@contextmanager
-def write_transaction(engine: Engine, advisory_key: int) -> Iterator[Connection]:
-    """A write transaction that holds the write lock from its first statement, so that a hash chain
-    cannot fork: BEGIN IMMEDIATE on SQLite (the engine's writer option), a transaction-scoped
-    advisory lock on PostgreSQL (waiting at most as long as SQLite would)."""
-    lock = _write_lock(engine, advisory_key)
-    if not lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-        raise WriteBusy(f"the history database is busy (another write took over {BUSY_TIMEOUT_MS // 1000} s)")
-    try:
-        with engine.connect() as conn:
-            conn.execution_options(**{WRITER_OPTION: True})
-            with conn.begin():
-                if conn.dialect.name == "postgresql":
-                    conn.execute(text(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}"))
-                    conn.execute(text(f"SELECT pg_advisory_xact_lock({int(advisory_key)})"))
-                yield conn
-    finally:
-        lock.release()
+def result_json(a: Assessment) -> str:
+    """The assessment as one line of JSON, ``decision`` first: what ``explain.as_json(a, indent=None)``
+    writes (a test holds the two equal); built here from the trace so that the store imports no renderer."""
+    data = to_plain(a)
+    return json.dumps({"decision": data.pop("decision"), **data}, ensure_ascii=False) + "\n"
 
 
 class History:
@@ -406,22 +265,11 @@ class History:
         self.url = url or default_url()
         self.writable = create
         self.engine: Engine = self._engine(self.url, create=create)
+        self.ledger = Ledger(self.engine, metadata, CHAINS, LockKey.HISTORY)
         if create:
-            self._retrying(self._create)
-
-    def _create(self) -> None:
-        with self._writer() as conn:  # serialised: several processes may open a new file at once
-            new_heads = not inspect(conn).has_table(chain_heads.name)
-            metadata.create_all(conn)
-            self._add_missing_columns(conn)
-            if new_heads:  # a database from before heads were kept: anchor what is there now
-                for name, chain in CHAINS.items():
-                    table = chain.table
-                    last = conn.execute(
-                        select(table.c.id, table.c.row_hash).order_by(table.c.id.desc()).limit(1)
-                    ).first()
-                    if last is not None:
-                        self._set_head(conn, name, int(last[0]), str(last[1]))
+            # Tables only: a database with rows and no recorded head stays unanchored (a failed
+            # check) until `riskcheck history migrate` records its heads, explicitly.
+            self.ledger.create(then=self._add_missing_columns)
 
     @staticmethod
     def _add_missing_columns(conn: Connection) -> None:
@@ -457,9 +305,9 @@ class History:
     @staticmethod
     def _engine(url: str, *, create: bool = True) -> Engine:
         if url.startswith("sqlite"):
-            path = url.split("///", 1)[1] if "///" in url else ""
-            if create and path and path != ":memory:":
-                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = sqlite_file(url)
+            if create and path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False})
 
             @event.listens_for(engine, "connect")
@@ -482,52 +330,11 @@ class History:
             return engine
         return create_engine(url, pool_pre_ping=True)
 
-    def _writer(self) -> AbstractContextManager[Connection]:
-        return write_transaction(self.engine, 7419027)
-
-    @staticmethod
-    def _retrying(write: Callable[[], T]) -> T:
-        """Run a write; when SQLite stays locked past the busy timeout, wait and try again (bounded)."""
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                return write()
-            except (OperationalError, WriteBusy) as e:
-                locked = isinstance(e, WriteBusy) or "locked" in str(e.orig).lower()
-                if not locked or attempt == WRITE_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05 * 2**attempt + random.random() * 0.05)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    @staticmethod
-    def _set_head(conn: Connection, name: str, last_id: int, hash_: str) -> None:
-        done = conn.execute(
-            chain_heads.update().where(chain_heads.c.name == name).values(last_id=last_id, row_hash=hash_)
-        )
-        if done.rowcount == 0:
-            conn.execute(chain_heads.insert().values(name=name, last_id=last_id, row_hash=hash_))
-
     def _append(self, name: str, values: dict[str, Any]) -> int:
         """Add one row at the end of a chained table; returns its id."""
         if not self.writable:
             raise RuntimeError(f"the history database {self.url} was opened to read it (create=False)")
-        chain = CHAINS[name]
-        table = chain.table
-
-        def write() -> int:
-            row = dict(values)
-            with self._writer() as conn:
-                prev = conn.execute(
-                    select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)
-                ).scalar_one_or_none()
-                row["prev_hash"] = prev or GENESIS
-                row["row_hash"] = chain.hash(row, row["prev_hash"])
-                key = conn.execute(table.insert().values(**row)).inserted_primary_key
-                assert key is not None
-                new_id = int(key[0])
-                self._set_head(conn, name, new_id, row["row_hash"])
-            return new_id
-
-        return self._retrying(write)
+        return self.ledger.append(name, values)
 
     def record(
         self,
@@ -560,7 +367,7 @@ class History:
             "as_of": a.provenance.as_of,
             "scenario_yaml": scenario_yaml,
             "profile_yaml": profile_yaml,
-            "result_json": as_json(a, indent=None),
+            "result_json": result_json(a),
             "provenance_json": json.dumps(to_plain(a.provenance), sort_keys=True),
             "note": note,
             "recorded_by": recorded_by,
@@ -607,22 +414,14 @@ class History:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(assessments)).scalar_one())
 
-    def verify(self) -> builtins.list[int]:
-        """Ids of rows whose hash does not follow from their content and the previous row (empty: intact)."""
-        bad: list[int] = []
-        prev = GENESIS
-        chain = CHAINS["assessments"]
-        with self.engine.connect() as conn:
-            for row in conn.execute(select(assessments).order_by(assessments.c.id)).mappings():
-                if row["prev_hash"] != prev or chain.hash(dict(row), prev) != row["row_hash"]:
-                    bad.append(int(row["id"]))
-                prev = row["row_hash"]
-        return bad
+    def verify(self) -> dict[str, ChainReport]:
+        """The chains that fail their check, by table (empty: every chain intact)."""
+        return self.ledger.verify()
 
-    def check(self) -> builtins.list[ChainReport]:
-        """Every chained table checked: changed rows, deleted rows, and removed newest rows."""
-        with self.engine.connect() as conn:
-            return check_chains(conn, CHAINS, chain_heads)
+    def check(self, anchor: Anchor | None = None) -> builtins.list[ChainReport]:
+        """Every chained table checked: changed rows, deleted rows, removed newest rows, and with
+        ``anchor``, whether the heads recorded outside the database are still there."""
+        return self.ledger.check(anchor)
 
     # --- rule edits -------------------------------------------------------------------------
 

@@ -8,11 +8,11 @@ tags) is mapped back onto the YAML node it came from.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
 import os
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,12 @@ from pydantic import BaseModel, ValidationError
 
 from . import rules_model, scenario_model
 from .checks import check_rules
-from .errors import Diagnostic, InputError, Location, suggest
+from .errors import Diagnostic, InputError, Location, display_path, suggest
 from .facts import Fact, indicator_facts
 from .loaded import LoadedRules, LoadedScenario
-from .yamlfile import Document, read_document
+from .profile_versions import text_as_of
+from .safe_read import PathOutside, confine, resolve
+from .yamlfile import Document, parse_text, read_document
 
 
 def _all_field_names(module: Any) -> set[str]:
@@ -113,7 +115,7 @@ def validate_rules_document(doc: Document, base_dir: Path | None = None) -> Load
     ref = model.reference_data.get("embargoes")
     if ref is not None and base_dir is not None:
         try:
-            elist, edoc = load_embargo_list(base_dir / ref)
+            elist, edoc = load_embargo_list(_confined(ref, base_dir, doc, ("reference_data", "embargoes")))
             loaded = LoadedRules(
                 model=model,
                 doc=doc,
@@ -139,6 +141,19 @@ def validate_rules_document(doc: Document, base_dir: Path | None = None) -> Load
     return loaded
 
 
+def _confined(
+    written: str, base_dir: Path, doc: Document, loc: tuple[Any, ...], *, absolute_ok: bool = False
+) -> Path:
+    """A path written in ``doc`` (reference data, a profile), confined to ``doc``'s folder: nothing
+    outside it is read, so no key name of another file on the server is ever echoed."""
+    try:
+        return confine(written, base_dir, absolute_ok=absolute_ok)
+    except PathOutside as e:
+        code = "RC318" if loc[0] == "reference_data" else "RC401"
+        what = "reference data" if code == "RC318" else "profile"
+        raise InputError([Diagnostic(doc.locate(loc), code, f"{what} {written!r}: {e}")]) from None
+
+
 def load_embargo_list(path: Path) -> tuple[scenario_model.EmbargoList, Document]:
     doc = read_document(path)
     return _validate(doc, scenario_model.EmbargoList), doc
@@ -146,7 +161,8 @@ def load_embargo_list(path: Path) -> tuple[scenario_model.EmbargoList, Document]
 
 def load_rules(path: Path | str) -> LoadedRules:
     p = Path(path)
-    return validate_rules_document(read_document(p), p.resolve().parent)
+    doc = read_document(p)
+    return validate_rules_document(doc, resolve(p).parent)
 
 
 # --- scenarios ------------------------------------------------------------------
@@ -176,6 +192,18 @@ def _profile_cached(path: str, mtime_ns: int, size: int, cwd: str) -> tuple[scen
 
 def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
     doc = read_document(path)
+    if "transfer" in doc.data and "country" not in doc.data:
+        # a scenario named as a profile (or as its own): say so, not "unknown key 'expected'"
+        raise InputError(
+            [
+                Diagnostic(
+                    doc.locate(("transfer",)),
+                    "RC403",
+                    "this file is a scenario (it has 'transfer'), but a profile is expected here: a "
+                    "profile file has id, country, name, fictional and indicators",
+                )
+            ]
+        )
     return _validate(doc, scenario_model.Profile), doc
 
 
@@ -183,24 +211,35 @@ def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
 SHARED = ("embargoes", "conflicts", "patterns")
 
 
-def scenario_from_document(doc: Document, base_dir: Path) -> LoadedScenario:
+def _profile_version(path: Path, day: dt.date) -> tuple[scenario_model.Profile, Document] | None:
+    """The profile as it stood at the end of ``day``, from its version log (None: no log kept)."""
+    found = text_as_of(path, day)
+    if found is None:
+        return None
+    text, version = found
+    doc = parse_text(text, f"{display_path(path)}@v{version.n}")
+    return _validate(doc, scenario_model.Profile), doc
+
+
+def scenario_from_document(
+    doc: Document, base_dir: Path, profile_as_of: dt.date | None = None, *, profile_root: Path | None = None
+) -> LoadedScenario:
+    """The scenario of a parsed document; its profile path is confined to ``base_dir`` (the file's
+    folder). ``profile_root``: for a document riskcheck built itself (a register row), the profile
+    folder the user chose, which the path (absolute there) must lie in instead. ``profile_as_of``:
+    read the shared profile as it stood on that date (its version log)."""
     model: scenario_model.Scenario = _validate(doc, scenario_model.Scenario)
     ev = model.evidence
     profile = profile_doc = None
     country: dict[str, Fact] = {}
     if ev.profile is not None:
-        if any(unicodedata.category(ch) == "Cc" for ch in ev.profile):  # NUL made the OS call raise
-            here = doc.locate(("evidence", "profile"))
-            raise InputError(
-                [
-                    Diagnostic(
-                        here, "RC401", f"profile {ev.profile!r}: control characters are not allowed in a path"
-                    )
-                ]
-            )
-        ppath = (base_dir / ev.profile).resolve()
+        root = profile_root if profile_root is not None else base_dir
+        ppath = _confined(
+            ev.profile, root, doc, ("evidence", "profile"), absolute_ok=profile_root is not None
+        )
         try:
-            profile, profile_doc = load_profile(ppath)
+            versioned = _profile_version(ppath, profile_as_of) if profile_as_of is not None else None
+            profile, profile_doc = versioned or load_profile(ppath)
         except InputError as e:
             here = doc.locate(("evidence", "profile"))
             first = e.diagnostics[0]
@@ -268,6 +307,7 @@ def _fact_fields(f: Fact) -> dict[str, Any]:
     return {s: getattr(f, s) for s in Fact.__slots__}
 
 
-def load_scenario(path: Path | str) -> LoadedScenario:
+def load_scenario(path: Path | str, profile_as_of: dt.date | None = None) -> LoadedScenario:
     p = Path(path)
-    return scenario_from_document(read_document(p), p.resolve().parent)
+    doc = read_document(p)
+    return scenario_from_document(doc, resolve(p).parent, profile_as_of)

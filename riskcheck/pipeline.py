@@ -7,6 +7,7 @@ what-if analysis and robustness runs call ``engine.evaluate`` directly when only
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from .engine import ENGINE_VERSION, compile_plan, evaluate
@@ -36,6 +37,10 @@ def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[
             ENGINE_VERSION,
             as_of,
             lr.reference_sha256,
+            # the recipient profile's text as read: its version (riskcheck reassess finds changes by it)
+            hashlib.sha256(scenario.profile_doc.text.encode("utf-8")).hexdigest()
+            if scenario.profile_doc
+            else None,
         ),
     }
 

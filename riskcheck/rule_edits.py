@@ -35,10 +35,11 @@ from pathlib import Path
 
 from .atomic import write_text_atomic
 from .diff import DiffReport, diff
-from .errors import Busy, Conflict, Diagnostic, InputError, Location, PathRefused, UsageError
+from .errors import Busy, Conflict, Diagnostic, InputError, PathRefused, UsageError
 from .history import History, RuleEdit
 from .loader import LoadedRules, validate_rules_document
 from .paths import PACKAGE, rules_dir, scenario_files, scenarios_dir
+from .safe_read import read_bytes
 from .spreadsheet import safe_value as spreadsheet_safe
 from .yamlfile import MAX_BYTES, parse_text
 
@@ -104,15 +105,9 @@ def rule_file_names(folder: Path | None = None) -> list[str]:
 
 def read_current(path: Path) -> str | None:
     """The file's text exactly as stored (no newline translation), or None when it does not exist."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    if len(data) > MAX_BYTES:
-        raise InputError(
-            [Diagnostic(Location(path.name, 1, 1), "RC105", f"file is larger than {MAX_BYTES} bytes")]
-        )
-    return data.decode("utf-8", errors="replace")
+    return read_bytes(path, MAX_BYTES, shown=path.name).decode("utf-8", errors="replace")
 
 
 # --- checking ---------------------------------------------------------------------------------

@@ -37,11 +37,41 @@ CountryCode = Annotated[
 Confidence = Literal["known", "unknown", "contested"]
 
 
+class DatasetRow(Strict):
+    """Where an imported value came from: the data set, its edition and the row of the file."""
+
+    name: Text
+    edition: Text
+    year: Annotated[StrictInt, Field(ge=1900, le=2200)]
+    file: Text
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    sheet: Text | None = None
+    row: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        None, description="The row a spreadsheet shows; none when the state is absent from the file"
+    )
+    cells: dict[str, StrictBool | StrictInt | StrictFloat | str | None] = Field(
+        default_factory=dict, description="The cells of that row the value was read from"
+    )
+
+
+class OverriddenValue(Strict):
+    """A data set's value that an officer's value overrides (kept so the difference stays visible)."""
+
+    value: Any
+    dataset: DatasetRow
+
+
 class IndicatorBase(Strict):
     confidence: Confidence
     source: Text | None = None
     as_of: dt.date | None = None
     note: Text | None = None
+    dataset: DatasetRow | None = Field(
+        None, description="Set by riskcheck profile import: the data set and row the value came from"
+    )
+    override_of: OverriddenValue | None = Field(
+        None, description="An officer's value that differs from the data set's: the data set's value"
+    )
 
     @model_validator(mode="after")
     def _provenance(self) -> IndicatorBase:

@@ -202,6 +202,7 @@ class Provenance:
     engine_version: str
     as_of: dt.date
     reference_sha256: str | None = None
+    profile_sha256: str | None = None  # the recipient profile's text as read: its version
 
 
 @dataclass(frozen=True, slots=True)

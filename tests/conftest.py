@@ -14,6 +14,7 @@ from riskcheck import assess
 from riskcheck.loader import LoadedRules, LoadedScenario, scenario_from_document, validate_rules_document
 from riskcheck.trace import Assessment
 from riskcheck.yamlfile import parse_text
+from tests.databases import db_url, pg_server  # noqa: F401  (fixtures: SQLite and PostgreSQL)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

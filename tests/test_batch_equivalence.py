@@ -83,7 +83,8 @@ def _scenario(rec: dict, day: dt.date, rules_id: str, profiles: ProfileIndex):
     # The scenario's data goes through the normal loader (pydantic, profile merge, facts); only the
     # YAML text step is skipped: JSON data is what a YAML file of it would parse to.
     text = json.dumps(data, default=str)
-    return scenario_from_document(Document(f"row-{rec['application_id']}", json.loads(text), text), ROOT)
+    doc = Document(f"row-{rec['application_id']}", json.loads(text), text)
+    return scenario_from_document(doc, ROOT, profile_root=profiles.folder)
 
 
 def _expected(a) -> dict:
@@ -118,7 +119,7 @@ def test_the_equivalent_scenario_is_a_valid_scenario_file(run: dict) -> None:
             rec, rec["date"], "baseline", profiles.path_of(rec["profile"]) if rec.get("profile") else None
         )
         doc = parse_text(yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False), "x.yaml")
-        a = scenario_from_document(doc, ROOT)
+        a = scenario_from_document(doc, ROOT, profile_root=profiles.folder)
         b = _scenario(rec, rec["date"], "baseline", profiles)
         assert a.model == b.model
         fa, fb = facts_for(a, rec["date"]), facts_for(b, rec["date"])

@@ -56,9 +56,12 @@ def _writer(url: str, who: str, start_at: float) -> None:
     store.dispose()
 
 
-@pytest.fixture(scope="module")
-def crowded(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('crowd') / 'history.db'}"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def crowded(request, tmp_path_factory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('crowd') / 'history.db'}"
+    else:
+        url = request.getfixturevalue("pg_server").new_database()
     ctx = mp.get_context("spawn")
     start_at = time.time() + 4.0  # after every child has imported and loaded the rules
     procs = [ctx.Process(target=_writer, args=(url, f"p{n}", start_at)) for n in range(PROCESSES)]
@@ -78,7 +81,7 @@ def crowded(tmp_path_factory) -> str:
 def test_concurrent_writers_from_several_processes_lose_no_row(crowded):
     store = History(crowded)
     try:
-        assert store.journal_mode() == "wal"
+        assert store.journal_mode() == ("wal" if crowded.startswith("sqlite") else "postgresql")
         notes = [r.note for r in store.list(limit=10_000)]
         expected = {f"p{n}:{i}" for n in range(PROCESSES) for i in range(ASSESSMENTS_EACH)}
         assert len(notes) == len(expected) == PROCESSES * ASSESSMENTS_EACH
@@ -96,7 +99,7 @@ def test_concurrent_writers_from_several_processes_lose_no_row(crowded):
         store.dispose()
 
 
-def test_concurrent_writers_in_one_process_lose_no_row(tmp_path):
+def test_concurrent_writers_in_one_process_lose_no_row(db_url):
     """The app's sessions are threads of one process: ten of them recording at once (each with its
     own History on one file, as sessions share one) queue on the in-process write lock; every row
     arrives once and the chains stay intact, training writes included."""
@@ -104,7 +107,7 @@ def test_concurrent_writers_in_one_process_lose_no_row(tmp_path):
 
     from riskcheck.training.store import ScenarioRef, TrainingStore
 
-    url = f"sqlite:///{tmp_path / 'history.db'}"
+    url = db_url
     rules = load_rules(ROOT / "rules" / "baseline.yaml")
     text = SCENARIO.read_text()
     a = assess(rules, load_scenario(SCENARIO))
@@ -145,8 +148,8 @@ def test_concurrent_writers_in_one_process_lose_no_row(tmp_path):
 
 
 @pytest.fixture
-def filled(tmp_path) -> History:
-    store = History(f"sqlite:///{tmp_path / 'h.db'}")
+def filled(db_url) -> History:
+    store = History(db_url)
     rules = load_rules(ROOT / "rules" / "baseline.yaml")
     a = assess(rules, load_scenario(SCENARIO))
     for i in range(5):
@@ -186,7 +189,7 @@ def test_a_deleted_row_is_named(filled):
     r = _report(filled, "assessments")
     assert r.broken == (4,) and r.missing == ((2, 3),)
     assert any("#2-#3 missing" in line for line in r.lines())
-    assert filled.verify() == [4]  # the older API still answers the same
+    assert filled.verify()["assessments"].broken == (4,)  # the older API still answers the same
 
 
 def test_deleting_the_newest_rows_is_detected(filled):
@@ -201,23 +204,27 @@ def test_removing_the_head_record_is_detected(filled):
     assert "chain_heads" in (_report(filled, "rule_edits").head_problem or "")
 
 
-def test_a_database_from_before_heads_were_kept_is_anchored_on_open(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    store = History(url)
-    store.record_rule_edit(**edit_values("bob", 1))  # type: ignore[arg-type]
-    _sql(store, "DROP TABLE chain_heads")
-    store.dispose()
-    reopened = History(url)  # as the new version opens an old file
-    try:
-        assert all(r.ok for r in reopened.check())
-        assert _report(reopened, "rule_edits").rows == 1
-    finally:
-        reopened.dispose()
+def test_deleting_the_newest_rows_and_the_heads_table_fails_verify_and_opening_does_not_hide_it(
+    filled, capsys
+):
+    """Issue 17, item 2: this passed `history verify` ("not anchored") and opening the database in
+    the app re-created the heads over the missing ones, so that the deletion vanished."""
+    from riskcheck.cli import main
+
+    _sql(filled, "DELETE FROM assessments WHERE id IN (4, 5)", "DROP TABLE chain_heads")
+    assert main(["history", "verify", "--db", filled.url]) == 1
+    out = capsys.readouterr().out
+    assert "assessments: 3 rows, hash chain BROKEN" in out and "riskcheck history migrate" in out
+    History(filled.url).dispose()  # as the app opens it
+    assert main(["history", "verify", "--db", filled.url]) == 1
+    assert "no head is recorded" in capsys.readouterr().out
 
 
-def test_verify_passes_an_intact_database_from_before_heads_and_says_it_is_not_anchored(tmp_path, capsys):
-    """An older database whose rows all verify is intact, not tampered with: verify says what it
-    cannot tell (a deletion of the newest rows) and leaves the file as it is."""
+def test_a_database_from_before_heads_needs_an_explicit_recorded_migration(tmp_path, capsys):
+    """An older database whose rows all verify is brought in by `history migrate`, once; verify
+    then passes and says since when the head is kept. Verifying alone writes nothing."""
+    import sqlite3
+
     from riskcheck.cli import main
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
@@ -225,14 +232,35 @@ def test_verify_passes_an_intact_database_from_before_heads_and_says_it_is_not_a
     store.record_rule_edit(**edit_values("bob", 1))  # type: ignore[arg-type]
     _sql(store, "DROP TABLE chain_heads")
     store.dispose()
-    assert main(["history", "verify", "--db", url]) == 0
-    out = capsys.readouterr().out
-    assert "rule_edits: 1 rows, hash chain intact" in out and "not anchored" in out
-    import sqlite3
-
+    assert main(["history", "verify", "--db", url]) == 1
+    assert "rule_edits: 1 rows, hash chain BROKEN" in capsys.readouterr().out
     with sqlite3.connect(tmp_path / "old.db") as db:
         names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "chain_heads" not in names  # verifying wrote nothing
+
+    assert main(["history", "migrate", "--db", url]) == 0
+    assert "rule_edits: head recorded at row #1 (1 rows)" in capsys.readouterr().out
+    assert main(["history", "verify", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "rule_edits: 1 rows, hash chain intact" in out and "recorded by `riskcheck history migrate` on" in out
+    )
+    assert main(["history", "migrate", "--db", url]) == 0
+    assert "nothing to migrate" in capsys.readouterr().out
+
+
+def test_migrate_does_not_bless_a_broken_chain(tmp_path, capsys):
+    from riskcheck.cli import main
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = History(url)
+    for i in range(3):
+        store.record_rule_edit(**edit_values("bob", i))  # type: ignore[arg-type]
+    _sql(store, "UPDATE rule_edits SET reason = 'x' WHERE id = 2", "DROP TABLE chain_heads")
+    store.dispose()
+    assert main(["history", "migrate", "--db", url]) == 1
+    err = capsys.readouterr().err
+    assert "row #2: changed" in err and "no head is recorded" in err
 
 
 # --- riskcheck history verify ------------------------------------------------------------------

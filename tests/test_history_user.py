@@ -59,8 +59,8 @@ def assessment():
 
 
 @pytest.fixture
-def store(tmp_path):
-    h = History(f"sqlite:///{tmp_path / 'h.db'}")
+def store(db_url):
+    h = History(db_url)
     yield h
     h.dispose()
 
@@ -84,7 +84,7 @@ def test_the_user_is_kept_and_none_when_nobody_signed_in(store, assessment):
     assert signed.recorded_by == "alice@example.org"
     assert anonymous.recorded_by is None
     assert [r.recorded_by for r in store.list()] == [None, "alice@example.org"]  # newest first
-    assert store.verify() == [] and all(r.ok for r in store.check())
+    assert store.verify() == {} and all(r.ok for r in store.check())
 
 
 def test_a_row_without_a_user_hashes_as_the_previous_version_hashed_it(store, assessment):
@@ -117,7 +117,7 @@ def test_changing_who_recorded_a_row_breaks_the_chain_at_that_row(store, assessm
     store.record(a, text, recorded_by=given)
     store.record(a, text, recorded_by="carol")
     _sql(store, sql)
-    assert store.verify() == [2]
+    assert store.verify()["assessments"].broken == (2,)
     report = next(r for r in store.check() if r.table == "assessments")
     assert report.broken == (2,) and report.head_problem is None
 
@@ -148,12 +148,12 @@ def test_a_database_made_before_the_column_gets_it_on_open_and_its_rows_still_ve
     try:
         assert "recorded_by" in _columns(path, "assessments")
         assert [r.recorded_by for r in reopened.list()] == [None, None, None]
-        assert reopened.verify() == [] and all(r.ok for r in reopened.check())
+        assert reopened.verify() == {} and all(r.ok for r in reopened.check())
         new = reopened.record(a, text, recorded_by="alice@example.org")
         assert new.id == 4 and new.prev_hash == old[-1].row_hash  # the chain goes on
-        assert reopened.verify() == [] and all(r.ok for r in reopened.check())
+        assert reopened.verify() == {} and all(r.ok for r in reopened.check())
         _sql(reopened, "UPDATE assessments SET note = 'edited' WHERE id = 2")
-        assert reopened.verify() == [2]  # the old rows are still checked, not skipped
+        assert reopened.verify()["assessments"].broken == (2,)  # the old rows are still checked, not skipped
     finally:
         reopened.dispose()
     again = History(url)  # opening it once more finds the column there and adds nothing

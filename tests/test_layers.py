@@ -18,14 +18,27 @@ PACKAGE = Path(__file__).resolve().parent.parent / "riskcheck"
 
 # Lowest first. A module may import its own layer and those below it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("errors", "vocabulary", "yamlfile", "atomic", "paths", "spreadsheet")),
+    (
+        "base",
+        (
+            "errors",
+            "vocabulary",
+            "yamlfile",
+            "atomic",
+            "paths",
+            "spreadsheet",
+            "safe_read",
+            "text_safety",
+            "profile_versions",
+        ),
+    ),
     ("models", ("scenario_model", "rules_model", "schemas")),
     ("facts", ("facts", "conditions", "loaded")),
     ("load and check", ("checks", "loader")),
     ("engine", ("engine",)),
     ("explain", ("trace", "explain", "pipeline")),
-    ("services", ("whatif", "robustness", "diff", "scenarios", "rule_edits", "history")),
-    ("front ends over files", ("batch", "training", "pytest_plugin")),
+    ("services", ("whatif", "robustness", "diff", "scenarios", "rule_edits", "history", "ledger")),
+    ("front ends over files", ("batch", "training", "evidence", "pytest_plugin")),
     ("front ends", ("cli", "app", "__init__", "__main__")),
 ]
 # The engine and the explain layer never reach a front end, whatever the layer numbers say.

@@ -224,25 +224,27 @@ def test_an_exercise_is_rebuilt_from_its_events_after_a_restart(tmp_path):
     assert reopened.verify() == {}
 
 
-def test_a_changed_answer_breaks_the_chain(tmp_path):
+def test_a_changed_answer_breaks_the_chain(db_url):
     from sqlalchemy import update
 
     from riskcheck.training.store import answers
 
-    store = TrainingStore.open(f"sqlite:///{tmp_path / 'h.db'}")
+    store = TrainingStore.open(db_url)
     ex = store.create("C", rules_path="b", rule_set_id="b", rules_sha256="1" * 64, scenarios=[_ref()])
     ex, _ = store.join(ex, "Ana")
     first = store.submit(ex, Answer("Ana", 0, 0, "refer"))
     store.submit(ex, Answer("Ana", 0, 0, "deny"))
     with store.engine.begin() as conn:  # behind the app's back
         conn.execute(update(answers).where(answers.c.id == first.id).values(decision="approve"))
-    assert store.verify() == {"training_answers": [first.id]}
+    assert list(store.verify()) == ["training_answers"]
+    assert store.verify()["training_answers"].broken == (first.id,)
+    store.engine.dispose()
 
 
-def test_trainees_saving_at_once_lose_nothing_and_keep_the_chain(tmp_path):
+def test_trainees_saving_at_once_lose_nothing_and_keep_the_chain(db_url):
     from concurrent.futures import ThreadPoolExecutor
 
-    store = TrainingStore.open(f"sqlite:///{tmp_path / 'h.db'}")
+    store = TrainingStore.open(db_url)
     ex = store.create("C", rules_path="b", rule_set_id="b", rules_sha256="1" * 64, scenarios=[_ref()])
     names = [f"Trainee {i}" for i in range(6)]
     for n in names:
@@ -257,6 +259,7 @@ def test_trainees_saving_at_once_lose_nothing_and_keep_the_chain(tmp_path):
         assert sum(pool.map(save, names)) == 48
     assert len(store.answers(ex.id)) == 48
     assert store.verify() == {}
+    store.engine.dispose()
 
 
 def test_semicolon_csv_from_a_spreadsheet(capsys, tmp_path):
@@ -270,19 +273,24 @@ def test_semicolon_csv_from_a_spreadsheet(capsys, tmp_path):
     assert "Trainees: Ana" in out
 
 
-def test_removing_the_newest_answer_is_detected(tmp_path):
+def test_removing_the_newest_answer_is_detected(db_url):
     from sqlalchemy import delete
 
     from riskcheck.training.store import answers
 
-    store = TrainingStore.open(f"sqlite:///{tmp_path / 'h.db'}")
+    store = TrainingStore.open(db_url)
     ex = store.create("C", rules_path="b", rule_set_id="b", rules_sha256="1" * 64, scenarios=[_ref()])
     ex, _ = store.join(ex, "Ana")
     store.submit(ex, Answer("Ana", 0, 0, "refer"))
     last = store.submit(ex, Answer("Ana", 0, 0, "deny"))
     with store.engine.begin() as conn:
         conn.execute(delete(answers).where(answers.c.id == last.id))
-    assert store.verify() == {"training_answers": [0]}
+    assert list(store.verify()) == ["training_answers"]
+    assert (
+        store.verify()["training_answers"].head_problem
+        == f"the newest rows were deleted (#{last.id} missing)"
+    )
+    store.engine.dispose()
 
 
 # --- riskcheck history verify: the training chains ------------------------------------------------

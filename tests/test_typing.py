@@ -32,6 +32,10 @@ CORE = [
     "paths",
     "atomic",
     "schemas",
+    "safe_read",
+    "text_safety",
+    "ledger",
+    "history",
 ]
 
 

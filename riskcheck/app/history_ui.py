@@ -163,10 +163,10 @@ def page() -> None:
         left = c1.selectbox("First", ids, index=1, format_func=labels.get, key="hist.a")
         right = c2.selectbox("Second", ids, index=0, format_func=labels.get, key="hist.b")
         compare(store.get(int(left)), store.get(int(right)))
-    bad = store.verify()
-    if bad:
+    report = next(r for r in store.check() if r.table == "assessments")
+    if not report.ok:  # changed, deleted or unanchored rows: the same words as `riskcheck history verify`
         st.error(
-            f"The record's hash chain is broken at {', '.join(f'#{i}' for i in bad)}: rows were changed or removed."
+            "The record's hash chain is broken: " + " ".join(line.strip() for line in report.lines()[1:])
         )
     else:
         st.caption(f"{store.count()} assessments recorded; hash chain intact.")

@@ -20,6 +20,7 @@ state.init()
 pages = [
     st.Page(HERE / "views" / "assess.py", title="Assess", icon=":material/gavel:", default=True),
     st.Page(HERE / "views" / "history.py", title="History", icon=":material/history:"),
+    st.Page(HERE / "views" / "reassess.py", title="Re-assessment", icon=":material/update:"),
     st.Page(HERE / "views" / "rules.py", title="Rule sets", icon=":material/menu_book:"),
 ]
 training = st.Page(HERE / "views" / "training.py", title="Training", icon=":material/school:")

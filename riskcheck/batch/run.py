@@ -519,5 +519,6 @@ def explain_application(opts: BatchOptions, application_id: str, fmt: str = "tex
             source=f"{shown} row {int(pc.rows[i])}",
         )
         doc = parse_text(json.dumps(data, default=str), f"{shown}:row {int(pc.rows[i])}")
-        return render(assess(rules, scenario_from_document(doc, Path.cwd()), day), fmt)
+        scenario = scenario_from_document(doc, Path.cwd(), profile_root=profiles.folder)
+        return render(assess(rules, scenario, day), fmt)
     raise UsageError(f"no application {application_id!r} in {shown}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..text_safety import visible
 from ..trace import Assessment
 from .words import (
     DECISION_WORDS,
@@ -38,7 +39,7 @@ _MD_ESCAPES = str.maketrans(
 def md_escape(text: Any) -> str:
     """User and rule text made inert in Markdown: no raw HTML, no links or emphasis it did not ask for,
     nothing that breaks a table cell. (A memo may be rendered to HTML by whoever opens it.)"""
-    return str(text).translate(_MD_ESCAPES)
+    return visible(str(text).translate(_MD_ESCAPES))
 
 
 def _table(w: Callable[[str], None], header: list[str], rows: list[list[Any]]) -> None:
@@ -213,4 +214,4 @@ def as_markdown(a: Assessment) -> str:
     w("")
     for k, x in provenance_items(a.provenance):
         w(f"- {k}: {x}")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n")

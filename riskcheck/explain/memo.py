@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as v
 from ..loaded import LoadedScenario
+from ..text_safety import visible
 from ..trace import Assessment, SourceRef
 from .markdown import as_markdown
 from .markdown import md_escape as _md
@@ -143,7 +144,7 @@ def memo_markdown(
     if scenario_yaml:
         fence = "````" if "```" in scenario_yaml else "```"
         body += f"\n## Input (scenario as assessed)\n\n{fence}yaml\n{scenario_yaml.rstrip()}\n{fence}\n"
-    return body
+    return visible(body)
 
 
 # --- HTML -------------------------------------------------------------------------------
@@ -377,13 +378,16 @@ def memo_html(an: Analysis, scenario: LoadedScenario | None = None, scenario_yam
     ref = getattr(p, "reference_sha256", None)
     if ref:
         prov.append(("Reference data sha256", ref))
+    profile_sha256 = p.profile_sha256
+    if profile_sha256:
+        prov.append(("Recipient profile sha256 (its version)", profile_sha256))
     for k, val in prov:
         w(f"<tr><th>{_e(k)}</th><td><code>{_e(val)}</code></td></tr>")
     w("</table>")
     if scenario_yaml:
         w(f"<h2>Input (scenario as assessed)</h2><pre>{_e(scenario_yaml)}</pre>")
     w("</body></html>")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n")
 
 
 def memo(

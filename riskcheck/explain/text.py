@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..text_safety import visible
 from ..trace import Assessment, CriterionResult
 from .words import (
     DECISION_WORDS,
@@ -99,7 +100,7 @@ def as_text(a: Assessment) -> str:
     w("Provenance:")
     for k, x in provenance_items(a.provenance):
         w(f"  {k}: {x}")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n")
 
 
 def _criterion_text(c: CriterionResult, w: Callable[[str], None]) -> None:

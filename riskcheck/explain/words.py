@@ -373,6 +373,7 @@ def provenance_items(p: Any) -> list[tuple[str, str]]:
         ("input sha256", p.input_sha256),
         ("engine", f"riskcheck {p.engine_version}"),
         ("as of", p.as_of.isoformat()),
+        *((("profile sha256", p.profile_sha256),) if p.profile_sha256 else ()),
     ]
 
 

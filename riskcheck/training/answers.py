@@ -44,6 +44,7 @@ from pathlib import Path
 
 from ..errors import Diagnostic, InputError, Location, display_path, suggest
 from ..explain.words import DECISION_WORDS
+from ..safe_read import read_bytes
 from ..trace import DECISIONS
 
 LEVELS = ("acceptable", "conditions", "refer", "deny")  # least to most severe
@@ -59,6 +60,7 @@ NAME_MAX, REASON_MAX, CONDITION_MAX = 60, 300, 300
 INPUT_COLUMNS = ("trainee", "stage", "criterion", "level", "reason", "decision", "conditions")
 REQUIRED_COLUMNS = ("trainee", "stage", "decision")
 MAX_ROWS = 100_000
+MAX_ANSWERS_BYTES = 64 * 1024 * 1024  # 100,000 rows of a few hundred characters, with room to spare
 _SPACE = re.compile(r"\s+")
 
 
@@ -187,14 +189,12 @@ def read_answers_csv(
     bad row (row number, column) at once."""
     shown = display_path(path)
     if text is None:
+        raw = read_bytes(path, MAX_ANSWERS_BYTES, shown=shown)  # a FIFO or a device is refused unread
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise InputError([Diagnostic(Location(shown), "RC106", "file not found")]) from None
-        except (OSError, UnicodeDecodeError) as e:
-            reason = "not UTF-8 text" if isinstance(e, UnicodeDecodeError) else (e.strerror or str(e))
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
             raise InputError(
-                [Diagnostic(Location(shown), "RC708", f"cannot read the file: {reason}")]
+                [Diagnostic(Location(shown), "RC708", "cannot read the file: not UTF-8 text")]
             ) from None
     problems: list[Diagnostic] = []
 

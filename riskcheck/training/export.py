@@ -17,6 +17,7 @@ from typing import Any
 from ..explain import num
 from ..explain.words import DECISION_WORDS
 from ..spreadsheet import safe_text as safe_cell
+from ..text_safety import visible
 from ..trace import DECISIONS
 from .agreement import Kappa, Share
 from .answers import INPUT_COLUMNS, LEVEL_WORDS, LEVELS
@@ -166,7 +167,7 @@ def as_text(d: Debrief, title: str = "") -> str:
             f"  {x.trainee}: criterion levels {x.levels.text()}, decisions {x.decisions.text()}; "
             f"stricter {x.stricter}, more lenient {x.more_lenient}"
         )
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")
 
 
 # --- HTML ---------------------------------------------------------------------------------
@@ -332,7 +333,7 @@ def as_html(d: Debrief, title: str = "", exercise: str = "", note: str = "") -> 
             )
         parts.append("</table>")
     parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return visible("\n".join(parts) + "\n")
 
 
 def render(d: Debrief, fmt: str, *, title: str = "", exercise: str = "") -> str:

@@ -14,19 +14,17 @@ URL (``RISKCHECK_DB_URL``, or the SQLite file under the user's data folder):
                           later answer for the same stage supersedes an earlier one in the
                           debrief; both stay in the table.
 
-Rows are never updated or deleted through this module. As in ``history``, each row carries
-``row_hash`` over its content and the previous row's hash (one chain per table;
-``training_chain_heads`` keeps each chain's newest row, written in the same transaction, so that
-removing the newest rows shows too), and writers are serialised (``BEGIN IMMEDIATE`` on SQLite,
-an advisory lock on PostgreSQL); ``check()`` reports each chain as ``History.check`` does (what
-``riskcheck history verify`` prints) and ``verify()`` lists rows that break a chain.
+Rows are never updated or deleted through this module. The three tables are chains of the ledger
+(``riskcheck.ledger``), as the assessments are: row hashes, heads in ``chain_heads`` (databases
+made before kept them in ``training_chain_heads``, still read), writers serialised under the lock
+key ``LockKey.TRAINING`` and tried again while the database is busy; ``check()`` and ``verify()``
+answer as ``History``'s do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +43,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from .. import history
 from ..errors import ExerciseError
-from ..history import GENESIS, Chain, ChainReport, History
+from ..history import History
+from ..ledger import Anchor, Chain, ChainReport, Ledger, LockKey
 from .answers import Answer, CriterionAnswer, clean_name, name_key
 
 metadata = MetaData()
@@ -96,15 +94,7 @@ answers = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("row_hash", String(64), nullable=False, unique=True),
 )
-heads = Table(  # each chain's newest row, written with it: removing the newest rows is detected too
-    "training_chain_heads",
-    metadata,
-    Column("name", String(40), primary_key=True),
-    Column("last_id", Integer, nullable=False),
-    Column("row_hash", String(64), nullable=False),
-)
 EVENT_KINDS = ("join", "release", "next", "debrief", "close")
-LOCK_KEY = 7419028  # PostgreSQL advisory lock (history uses 7419027)
 
 
 @dataclass(frozen=True)
@@ -204,7 +194,6 @@ def _hashed(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns if c.name not in ("id", "prev_hash", "row_hash"))
 
 
-# sha256 over the previous hash and the row's content, as for the assessments (history.row_hash)
 CHAINS = {t.name: Chain(t, _hashed(t)) for t in (exercises, events, answers)}
 
 
@@ -218,8 +207,9 @@ class TrainingStore:
 
     def __init__(self, engine: Engine, *, create: bool = True):
         self.engine = engine
+        self.ledger = Ledger(engine, metadata, CHAINS, LockKey.TRAINING)
         if create:
-            metadata.create_all(engine)
+            self.ledger.create()
 
     @classmethod
     def existing(cls, engine: Engine) -> TrainingStore | None:
@@ -234,28 +224,6 @@ class TrainingStore:
     @classmethod
     def open(cls, url: str | None = None) -> TrainingStore:
         return cls(History(url).engine)
-
-    def _writer(self) -> AbstractContextManager[Connection]:
-        return history.write_transaction(self.engine, LOCK_KEY)
-
-    def _insert(self, conn: Connection, table: Table, values: dict[str, Any]) -> int:
-        chain = CHAINS[table.name]
-        prev = conn.execute(
-            select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)
-        ).scalar_one_or_none()
-        values["prev_hash"] = prev or GENESIS
-        values["row_hash"] = chain.hash(values, values["prev_hash"])
-        key = conn.execute(table.insert().values(**values)).inserted_primary_key
-        assert key is not None
-        new_id = int(key[0])
-        done = conn.execute(
-            heads.update()
-            .where(heads.c.name == table.name)
-            .values(last_id=new_id, row_hash=values["row_hash"])
-        )
-        if done.rowcount == 0:
-            conn.execute(heads.insert().values(name=table.name, last_id=new_id, row_hash=values["row_hash"]))
-        return new_id
 
     # --- exercises ---------------------------------------------------------------------
 
@@ -285,7 +253,8 @@ class TrainingStore:
             "scenarios_json": json.dumps([s.__dict__ for s in scenarios], sort_keys=True),
             "note": note,
         }
-        with self._writer() as conn:
+
+        def write(conn: Connection) -> int:
             taken = conn.execute(
                 select(exercises.c.id).where(exercises.c.name_key == values["name_key"])
             ).scalar_one_or_none()
@@ -293,8 +262,9 @@ class TrainingStore:
                 raise ExerciseError(
                     f"An exercise named {shown!r} exists already: reopen it or choose another name."
                 )
-            new_id = self._insert(conn, exercises, values)
-        return self.get(new_id)
+            return self.ledger.append_in(conn, exercises.name, values)
+
+        return self.get(self.ledger.run(write))
 
     def get(self, exercise_id: int) -> Exercise:
         with self.engine.connect() as conn:
@@ -351,19 +321,17 @@ class TrainingStore:
         now: dt.datetime | None = None,
     ) -> Exercise:
         assert kind in EVENT_KINDS
-        with self._writer() as conn:
-            self._insert(
-                conn,
-                events,
-                {
-                    "exercise_id": ex.id,
-                    "created_at": _now(now),
-                    "kind": kind,
-                    "trainee": trainee,
-                    "scenario_index": scenario_index,
-                    "stage": stage,
-                },
-            )
+        self.ledger.append(
+            events.name,
+            {
+                "exercise_id": ex.id,
+                "created_at": _now(now),
+                "kind": kind,
+                "trainee": trainee,
+                "scenario_index": scenario_index,
+                "stage": stage,
+            },
+        )
         return self.get(ex.id)
 
     def join(self, ex: Exercise, trainee: str, now: dt.datetime | None = None) -> tuple[Exercise, str]:
@@ -444,8 +412,7 @@ class TrainingStore:
             ),
             "rules_sha256": ex.rules_sha256,
         }
-        with self._writer() as conn:
-            new_id = self._insert(conn, answers, values)
+        new_id = self.ledger.append(answers.name, values)
         return _answer({**values, "id": new_id})
 
     def answers(self, exercise_id: int, trainee: str | None = None) -> list[Answer]:
@@ -460,21 +427,14 @@ class TrainingStore:
 
     # --- integrity -----------------------------------------------------------------------
 
-    def check(self) -> list[ChainReport]:
+    def check(self, anchor: Anchor | None = None) -> list[ChainReport]:
         """Every training chain checked, as ``History.check`` does the assessments: changed rows,
         deleted rows, removed newest rows (reads only: a missing table is reported, not created)."""
-        with self.engine.connect() as conn:
-            return history.check_chains(conn, CHAINS, heads)
+        return self.ledger.check(anchor)
 
-    def verify(self) -> dict[str, list[int]]:
-        """Per table, the ids of rows whose hash does not follow from their content and the previous row;
-        ``[0]`` when the newest rows were removed (the table ends before the head recorded with it)."""
-        bad: dict[str, list[int]] = {}
-        for report in self.check():
-            ids = [*report.broken, *([0] if report.head_problem else [])]
-            if ids:
-                bad[report.table] = ids
-        return bad
+    def verify(self) -> dict[str, ChainReport]:
+        """The chains that fail their check, by table (empty: every chain intact)."""
+        return self.ledger.verify()
 
 
 def _exercise(row: Any, evs: list[Event]) -> Exercise:

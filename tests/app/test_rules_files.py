@@ -73,8 +73,8 @@ def home(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = History(f"sqlite:///{tmp_path / 'history.db'}")
+def store(db_url):
+    s = History(db_url)
     yield s
     s.dispose()
 

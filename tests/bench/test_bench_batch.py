@@ -105,6 +105,7 @@ def scenario_folder(workdir: Path, sizes: dict[str, int]) -> Path:
 
     folder = workdir / f"scenarios-{sizes['replay']}"
     folder.mkdir(exist_ok=True)
+    write_profiles(folder / "profiles")  # a scenario file names its profile below its own folder
     register = _register(workdir, max(sizes["replay"] * 2, 100), seed=12)
     profiles = ProfileIndex(workdir / "profiles")
     made = 0
@@ -122,6 +123,8 @@ def scenario_folder(workdir: Path, sizes: dict[str, int]) -> Path:
                 profiles.path_of(pid) if pid else None,
                 profiles.get(pid)[0] if pid else None,
             )
+            if pid:
+                data["evidence"]["profile"] = f"profiles/{profiles.path_of(pid).name}"
             text = yaml.safe_dump(
                 json.loads(json.dumps(data, default=str)), sort_keys=False, allow_unicode=True
             )

@@ -1,0 +1,386 @@
+"""Re-assessment on new information (EU CP 2008/944 Art. 1(1a), 2019; ATT Art. 7(7)).
+
+Every assessment recorded in the history database keeps the scenario it assessed and the text of
+the recipient profile it used. When the profile has changed since (a new import, an officer's
+edit), the assessment is replayed with the profile as it is now:
+
+- under the rule set it was made with (found by its sha256: the rule file as it is, the texts kept
+  in the history database's rule edits, or ``rules/.versions``): what the new information alone
+  changes;
+- under the rule set of that id as it is today: what the decision would be now.
+
+Both replays are made as of the assessment's own date, so that only the evidence (and the rules)
+differ. The replay scores all records at once with the array interpreter (``engine.arrays.evaluate`` over a
+``FactTable``); the assessments whose decision changes are then assessed in full to show the factor
+lines that changed and the new evidence's sources.
+
+A licensing register (``--register``, the batch format) is replayed the same way: each licence
+under the profile as it stood on its date (the profile's version log) and as it is now, under one
+rule set (a register does not record the rules a licence was assessed with).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine import Plan, compile_plan
+from ..engine.arrays import evaluate as evaluate_arrays
+from ..engine.columns import FactTable
+from ..errors import InputError, display_path
+from ..explain.words import DECISION_WORDS
+from ..facts import facts_for
+from ..loader import (
+    LoadedRules,
+    LoadedScenario,
+    load_profile,
+    load_rules,
+    scenario_from_document,
+    validate_rules_document,
+)
+from ..paths import rules_dir, rules_file_for, scenarios_dir
+from ..pipeline import assess
+from ..trace import SEVERITY, Assessment, to_plain
+from ..yamlfile import parse_text
+
+
+@dataclass
+class Change:
+    """One recorded assessment (or licence) whose decision the new evidence changes."""
+
+    ref: str  # "#12" for a history record, "APP-7 (row 9)" for a register row
+    title: str
+    recipient: str
+    made: str  # when it was made (history) or the licence date (register)
+    as_of: dt.date
+    recorded: str  # the decision recorded (or, for a register, under the evidence then)
+    then_rules: str | None  # with the new evidence, under the rules it was made with (None: not found)
+    now: str  # with the new evidence, under today's rules
+    direction: str  # stricter | more permissive
+    lines: list[str] = field(default_factory=list)  # the factor lines that changed
+    sources: list[str] = field(default_factory=list)  # the new evidence's sources
+    notes: list[str] = field(default_factory=list)
+    record_id: int | None = None
+    assessment: Assessment | None = None  # the new full assessment (history records)
+
+
+@dataclass
+class Report:
+    checked: int = 0  # assessments looked at
+    evidence_changed: int = 0  # of which the profile changed since
+    changes: list[Change] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def text(self) -> str:
+        out = [
+            f"riskcheck reassess: {self.checked:,} assessments checked; the evidence of {self.evidence_changed:,} "
+            f"changed since they were made; {len(self.changes):,} would now be decided differently"
+        ]
+        for c in self.changes:
+            then = f"; under the rules it was made with: {c.then_rules}" if c.then_rules else ""
+            out.append("")
+            out.append(
+                f"{c.ref} {c.title} ({c.recipient}, made {c.made}, as of {c.as_of}): {c.direction.upper()}"
+            )
+            out.append(f"  recorded {c.recorded} -> now {c.now}{then}")
+            out += [f"  {x}" for x in c.lines]
+            out += [f"  new evidence: {s}" for s in c.sources]
+            out += [f"  note: {n}" for n in c.notes]
+        for p in self.problems:
+            out.append(f"problem: {p}")
+        return "\n".join(out) + "\n"
+
+    def as_json(self) -> str:
+        data = {
+            "checked": self.checked,
+            "evidence_changed": self.evidence_changed,
+            "changes": [
+                to_plain({k: v for k, v in c.__dict__.items() if k != "assessment"}) for c in self.changes
+            ],
+            "problems": self.problems,
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def direction(before: str, after: str) -> str | None:
+    if SEVERITY[after] > SEVERITY[before]:
+        return "stricter"
+    if SEVERITY[after] < SEVERITY[before]:
+        return "more permissive"
+    return None
+
+
+# --- profiles and rules as they are now, and as they were -------------------------------------
+
+
+class Profiles:
+    """The profiles of a folder by id, as they are now (text sha256 and path)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.by_id: dict[str, tuple[Path, str]] = {}
+        for p in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            try:
+                model, doc = load_profile(p)
+            except InputError:
+                continue
+            self.by_id.setdefault(model.id, (p, hashlib.sha256(doc.text.encode("utf-8")).hexdigest()))
+
+
+class RuleTexts:
+    """Rule sets by sha256: the file today, the texts kept in the history's rule edits, .versions."""
+
+    def __init__(self, store: Any | None):
+        self.store = store
+        self.cache: dict[str, LoadedRules | None] = {}
+
+    def current(self, rule_set_id: str) -> LoadedRules | None:
+        key = f"id:{rule_set_id}"
+        if key not in self.cache:
+            path = rules_file_for(rule_set_id)
+            self.cache[key] = load_rules(path) if path.is_file() else None
+        return self.cache[key]
+
+    def by_sha(self, rule_set_id: str, sha: str) -> LoadedRules | None:
+        if sha in self.cache:
+            return self.cache[sha]
+        found = None
+        cur = self.current(rule_set_id)
+        if cur is not None and cur.sha256 == sha:
+            found = cur
+        else:
+            for text in self._texts(rule_set_id):
+                if hashlib.sha256(text.encode("utf-8")).hexdigest() == sha:
+                    doc = parse_text(text, f"{rule_set_id}@{sha[:12]}")
+                    found = validate_rules_document(doc, rules_dir())
+                    break
+        self.cache[sha] = found
+        return found
+
+    def _texts(self, rule_set_id: str) -> list[str]:
+        out: list[str] = []
+        if self.store is not None and self.store.has_tables():
+            for e in self.store.rule_edits(limit=100_000):
+                if e.rule_set_id == rule_set_id:
+                    out += [t for t in (e.text_before, e.text_after) if t]
+        folder = rules_dir() / ".versions"
+        for bak in sorted(folder.glob(f"{rule_set_id}.yaml.*.bak")) if folder.is_dir() else []:
+            out.append(bak.read_text(encoding="utf-8"))
+        return out
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+def _profile_id(profile_yaml: str) -> str | None:
+    import yaml
+
+    try:
+        data = yaml.safe_load(profile_yaml)
+    except yaml.YAMLError:
+        return None
+    return data.get("id") if isinstance(data, dict) else None
+
+
+def _scenario_now(scenario_yaml: str, ref: str, profile_path: Path) -> LoadedScenario:
+    """The recorded scenario with its profile as it is now (found by id in the profiles folder)."""
+    doc = parse_text(scenario_yaml, ref)
+    doc.data.setdefault("evidence", {})["profile"] = str(profile_path.resolve())
+    return scenario_from_document(doc, scenarios_dir(), profile_root=profile_path.resolve().parent)
+
+
+def factor_lines(old: dict[str, Any], new: Assessment) -> tuple[list[str], list[str]]:
+    """Per criterion that changed, its level and the factor lines whose evidence or score changed;
+    and the new evidence's sources (each once)."""
+    old_c = {c["id"]: c for c in old.get("criteria", [])}
+    lines: list[str] = []
+    sources: list[str] = []
+    for c in new.criteria:
+        oc = old_c.get(c.id, {})
+        old_f = {f["id"]: f for f in oc.get("factors", [])}
+        changed = []
+        for f in c.factors:
+            of = old_f.get(f.id)
+            ov = of["evidence"]["value"] if of else None
+            nv = to_plain(f.evidence.value)
+            if of is not None and ov == nv and round(of["score"], 4) == round(f.score, 4):
+                continue
+            before = f"{of['score']}" if of else "n/a"
+            changed.append(
+                f"  {f.title} [{f.evidence.field}]: {ov!r} -> {nv!r} (score {before} -> {round(f.score, 4)})"
+            )
+            if f.evidence.source:
+                src = f"{f.evidence.field}: {f.evidence.source}" + (
+                    f" (as of {f.evidence.as_of})" if f.evidence.as_of else ""
+                )
+                if src not in sources:
+                    sources.append(src)
+        if changed or oc.get("level") != c.level:
+            lines.append(
+                f"{c.refusal_code} {c.title}: {oc.get('level')} -> {c.level} "
+                f"(residual {oc.get('residual')} -> {round(c.residual, 4)})"
+            )
+            lines += changed
+    return lines, sources
+
+
+def reassess_history(
+    store: Any,
+    *,
+    since: dt.date | None = None,
+    profiles_dir: Path | None = None,
+    full_detail: bool = True,
+) -> Report:
+    """Replay every recorded assessment whose profile changed since it was made."""
+    import time
+
+    from sqlalchemy import select
+
+    from ..history import assessments as table
+
+    started = time.perf_counter()
+    report = Report()
+    profiles = Profiles(profiles_dir or scenarios_dir() / "profiles")
+    rules = RuleTexts(store)
+    cols = [
+        table.c.id,
+        table.c.created_at,
+        table.c.title,
+        table.c.recipient,
+        table.c.decision,
+        table.c.rule_set_id,
+        table.c.rules_sha256,
+        table.c.as_of,
+        table.c.provenance_json,
+    ]
+    q = select(*cols).where(table.c.profile_yaml.is_not(None)).order_by(table.c.id)
+    if since is not None:
+        q = q.where(table.c.created_at >= dt.datetime.combine(since, dt.time()))
+    with store.engine.connect() as conn:
+        rows = conn.execute(q).all()
+        report.checked = len(rows)
+        # The profile each record used: its id and sha256 (the provenance has the sha256 since the
+        # profile version was recorded; older rows are hashed here). One text per distinct version.
+        ids: dict[str, str | None] = {}
+        record_sha: dict[int, str] = {}
+        need_text: list[int] = []
+        for r in rows:
+            sha = json.loads(r.provenance_json).get("profile_sha256")
+            if sha:
+                record_sha[r.id] = sha
+            else:
+                need_text.append(r.id)
+        for chunk in range(0, len(need_text), 500):
+            part = need_text[chunk : chunk + 500]
+            for rid, text in conn.execute(
+                select(table.c.id, table.c.profile_yaml).where(table.c.id.in_(part))
+            ):
+                sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                record_sha[rid] = sha
+                if sha not in ids:
+                    ids[sha] = _profile_id(text)
+        for sha in set(record_sha.values()) - set(ids):
+            rid = next(k for k, v in record_sha.items() if v == sha)
+            text = conn.execute(select(table.c.profile_yaml).where(table.c.id == rid)).scalar_one()
+            ids[sha] = _profile_id(text)
+        changed = []
+        for r in rows:
+            pid = ids.get(record_sha[r.id])
+            now = profiles.by_id.get(pid) if pid else None
+            if now is None:
+                report.problems.append(
+                    f"#{r.id}: its profile {pid!r} is no longer in {display_path(profiles.folder)}"
+                )
+                continue
+            if now[1] != record_sha[r.id]:
+                changed.append((r, now[0]))
+        report.evidence_changed = len(changed)
+        texts = {}
+        for chunk in range(0, len(changed), 500):
+            part = [r.id for r, _ in changed[chunk : chunk + 500]]
+            for rid, stext, rjson in conn.execute(
+                select(table.c.id, table.c.scenario_yaml, table.c.result_json).where(table.c.id.in_(part))
+            ):
+                texts[rid] = (stext, rjson)
+    # Group by rule set (then and now), score every group at once.
+    groups: dict[tuple[str, str], list[tuple[Any, LoadedScenario]]] = {}
+    parsed: dict[tuple[str, Path], LoadedScenario] = {}  # the same case recorded again is read once
+    for r, ppath in changed:
+        key = (texts[r.id][0], ppath)
+        try:
+            s = parsed.get(key) or parsed.setdefault(key, _scenario_now(key[0], f"history#{r.id}", ppath))
+        except InputError as e:
+            report.problems.append(f"#{r.id}: cannot be replayed: {e.diagnostics[0]}")
+            continue
+        groups.setdefault((r.rule_set_id, r.rules_sha256), []).append((r, s))
+    for (rule_set_id, sha), members in groups.items():
+        today_rules = rules.current(rule_set_id)
+        then_rules = rules.by_sha(rule_set_id, sha)
+        if today_rules is None:
+            report.problems.append(
+                f"rule set {rule_set_id!r} no longer exists: {len(members)} assessments not replayed"
+            )
+            continue
+        now_dec = _decisions(
+            compile_plan(today_rules), today_rules, [m[1] for m in members], [m[0].as_of for m in members]
+        )
+        then_dec = (
+            now_dec
+            if then_rules is today_rules
+            else _decisions(
+                compile_plan(then_rules), then_rules, [m[1] for m in members], [m[0].as_of for m in members]
+            )
+            if then_rules is not None
+            else [None] * len(members)
+        )
+        for (r, s), dn, dt_ in zip(members, now_dec, then_dec, strict=True):
+            way = direction(r.decision, dn) or (direction(r.decision, dt_) if dt_ else None)
+            if way is None:
+                continue
+            ch = Change(
+                f"#{r.id}",
+                r.title,
+                r.recipient,
+                f"{r.created_at:%Y-%m-%d %H:%M} UTC",
+                r.as_of,
+                r.decision,
+                dt_,
+                dn,
+                way,
+                record_id=r.id,
+            )
+            if then_rules is None:
+                ch.notes.append(
+                    f"the rule set it was made with (sha256 {sha[:12]}) is not kept: replayed under today's only"
+                )
+            elif then_rules is not today_rules:
+                ch.notes.append(
+                    f"the rule set changed since (sha256 {sha[:12]} -> {today_rules.sha256[:12]})"
+                )
+            if full_detail:
+                a = assess(today_rules, s, r.as_of)
+                ch.assessment = a
+                ch.lines, ch.sources = factor_lines(json.loads(texts[r.id][1]), a)
+            report.changes.append(ch)
+    report.changes.sort(key=lambda c: (c.direction != "stricter", c.record_id or 0))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _decisions(
+    cr: Plan, rules: LoadedRules, scenarios: Sequence[LoadedScenario], days: Sequence[dt.date]
+) -> list[str]:
+    table = FactTable.from_facts(
+        [facts_for(s, d, rules) for s, d in zip(scenarios, days, strict=True)], list(days)
+    )
+    return [str(x) for x in evaluate_arrays(cr, table).decisions()]
+
+
+def words(decision: str | None) -> str:
+    return DECISION_WORDS.get(decision or "", decision or "not replayed")
