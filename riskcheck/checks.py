@@ -25,10 +25,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .conditions import LIST_OPS, OPS_FOR_KIND, walk_compares
-from .rules_model import MAX_OPEN_CHOICES
 from .errors import Diagnostic, suggest
 from .facts import FIELDS
 from .loaded import LoadedRules
+from .rules_model import MAX_OPEN_CHOICES
 
 # More specific evidence that may outrank a general record: the unit's own, the item line's.
 OUTRANKING = ("unit.", "item.")
