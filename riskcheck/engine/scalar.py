@@ -207,8 +207,8 @@ def _criterion(
             if fp.missing_policy == "refer":
                 run.call(Reason("refer", "missing_evidence", ci, "missing", None, fi))
         weight = fp.weight if params is None else params.weights.get((ci, fi), fp.weight)
-        outranked = any(_established(facts[f]) for f in fp.outranked_by)
-        readings.append(FactorReading(weight, fp.outranked_weight, outranked, applies))
+        established = any(_established(facts[f]) for f in fp.outranked_by)
+        readings.append(FactorReading(weight, fp.outranked_weight, established, applies))
     weights, outranked = choose_weights(SCALAR, readings, scores, cp.gap)
     low, high = plan.score_min, plan.score_max
     inherent, mean, worst, contributions = criterion_risk(

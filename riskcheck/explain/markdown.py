@@ -75,10 +75,10 @@ def as_markdown(a: Assessment) -> str:
                 f"- **{md_escape(line_heading(line))}**"
                 + (f" - {md_escape(line.summary)}" if len(a.lines) > 1 else "")
             )
-        note = line_note(a)
-        if note:
+        which = line_note(a)
+        if which:
             w("")
-            w(f"*{note}*")
+            w(f"*{which}*")
         w("")
     w("## Reasons")
     w("")

@@ -40,9 +40,9 @@ def as_text(a: Assessment) -> str:
             w(f"  - {line_heading(line)}")
             if len(a.lines) > 1:
                 w(f"      {line.summary}")
-        note = line_note(a)
-        if note:
-            w(note)
+        which = line_note(a)
+        if which:
+            w(which)
     w("")
     w("Reasons, most severe first:")
     if not a.reasons:
