@@ -27,7 +27,7 @@ from riskcheck.engine import Params, Plan, compile_plan, evaluate
 from riskcheck.engine.arrays import evaluate as evaluate_arrays
 from riskcheck.engine.columns import Column, FactTable
 from riskcheck.engine.plan import step_id
-from riskcheck.facts import FIELDS, Fact, facts_for
+from riskcheck.facts import FIELDS, Fact, facts_for, facts_for_lines
 from riskcheck.loader import LoadedRules, load_rules, load_scenario
 from riskcheck.paths import scenario_files
 from riskcheck.trace import DECISIONS
@@ -155,14 +155,21 @@ def test_vector_equals_engine_on_random_facts(
 
 @pytest.mark.parametrize("rules", RULES, ids=lambda r: Path(r.path).name)
 def test_vector_equals_engine_on_every_bundled_scenario(rules: LoadedRules) -> None:
-    files = scenario_files([ROOT / "scenarios"])
-    scenarios = [load_scenario(p) for p in files]
-    facts = [facts_for(s, s.model.date, rules) for s in scenarios]
-    out = evaluate_arrays(compile_plan(rules), FactTable.from_facts(facts, [s.model.date for s in scenarios]))
-    for i, s in enumerate(scenarios):
-        a = assess(rules, s)
-        assert (out.decisions()[i], out.refusal_codes()[i]) == (a.decision, ";".join(a.refusal_codes)), s.path
-        assert all(out.residual[c.id][i] == c.residual for c in a.criteria), s.path
+    """Every item line of every bundled scenario as a row; and the transfer's decision, the most
+    severe of its rows, equals ``assess``."""
+    plan = compile_plan(rules)
+    scenarios = [load_scenario(p) for p in scenario_files([ROOT / "scenarios"])]
+    rows, days, owner = [], [], []
+    for k, s in enumerate(scenarios):
+        for facts in facts_for_lines(s, s.model.date, rules):
+            rows.append(facts)
+            days.append(s.model.date)
+            owner.append(k)
+    check_rows(plan, rows, days)
+    out = evaluate_arrays(plan, FactTable.from_facts(rows, days)).decision
+    for k, s in enumerate(scenarios):
+        worst = max(int(d) for d, o in zip(out, owner, strict=True) if o == k)
+        assert DECISIONS[worst] == assess(rules, s).decision, s.path
 
 
 def test_weights_and_thresholds_can_vary_per_row() -> None:

@@ -348,9 +348,18 @@ class _Run:
                 self.slots.append(Slot(fp.slot, sev, None, np.zeros(self.n, dtype=bool)))
             weight = params.weights.get((ci, fi), fp.weight)
             outranked: Any = False
+            ob_missing: Any = False
             for f in fp.outranked_by:
                 outranked = outranked | self.table.columns[f].plain()
-            readings.append(FactorReading(weight, fp.outranked_weight, outranked, applies))
+                ob_missing = ob_missing | (self.table.columns[f].codes < 0)
+            applies_gap: Any = False
+            if applies is not None:
+                fields_missing: Any = False
+                for f in fp.applies.fields:  # type: ignore[union-attr]
+                    fields_missing = fields_missing | (self.table.columns[f].codes < 0)
+                applies_gap = applies[1] & fields_missing
+            ob_gap = ~outranked & ob_missing if fp.outranked_by else False
+            readings.append(FactorReading(weight, fp.outranked_weight, outranked, applies, ob_gap, applies_gap))
         weights, outranked_out = choose_weights(ARRAYS, readings, scores, cp.gap)
         low, high = plan.score_min, plan.score_max
         inherent = criterion_risk(ARRAYS, weights, scores, outranked_out, cp.gap, low, high)[0]
@@ -362,10 +371,7 @@ class _Run:
         deny_at = None if cp.deny_at is None else at(cp.deny_at)
         awaiting: Any = np.zeros(self.n, dtype=bool)
         if deny_at is not None:
-            best = [fp.best for fp in cp.factors]
-            awaiting = deny_awaits_evidence(
-                ARRAYS, readings, scores, missing, best, cp.gap, low, high, reduction, residual, deny_at
-            )
+            awaiting = self._awaiting(cp, readings, scores, missing, reduction, residual, deny_at)
         level = np.asarray(
             criterion_level(
                 ARRAYS,
@@ -391,6 +397,60 @@ class _Run:
             residual = np.where(eff, residual, np.nan)
         self.slots.append(Slot(cp.id, sev, cp.spec.refusal_code, gives))
         out["inherent"][cp.id], out["residual"][cp.id], out["level"][cp.id] = inherent, residual, level
+
+
+    def _awaiting(
+        self,
+        cp: CriterionPlan,
+        readings: list[FactorReading],
+        scores: list[np.ndarray],
+        missing: list[np.ndarray],
+        reduction: np.ndarray,
+        residual: np.ndarray,
+        deny_at: Any,
+    ) -> np.ndarray:
+        """``steps.deny_awaits_evidence`` on the rows where it can matter (reaching denial with a gap):
+        the favourable reading tries every reading of the open choices, so it runs on few rows."""
+        gap: Any = False
+        for m in missing:
+            gap = gap | m
+        for r in readings:
+            gap = gap | r.outranked_gap | r.applies_gap
+        rows = np.flatnonzero(np.broadcast_to((residual >= deny_at) & gap, (self.n,)))
+        out = np.zeros(self.n, dtype=bool)
+        if not len(rows):
+            return out
+
+        def cut(x: Any) -> Any:
+            return x[rows] if isinstance(x, np.ndarray) and x.shape == (self.n,) else x
+
+        sub = [
+            FactorReading(
+                cut(r.weight),
+                r.reduced,
+                cut(r.outranked),
+                None if r.applies is None else (cut(r.applies[0]), cut(r.applies[1])),
+                cut(r.outranked_gap),
+                cut(r.applies_gap),
+            )
+            for r in readings
+        ]
+        low, high = self.plan.score_min, self.plan.score_max
+        best = [fp.best for fp in cp.factors]
+        out[rows] = deny_awaits_evidence(
+            ARRAYS,
+            sub,
+            [cut(x) for x in scores],
+            [cut(x) for x in missing],
+            best,
+            cp.gap,
+            low,
+            high,
+            cut(reduction),
+            cut(residual),
+            cut(deny_at),
+        )
+        return out
 
 
 _CONTROL_NODES: dict[str, Node] = {}

@@ -208,7 +208,9 @@ def _criterion(
                 run.call(Reason("refer", "missing_evidence", ci, "missing", None, fi))
         weight = fp.weight if params is None else params.weights.get((ci, fi), fp.weight)
         established = any(_established(facts[f]) for f in fp.outranked_by)
-        readings.append(FactorReading(weight, fp.outranked_weight, established, applies))
+        ob_gap = not established and any(facts[f].value is None for f in fp.outranked_by)
+        applies_gap = applies is not None and applies[1] and any(facts[f].value is None for f in fp.applies.fields)  # type: ignore[union-attr]
+        readings.append(FactorReading(weight, fp.outranked_weight, established, applies, ob_gap, applies_gap))
     weights, outranked = choose_weights(SCALAR, readings, scores, cp.gap)
     low, high = plan.score_min, plan.score_max
     inherent, mean, worst, contributions = criterion_risk(
@@ -277,7 +279,7 @@ def _establish(
         trial = list(scores)
         trial[i] = fp.best
         trial_readings = [
-            replace(r, outranked=True) if fp.input in f.outranked_by else r
+            replace(r, outranked=True, outranked_gap=False) if fp.input in f.outranked_by else r
             for r, f in zip(readings, cp.factors, strict=True)
         ]
         weights, outranked = choose_weights(SCALAR, trial_readings, trial, cp.gap)

@@ -197,12 +197,16 @@ class FactorReading:
 
     ``reduced``: the weight it counts with when outranked (``None``: nothing outranks it);
     ``outranked``: whether the evidence that outranks it is established (False: missing or contested);
-    ``applies``: (true, unknown) of its ``applies_when`` condition (``None``: it always applies)."""
+    ``outranked_gap``: not established because that evidence is *missing* (not merely contested);
+    ``applies``: (true, unknown) of its ``applies_when`` condition (``None``: it always applies);
+    ``applies_gap``: unknown because a fact it reads is missing (not merely contested)."""
 
     weight: Any
     reduced: float | None = None
     outranked: Any = False
     applies: tuple[Any, Any] | None = None
+    outranked_gap: Any = False
+    applies_gap: Any = False
 
 
 def _reading(ops: Ops, r: FactorReading, flip_outranked: Any, flip_applies: Any) -> tuple[Any, Any]:
@@ -220,51 +224,105 @@ def _reading(ops: Ops, r: FactorReading, flip_outranked: Any, flip_applies: Any)
     return w, out
 
 
+def _choices(ops: Ops, readings: Sequence[FactorReading]) -> tuple[list[tuple[int, str, Any, Any]], Any]:
+    """The open choices of a criterion: (factor, kind, where it is open, where it is open because
+    evidence is missing), and where any is open."""
+    out: list[tuple[int, str, Any, Any]] = []
+    open_any: Any = False
+    for i, r in enumerate(readings):
+        if r.reduced is not None:
+            is_open = ops.lnot(r.outranked)
+            out.append((i, "outranked", is_open, ops.land(is_open, r.outranked_gap)))
+            open_any = ops.lor(open_any, is_open)
+        if r.applies is not None:
+            out.append((i, "applies", r.applies[1], ops.land(r.applies[1], r.applies_gap)))
+            open_any = ops.lor(open_any, r.applies[1])
+    return out, open_any
+
+
+def _trial(ops: Ops, readings: Sequence[FactorReading], choices: list[Any], mask: int) -> tuple[list[Any], list[Any]]:
+    flips = [[False, False] for _ in readings]
+    for bit, (i, kind, _, _) in enumerate(choices):
+        if mask >> bit & 1:
+            flips[i][0 if kind == "outranked" else 1] = True
+    trial = [_reading(ops, r, f[0], f[1]) for r, f in zip(readings, flips, strict=True)]
+    return [w for w, _ in trial], [o for _, o in trial]
+
+
+def _risk(ops: Ops, ws: list[Any], os: list[Any], scores: Sequence[Any], gap: float) -> Any:
+    return raw_risk(ops, weighted_mean(ops, ws, scores)[0], worst_factor(ops, scores, os), gap)
+
+
 def choose_weights(
-    ops: Ops, readings: Sequence[FactorReading], scores: Sequence[Any], gap: float, riskier: bool = True
+    ops: Ops, readings: Sequence[FactorReading], scores: Sequence[Any], gap: float
 ) -> tuple[list[Any], list[Any]]:
     """Each factor's weight and whether it stays out of the floor.
 
     More specific evidence outranks a general record: where it is established (the unit's own
     record; whether the items are of the kind used in a documented pattern), a factor with
     ``outranked_by`` counts with its reduced weight and no longer sets the floor. A factor whose
-    ``applies_when`` is false is left out (weight 0, no floor). Where either cannot be established,
-    every reading of the open choices is tried and the riskiest kept (``riskier=False``: the least
-    risky, the favourable reading a refusal is tested against): a gap in the evidence must not make a
-    record count for more *or* less than is conservative. Of equally risky readings the evidence as it
-    stands is kept."""
-    choices: list[tuple[int, str]] = []
-    open_any: Any = False
-    for i, r in enumerate(readings):
-        if r.reduced is not None:
-            choices.append((i, "outranked"))
-            open_any = ops.lor(open_any, ops.lnot(r.outranked))
-        if r.applies is not None:
-            choices.append((i, "applies"))
-            open_any = ops.lor(open_any, r.applies[1])
-    known = [_reading(ops, r, False, False) for r in readings]
-    best_w = [w for w, _ in known]
-    best_o = [o for _, o in known]
+    ``applies_when`` is false is left out (weight 0, no floor). Where either cannot be established
+    (missing or contested evidence), every reading of the open choices is tried and the riskiest
+    kept: a gap or a dispute must not make a record count for more *or* less than is conservative.
+    Of equally risky readings the evidence as it stands is kept."""
+    choices, open_any = _choices(ops, readings)
+    best_w, best_o = _trial(ops, readings, choices, 0)
     if not ops.any(open_any):
         return best_w, best_o
-
-    def risk(ws: list[Any], os: list[Any]) -> Any:
-        return raw_risk(ops, weighted_mean(ops, ws, scores)[0], worst_factor(ops, scores, os), gap)
-
-    best = risk(best_w, best_o)
+    best = _risk(ops, best_w, best_o, scores, gap)
     for mask in range(1, 2 ** len(choices)):
-        flips = [[False, False] for _ in readings]
-        for bit, (i, kind) in enumerate(choices):
-            if mask >> bit & 1:
-                flips[i][0 if kind == "outranked" else 1] = True
-        trial = [_reading(ops, r, f[0], f[1]) for r, f in zip(readings, flips, strict=True)]
-        ws, os = [w for w, _ in trial], [o for _, o in trial]
-        r_ = risk(ws, os)
-        better = r_ > best if riskier else r_ < best
+        ws, os = _trial(ops, readings, choices, mask)
+        r_ = _risk(ops, ws, os, scores, gap)
+        better = r_ > best
         best_w = [ops.where(better, a, b) for a, b in zip(ws, best_w, strict=True)]
         best_o = [ops.where(better, a, b) for a, b in zip(os, best_o, strict=True)]
         best = ops.where(better, r_, best)
     return best_w, best_o
+
+
+def favourable_risk(
+    ops: Ops, readings: Sequence[FactorReading], scores: Sequence[Any], gap: float
+) -> Any:
+    """The criterion's raw risk were every gap filled the least risky way, while disputed evidence
+    keeps its worst reading: the least, over the readings of the choices left open by missing
+    evidence, of the most, over the readings of the choices left open by contested evidence."""
+    choices, _ = _choices(ops, readings)
+    # (over many rows a choice may be open for a gap in some and for a dispute in others: both lists)
+    gap_bits = [b for b, (_, _, _, is_gap) in enumerate(choices) if ops.any(is_gap)]
+    other_bits = [
+        b for b, (_, _, is_open, is_gap) in enumerate(choices) if ops.any(ops.land(is_open, ops.lnot(is_gap)))
+    ]
+    least: Any = None
+    for g in range(2 ** len(gap_bits)):
+        outer = sum(1 << gap_bits[k] for k in range(len(gap_bits)) if g >> k & 1)
+        most: Any = None
+        for c in range(2 ** len(other_bits)):
+            inner = sum(1 << other_bits[k] for k in range(len(other_bits)) if c >> k & 1)
+            # a bit flips a choice only where it is open that way: a gap bit where evidence is
+            # missing, any other bit where the choice is open at all (both, here, for a disputed fact)
+            ws, os = _trial_where(ops, readings, choices, outer, inner)
+            r_ = _risk(ops, ws, os, scores, gap)
+            most = r_ if most is None else ops.maximum(most, r_)
+        least = most if least is None else ops.minimum(least, most)
+    return least
+
+
+def _trial_where(
+    ops: Ops, readings: Sequence[FactorReading], choices: list[Any], gap_mask: int, other_mask: int
+) -> tuple[list[Any], list[Any]]:
+    """A reading in which gap bits flip a choice only where it is open because evidence is missing,
+    and the other bits only where it is open for a dispute."""
+    flips: list[list[Any]] = [[False, False] for _ in readings]
+    for bit, (i, kind, is_open, is_gap) in enumerate(choices):
+        k = 0 if kind == "outranked" else 1
+        flip: Any = False
+        if gap_mask >> bit & 1:
+            flip = ops.lor(flip, is_gap)
+        if other_mask >> bit & 1:
+            flip = ops.lor(flip, ops.land(is_open, ops.lnot(is_gap)))
+        flips[i][k] = flip
+    trial = [_reading(ops, r, f[0], f[1]) for r, f in zip(readings, flips, strict=True)]
+    return [w for w, _ in trial], [o for _, o in trial]
 
 
 def mitigation_reduction(ops: Ops, credited_amounts: Sequence[Any], cap: float) -> Any:
@@ -292,25 +350,20 @@ def deny_awaits_evidence(
     """A refusal needs evidence of the risk (EU CP Art. 2: a *clear* risk; ATT Art. 7(3)). Missing
     evidence is scored on the factor's policy, never as good news; but where the criterion reaches
     denial and would stay below it were every missing piece at its most favourable (``best``) and
-    every open reading taken the less risky way, the denial rests on the gaps alone: the case is
-    referred until they are established, and no refusal code is given."""
+    every choice left open by missing evidence taken the less risky way (contested evidence keeps
+    its worst reading), the denial rests on the gaps alone: the case is referred until they are
+    established, and no refusal code is given."""
     reaches = residual >= deny_at
-    any_missing: Any = False
+    any_gap: Any = False
     for m in missing:
-        any_missing = ops.lor(any_missing, m)
-    open_any: Any = False
+        any_gap = ops.lor(any_gap, m)
     for r in readings:
-        if r.reduced is not None:
-            open_any = ops.lor(open_any, ops.lnot(r.outranked))
-        if r.applies is not None:
-            open_any = ops.lor(open_any, r.applies[1])
-    gaps = ops.land(reaches, ops.lor(any_missing, open_any))
+        any_gap = ops.lor(any_gap, ops.lor(r.outranked_gap, r.applies_gap))
+    gaps = ops.land(reaches, any_gap)
     if not ops.any(gaps):
         return gaps
     favourable = [ops.where(m, b, s) for s, m, b in zip(scores, missing, best, strict=True)]
-    weights, outranked = choose_weights(ops, readings, favourable, gap, riskier=False)
-    mean = weighted_mean(ops, weights, favourable)[0]
-    risk = clamp(ops, raw_risk(ops, mean, worst_factor(ops, favourable, outranked), gap), low, high)
+    risk = clamp(ops, favourable_risk(ops, readings, favourable, gap), low, high)
     return ops.land(gaps, ops.maximum(low, risk - reduction) < deny_at)
 
 
