@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser(
         "batch",
         help="score a licensing register (CSV, Parquet or Excel) or a folder of scenarios",
-        description="Score every application of a register (one row per application; columns in the "
-        "README's 'Batch' section) or every scenario in a folder, and write one result row per "
+        description="Score every application of a register (one row per application; columns in "
+        "docs/batch.md) or every scenario in a folder, and write one result row per "
         "application. With --compare-rules and/or --as-of, also re-assess and report which "
         "applications change decision.",
     )
@@ -86,9 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rules", type=Path, help="rule file (default: the bundled baseline)")
     b.add_argument("--compare-rules", type=Path, metavar="FILE", help="re-assess under this rule file too")
     b.add_argument("--as-of", type=_date, help="re-assess as on this date (default: each application's date)")
-    b.add_argument("--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)")
+    b.add_argument(
+        "--profiles", type=Path, metavar="DIR", help="recipient profiles (default: scenarios/profiles)"
+    )
     b.add_argument("--chunk-size", type=int, default=50_000, metavar="ROWS", help=argparse.SUPPRESS)
-    b.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)")
+    b.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (it is off when not on a terminal)"
+    )
     b.add_argument(
         "--explain",
         metavar="APPLICATION_ID",
@@ -112,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score a class's answers to a training scenario (collected on paper or in a form) "
         "against the tool, stage by stage, and print the debrief: per criterion the tool's level, each "
         "trainee's, the share agreeing and the factor behind the tool's view; Fleiss' kappa for the "
-        "decision. CSV columns: trainee, stage, criterion, level, reason, decision, conditions (README, "
-        "'Training mode').",
+        "decision. CSV columns: trainee, stage, criterion, level, reason, decision, conditions "
+        "(docs/training.md, 'On paper').",
     )
     ex.add_argument("scenario", type=Path)
     ex.add_argument("--answers", type=Path, required=True, metavar="FILE.csv", help="the trainees' answers")

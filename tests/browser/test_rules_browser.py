@@ -144,7 +144,7 @@ def test_a_proxy_header_names_the_reviewer_only_when_trusted(tmp_path):
             ).to_be_visible()
 
 
-# --- OpenID Connect: the README's configuration against a local provider ---------------------------
+# --- OpenID Connect: docs/deployment.md's configuration against a local provider ---------------------------
 
 
 class MockProvider:
@@ -246,8 +246,8 @@ class MockProvider:
 
 
 def readme_oidc_secrets(app_url: str, provider: MockProvider) -> str:
-    """The README's example secrets.toml, with the example hosts swapped for the local ones."""
-    readme = (ROOT / "README.md").read_text()
+    """docs/deployment.md's example secrets.toml, with the example hosts swapped for the local ones."""
+    readme = (ROOT / "docs" / "deployment.md").read_text()
     after = readme[readme.index("<!-- oidc-example") :]
     block = after[after.index("```toml\n") + len("```toml\n") :]
     block = block[: block.index("```")]
@@ -256,7 +256,7 @@ def readme_oidc_secrets(app_url: str, provider: MockProvider) -> str:
         "https://login.example.org/realms/ministry/.well-known/openid-configuration",
         f"{provider.base}/.well-known/openid-configuration",
     )
-    assert app_url in block and provider.base in block, "the README example changed shape"
+    assert app_url in block and provider.base in block, "the docs/deployment.md example changed shape"
     return block
 
 
