@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from riskcheck import vocabulary as v
-from riskcheck.app import forms, state, upload, widgets
+from riskcheck.app import catalog, evidence_rows, forms, state, upload, widgets
 from riskcheck.app.widgets import md
 from riskcheck.report import Analysis, memo
 from riskcheck.trace import DECISION_WORDS
@@ -111,8 +111,14 @@ def start_panel() -> None:
         label_visibility="collapsed",
     )
     if kind == "A bundled scenario":
-        bundled = forms.bundled_scenarios()
-        sb.selectbox("Scenario", list(bundled), format_func=lambda p: bundled[p], key="start.scenario")
+        index = catalog.scenario_index()
+        sb.selectbox(
+            "Scenario",
+            list(index),
+            format_func=lambda p: index[p].label,
+            key="start.scenario",
+            help="Type any part of a title, a file name or a state's name to find a scenario.",
+        )
     elif kind == "A saved assessment":
         try:
             records = state.store().list(limit=100)
@@ -159,7 +165,7 @@ def _field_error(name: str) -> None:
 
 
 def _evidence_frame(rows: list[dict[str, Any]], group: str) -> pd.DataFrame:
-    specs = forms.GROUPS[group]
+    specs = evidence_rows.GROUPS[group]
     df = pd.DataFrame(
         [
             {
@@ -184,7 +190,7 @@ EVIDENCE_CONFIG = {
     "indicator": st.column_config.TextColumn("Indicator", disabled=True),
     "what": st.column_config.TextColumn("What it is", disabled=True, width="medium"),
     "value": st.column_config.TextColumn("Value", help="yes/no, a number, or one of the listed values"),
-    "confidence": st.column_config.SelectboxColumn("Confidence", options=list(forms.CONFIDENCES)),
+    "confidence": st.column_config.SelectboxColumn("Confidence", options=list(evidence_rows.CONFIDENCES)),
     "source": st.column_config.TextColumn("Source"),
     "as_of": st.column_config.DateColumn("As of", format="YYYY-MM-DD"),
     "alternatives": st.column_config.TextColumn(
@@ -254,7 +260,7 @@ def _submit() -> None:
     state.set_case(new, ss[state.RULES], origin if origin.endswith("(edited)") else f"{origin} (edited)")
     if old_recipient and old_recipient != f.recipient_country:
         ss[state.NOTICE] = (
-            f"The recipient changed to {forms.country_name(f.recipient_country)}: its country evidence now comes "
+            f"The recipient changed to {catalog.country_name(f.recipient_country)}: its country evidence now comes "
             "from its profile"
             + (" (none is bundled: enter the evidence below)." if "profile" not in new["evidence"] else ".")
         )
@@ -263,14 +269,14 @@ def _submit() -> None:
 def transfer_form() -> None:
     data = state.case()
     t = data.get("transfer") or {}
-    codes = [c.code for c in forms.countries()]
-    labels = {c.code: c.label for c in forms.countries()}
+    codes = [c.code for c in catalog.countries()]
+    labels = {c.code: c.label for c in catalog.countries()}
     labels[""] = "(choose a state)"
     ss = st.session_state
     if wkey("frames") not in ss:  # once per loaded case: the keys go with the version
         ss[wkey("rows.items")] = forms.item_rows(data)
-        ss[wkey("rows.country")] = forms.evidence_rows(data, "country")
-        ss[wkey("rows.unit")] = forms.evidence_rows(data, "unit")
+        ss[wkey("rows.country")] = evidence_rows.evidence_rows(data, "country")
+        ss[wkey("rows.unit")] = evidence_rows.evidence_rows(data, "unit")
         ss[wkey("frames")] = {
             "items": pd.DataFrame(ss[wkey("rows.items")], columns=list(forms.ITEM_COLUMNS)),
             "country": _evidence_frame(ss[wkey("rows.country")], "country"),
@@ -403,7 +409,7 @@ def transfer_form() -> None:
             _field_error("transfer.arguments")
         st.text_area("Briefing / notes", value=str(data.get("briefing", "")), key=wkey("briefing"), height=80)
 
-        prof = forms.profile_for(data)
+        prof = catalog.profile_for(data)
         st.markdown("##### Evidence about the recipient state")
         st.caption(
             (

@@ -32,7 +32,7 @@ from ..paths import rules_dir, rules_file_for, scenarios_dir
 from ..report import Analysis, analyse
 from ..trace import Assessment
 from ..whatif import Context
-from . import forms
+from . import catalog, forms
 
 CASE, RULES, ORIGIN, VERSION, ERRORS, NOTICE = (
     "rc.case",
@@ -136,7 +136,7 @@ def set_case(data: dict[str, Any], rules_path: str | None, origin: str) -> None:
 
 
 def open_bundled(path: str) -> None:
-    data = forms.scenario_data(path)
+    data = catalog.scenario_data(path)
     set_case(data, None, f"bundled scenario {Path(path).name}")
 
 
@@ -146,7 +146,7 @@ def open_uploaded(name: str, data: dict[str, Any]) -> None:
 
 
 def open_blank() -> None:
-    set_case(forms.blank_scenario(), st.session_state.get(RULES), "a blank form")
+    set_case(catalog.blank_scenario(), st.session_state.get(RULES), "a blank form")
 
 
 def open_record(rec: Record) -> None:
@@ -170,7 +170,7 @@ def init() -> None:
     """Open the default bundled scenario on a new session."""
     if CASE in st.session_state:
         return
-    bundled = forms.bundled_scenarios()
+    bundled = catalog.bundled_scenarios()
     default = str(scenarios_dir() / DEFAULT_SCENARIO)
     if default not in bundled and bundled:
         default = next(iter(bundled))

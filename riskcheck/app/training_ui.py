@@ -19,13 +19,12 @@ for the next run).
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from riskcheck.app import forms, state, training_role
+from riskcheck.app import catalog, state, training_role
 from riskcheck.app.training_debrief_ui import ROW_PX, show_debrief
 from riskcheck.app.widgets import md
 from riskcheck.errors import InputError
@@ -54,6 +53,7 @@ from riskcheck.training.debrief import Debrief, debrief, stages_of
 from riskcheck.training.store import Exercise, ExerciseError, TrainingStore
 
 EXERCISE, TRAINEE, FLASH = "rc.training.exercise", "rc.training.trainee", "rc.training.flash"
+TAKEN = "rc.training.taken"  # an exercise name that was refused as taken
 POLL_SECONDS = 4
 LEVEL_CHOICES = {
     "": "- not assessed -",
@@ -485,22 +485,31 @@ def _create() -> None:
             scenarios=refs,
         )
     except ExerciseError as e:
-        _flash("error", str(e))
+        if tstore().find(str(ss.get("tr.new.name") or "")) is not None:
+            ss[TAKEN] = str(ss.get("tr.new.name") or "").strip()  # shown at the form, with a way in
+        else:
+            _flash("error", str(e))
         return
     except InputError as e:
         _flash("error", "A file has errors: " + "; ".join(str(d) for d in e.diagnostics[:3]))
         return
     ss[EXERCISE] = ex.id
+    ss.pop(TAKEN, None)
     st.query_params["exercise"] = ex.name
     _flash("success", f"Exercise {ex.name!r} started. Give the trainees the join link below.")
+
+
+def _open_exercise(ex_id: int) -> None:
+    ex = tstore().get(int(ex_id))
+    st.session_state[EXERCISE] = ex.id
+    st.session_state.pop(TAKEN, None)
+    st.query_params["exercise"] = ex.name
 
 
 def _reopen() -> None:
     chosen = st.session_state.get("tr.reopen")
     if chosen is not None:
-        ex = tstore().get(int(chosen))
-        st.session_state[EXERCISE] = ex.id
-        st.query_params["exercise"] = ex.name
+        _open_exercise(int(chosen))
 
 
 def _close_view() -> None:
@@ -529,10 +538,35 @@ def _act(action: str) -> None:
         _flash("error", str(e))
 
 
+def scenario_choices() -> tuple[list[str], dict[str, str]]:
+    """The bundled scenarios for an exercise: those with injects first (most first), then by title."""
+    index = catalog.scenario_index()
+    order = sorted(index, key=lambda p: (-index[p].injects, index[p].title))
+    labels = {
+        p: f"{s.title} · {s.recipient} ({s.injects} inject{'s' if s.injects != 1 else ''})"
+        for p, s in index.items()
+    }
+    return order, labels
+
+
+def _name_taken(store: TrainingStore) -> None:
+    """A refused start: say so at the form, and offer the exercise of that name."""
+    taken = st.session_state.get(TAKEN)
+    if not taken:
+        return
+    ex = store.find(taken)
+    st.error(f"The name {md(taken)} is taken: an exercise of that name exists already. Choose another name.")
+    if ex is not None:
+        st.button(
+            f"Reopen {ex.name}" + (" (closed)" if ex.closed else ""),
+            key="tr.taken.reopen",
+            on_click=_open_exercise,
+            args=(ex.id,),
+        )
+
+
 def setup_panel(store: TrainingStore) -> None:
-    bundled = forms.bundled_scenarios()
-    injects = {p: _inject_count(p) for p in bundled}
-    order = sorted(bundled, key=lambda p: (-injects[p], bundled[p]))
+    order, labels = scenario_choices()
     files = state.rule_files()
     default_rules = str(rules_dir() / "baseline.yaml")
     st.markdown("#### Start an exercise")
@@ -541,9 +575,9 @@ def setup_panel(store: TrainingStore) -> None:
             "Exercise name", key="tr.new.name", max_chars=120, placeholder="e.g. Licensing course, group B"
         )
         st.multiselect(
-            "Scenarios, in the order the class takes them",
+            "Scenarios, in the order the class takes them (those with injects first)",
             order,
-            format_func=lambda p: f"{bundled[p]} ({injects[p]} inject{'s' if injects[p] != 1 else ''})",
+            format_func=labels.__getitem__,
             key="tr.new.scenarios",
         )
         st.selectbox(
@@ -554,6 +588,7 @@ def setup_panel(store: TrainingStore) -> None:
             key="tr.new.rules",
         )
         st.form_submit_button("Start the exercise", type="primary", on_click=_create)
+    _name_taken(store)
     exs = store.list_exercises()
     if exs:
         st.markdown("#### Reopen an exercise")
@@ -571,18 +606,6 @@ def setup_panel(store: TrainingStore) -> None:
             label_visibility="collapsed",
         )
         c2.button("Reopen", key="tr.reopen.go", on_click=_reopen)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _inject_count_cached(path: str, mtime_ns: int) -> int:
-    try:
-        return len(forms.scenario_data(path).get("injects") or [])
-    except Exception:  # an invalid file shows 0 here and its error when chosen
-        return 0
-
-
-def _inject_count(path: str) -> int:
-    return _inject_count_cached(path, Path(path).stat().st_mtime_ns)
 
 
 def join_link(ex: Exercise) -> str:

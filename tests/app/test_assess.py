@@ -53,6 +53,15 @@ def test_opens_on_a_bundled_scenario_already_assessed(app):
     assert "unit.stockpile_control_demonstrated = no" in page.replace("\\", "")
 
 
+def test_the_scenario_picker_lists_each_scenario_with_its_state_and_file_name(app):
+    """Typing in the picker filters on what it lists: a state's name or the file name must be in it."""
+    labels = app.selectbox(key="start.scenario").options
+    (karvonia,) = [x for x in labels if "Karvonia" in x]
+    assert karvonia.startswith("Artillery ammunition to a state under a UN arms embargo")
+    assert karvonia.endswith("karvonia-embargo")
+    assert sum("Republic of Iraq" in x for x in labels) == 5
+
+
 def test_the_answer_does_not_wait_for_the_what_if_analysis(app, monkeypatch):
     """The analysis runs when a tab that shows it is opened, once per case, never for the answer."""
     from riskcheck.app import state

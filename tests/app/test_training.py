@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
+import yaml
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
@@ -298,12 +299,33 @@ def test_saving_needs_a_decision_and_keeps_nothing_half_done(db_url):
     assert store.answers(store.find("Class A").id) == []
 
 
-def test_an_exercise_name_is_taken_once(db_url):
+def test_an_exercise_name_is_taken_once_and_the_taken_one_can_be_reopened(db_url):
     trainer = trainer_session()
     start(trainer, "Class A")
     click(trainer, "Another exercise")
     start(trainer, " class  A ")  # the same name in another case and spacing
-    assert "exists already" in plain(trainer)
+    (error,) = [e.value for e in trainer.error if "is taken" in e.value]
+    assert "class  A" in error.replace("\\", "")
+    click(trainer, "Reopen Class A")
+    assert trainer.session_state["rc.training.exercise"] == TrainingStore.open(db_url).find("Class A").id
+    assert "Trainees join at this address" in plain(trainer)
+    assert not [e for e in trainer.error if "is taken" in e.value]
+
+
+def test_the_exercise_picker_counts_injects_and_lists_those_with_injects_first(db_url):
+    counts = {}
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        counts[str(path)] = len(yaml.safe_load(path.read_text()).get("injects") or [])
+    trainer = trainer_session()
+    picker = trainer.multiselect(key="tr.new.scenarios")
+    labels = picker.options
+    assert len(labels) == len(counts)
+    with_injects = sum(1 for n in counts.values() if n)
+    assert 0 < with_injects < len(counts)
+    assert all("(0 injects)" not in x for x in labels[:with_injects])
+    assert all("(0 injects)" in x for x in labels[with_injects:])
+    (iraq,) = [x for x in labels if x.startswith("Iraq 2013: tanks")]
+    assert iraq.endswith(f"({counts[SCENARIO]} injects)") and counts[SCENARIO] == 2
 
 
 def test_two_scenarios_in_order_debrief_and_close(db_url):
