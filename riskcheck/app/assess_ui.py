@@ -99,6 +99,7 @@ def _upload_panel() -> None:
 
 def _rules_changed() -> None:
     st.session_state[state.RULES] = st.session_state[state.RULES_CHOICE]
+    state.want_recorded()
 
 
 def start_panel() -> None:
@@ -626,6 +627,11 @@ def page() -> None:
             state.record_once(cur)
         except Exception as exc:  # the answer still stands; say why it was not recorded
             st.warning(f"This assessment could not be recorded in the history: {exc}")
+        if not st.session_state.get(state.RECORD):
+            st.caption(
+                "Not recorded: this is the scenario the app opens on. Press **Assess** or load a case to "
+                "record an assessment in the history."
+            )
     if a is None:
         with st.tabs(TABS[:1])[0]:
             transfer_form()

@@ -9,6 +9,9 @@ Streamlit drops when a widget is not rendered):
 - ``rc.version``  a counter in every form widget key: loading a case bumps it, so the form
                   shows the new case instead of what was typed for the last one
 - ``rc.errors``   form errors from the last submission, by field
+- ``rc.record``   whether the case on the form is to be recorded: set when a user assesses, loads
+                  a case or changes the rule set, never for the scenario a new session opens on
+                  (ten people opening the app would otherwise record ten copies of it)
 
 Rule sets are cached with ``st.cache_resource`` keyed on the file's path, mtime and size;
 assessments and analyses (counterfactuals, missing-evidence ranking, robustness) on the rule
@@ -43,7 +46,7 @@ CASE, RULES, ORIGIN, VERSION, ERRORS, NOTICE = (
     "rc.notice",
 )
 RECORDED, LAST_RECORD, RULES_CHOICE = "rc.recorded", "rc.last_record", "rc.rules_choice"
-BUILT = "rc.built"
+BUILT, RECORD = "rc.built", "rc.record"
 DEFAULT_SCENARIO = "valdoria-rifles-weak-stockpile.yaml"
 
 
@@ -123,8 +126,10 @@ def _drop_old_widget_state() -> None:
             del st.session_state[key]
 
 
-def set_case(data: dict[str, Any], rules_path: str | None, origin: str) -> None:
+def set_case(data: dict[str, Any], rules_path: str | None, origin: str, on_purpose: bool = True) -> None:
+    """Put ``data`` on the form. ``on_purpose``: a user asked for it, so its assessment is recorded."""
     st.session_state[CASE] = data
+    st.session_state[RECORD] = on_purpose
     if rules_path is None:
         rules_path = str(rules_file_for(str(data.get("rules") or "baseline")))
     st.session_state[RULES] = rules_path
@@ -135,9 +140,9 @@ def set_case(data: dict[str, Any], rules_path: str | None, origin: str) -> None:
     _drop_old_widget_state()
 
 
-def open_bundled(path: str) -> None:
+def open_bundled(path: str, on_purpose: bool = True) -> None:
     data = catalog.scenario_data(path)
-    set_case(data, None, f"bundled scenario {Path(path).name}")
+    set_case(data, None, f"bundled scenario {Path(path).name}", on_purpose)
 
 
 def open_uploaded(name: str, data: dict[str, Any]) -> None:
@@ -155,6 +160,9 @@ def open_record(rec: Record) -> None:
     data = yaml.safe_load(rec.scenario_yaml)
     path = str(rules_file_for(rec.rule_set_id))
     set_case(data, path if Path(path).is_file() else None, f"saved assessment #{rec.id}")
+    # Already recorded: reopening it under the same rules and input is not a new assessment.
+    done: dict[str, int] = st.session_state.setdefault(RECORDED, {})
+    done[f"{rec.rules_sha256}:{rec.input_sha256}:{rec.as_of}"] = rec.id
     try:
         current = load_rules_cached(st.session_state[RULES])
         if current.sha256 != rec.rules_sha256:
@@ -175,10 +183,16 @@ def init() -> None:
     if default not in bundled and bundled:
         default = next(iter(bundled))
     if default in bundled:
-        open_bundled(default)
+        open_bundled(default, on_purpose=False)  # shown, assessed, not recorded until a user acts
         st.session_state["start.scenario"] = default  # the sidebar shows what is open
     else:
         open_blank()
+    st.session_state[RECORD] = False
+
+
+def want_recorded() -> None:
+    """The user acted on the case on the form (e.g. chose another rule set): record what it shows."""
+    st.session_state[RECORD] = True
 
 
 def case() -> dict[str, Any]:
@@ -256,9 +270,10 @@ def store() -> History:
 
 
 def record_once(cur: Current) -> Record | None:
-    """Record the assessment shown, once per session for the same input, rules and date."""
+    """Record the assessment shown, once per session for the same input, rules and date, when the user
+    asked for it (assessed, loaded a case, chose a rule set): opening the app records nothing."""
     a = cur.assessment
-    if a is None or cur.built is None or cur.built.scenario is None:
+    if a is None or cur.built is None or cur.built.scenario is None or not st.session_state.get(RECORD):
         return None
     p = a.provenance
     key = f"{p.rules_sha256}:{p.input_sha256}:{p.as_of}"

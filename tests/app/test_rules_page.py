@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from riskcheck.history import History
 from riskcheck.rule_edits import sha256_text
 
-from .conftest import MAIN, decision, texts
+from .conftest import MAIN, decision, submit, texts
 from .test_rules_files import CHANGES, STAYS, broken, lowered, make_home
 
 NAME = "baseline.yaml"
@@ -313,9 +313,11 @@ def test_a_name_in_the_address_opens_a_rule_file_of_the_folder(db_url, home):
 def test_read_only_shows_a_session_only_its_own_assessments(db_url, home, monkeypatch):
     monkeypatch.setenv("RISKCHECK_READ_ONLY", "1")
     first = AppTest.from_file(str(MAIN), default_timeout=60)
-    first.run()  # opens and assesses a bundled scenario: recorded
+    first.run()
+    submit(first)  # assesses the bundled scenario it opened on: recorded
     second = AppTest.from_file(str(MAIN), default_timeout=60)
     second.run()
+    submit(second)
     assert History(db_url).count() == 2  # both were recorded ...
     for at in (first, second):
         at.switch_page("views/history.py").run()
