@@ -406,9 +406,10 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """Run Streamlit on the app's entry script; returns when the server stops (Ctrl+C)."""
+    """Become the Streamlit server for the app's entry script (exec, not a child process): Ctrl+C and
+    SIGTERM reach the server itself, so stopping ``riskcheck app`` (or ``make run``) stops it, and no
+    server is left running under init."""
     import os
-    import subprocess
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
@@ -447,9 +448,10 @@ def cmd_app(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+        os.execve(sys.executable, cmd, env)
+    except OSError as e:  # execve returns only by failing
+        print(f"riskcheck app: cannot start Streamlit: {e.strerror}", file=sys.stderr)
+    return 1
 
 
 COMMANDS = {
