@@ -10,6 +10,7 @@ import streamlit as st
 from riskcheck import vocabulary as v
 from riskcheck.app import catalog, evidence_rows, forms, state, upload, widgets
 from riskcheck.app.widgets import md
+from riskcheck.facts import field_label
 from riskcheck.report import Analysis, memo
 from riskcheck.trace import DECISION_WORDS
 from riskcheck.whatif import Context, override
@@ -171,6 +172,7 @@ def _evidence_frame(rows: list[dict[str, Any]], group: str) -> pd.DataFrame:
         [
             {
                 "indicator": r["indicator"],
+                "title": field_label(f"{group}.{r['indicator']}"),
                 "what": specs[r["indicator"]].description
                 + (f" [{', '.join(specs[r['indicator']].values)}]" if specs[r["indicator"]].values else ""),
                 "value": r["value"],
@@ -187,21 +189,29 @@ def _evidence_frame(rows: list[dict[str, Any]], group: str) -> pd.DataFrame:
     return df
 
 
+# Widths chosen so that every column fits the wide layout at 1280 px: nothing is cut off at the right.
 EVIDENCE_CONFIG = {
-    "indicator": st.column_config.TextColumn("Indicator", disabled=True),
-    "what": st.column_config.TextColumn("What it is", disabled=True, width="medium"),
-    "value": st.column_config.TextColumn("Value", help="yes/no, a number, or one of the listed values"),
-    "confidence": st.column_config.SelectboxColumn("Confidence", options=list(evidence_rows.CONFIDENCES)),
-    "source": st.column_config.TextColumn("Source"),
-    "as_of": st.column_config.DateColumn("As of", format="YYYY-MM-DD"),
+    "title": st.column_config.TextColumn("Indicator", disabled=True, width="medium"),
+    "what": st.column_config.TextColumn("What it is", disabled=True, width="large"),
+    "value": st.column_config.TextColumn(
+        "Value", help="yes/no, a number, or one of the listed values", width="small"
+    ),
+    "confidence": st.column_config.SelectboxColumn(
+        "Confidence", options=list(evidence_rows.CONFIDENCES), width="small"
+    ),
+    "source": st.column_config.TextColumn("Source", width="medium"),
+    "as_of": st.column_config.DateColumn("As of", format="YYYY-MM-DD", width="small"),
     "alternatives": st.column_config.TextColumn(
-        "Other readings", help="For contested values, comma-separated"
+        "Other readings", help="For contested values, comma-separated", width="small"
     ),
     "origin": st.column_config.TextColumn(
-        "From", disabled=True, help="profile · override (replaces the profile) · entered · missing"
+        "From",
+        disabled=True,
+        help="profile · override (replaces the profile) · entered · missing",
+        width="small",
     ),
 }
-EVIDENCE_ORDER = ["indicator", "value", "confidence", "origin", "source", "as_of", "alternatives", "what"]
+EVIDENCE_ORDER = ["title", "value", "confidence", "origin", "source", "as_of", "alternatives", "what"]
 ITEM_CONFIG = {
     "description": st.column_config.TextColumn("Description", required=True),
     "ml_category": st.column_config.SelectboxColumn(

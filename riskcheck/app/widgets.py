@@ -16,8 +16,8 @@ import streamlit as st
 
 from .. import vocabulary as v
 from ..explain import KIND_WORDS, LEVEL_WORDS, check_values, num, value_text
-from ..facts import FIELDS
-from ..report import DECISION_COLOURS, Analysis, cite_url, credited, missing_sentence, robustness_sentence
+from ..facts import field_label
+from ..report import DECISION_COLOURS, Analysis, cite_url, credited, robustness_sentence
 from ..trace import DECISION_WORDS, Assessment, CriterionResult
 
 # Material icons ship with Streamlit's own font: they render without an emoji font on the machine.
@@ -28,6 +28,16 @@ LEVEL_ICONS = {
     "acceptable": ":green[:material/check_circle:]",
 }
 LEVEL_COLOURS = {"deny": "#b3261e", "refer": "#b26a00", "conditions": "#1f5fa8", "acceptable": "#1e7a34"}
+# A residual at or above the deny threshold whose level is only "refer": it gets there through evidence
+# that is missing or unknown (scored on its worst reading), so the case waits for that evidence.
+PENDING = "refer: pending evidence"
+CHART_COLOURS = {
+    "deny": "#b3261e",
+    PENDING: "#e8a33d",
+    "refer": "#b26a00",
+    "conditions": "#1f5fa8",
+    "acceptable": "#1e7a34",
+}
 STATUS_ICONS = {
     "met": ":green[:material/check_circle: **met**]",
     "unmet": ":red[:material/cancel: **unmet**]",
@@ -47,6 +57,7 @@ ORIGIN_WORDS = {
     "hypothetical": "what-if",
     "inject": "inject",
 }
+ROW_PX = 35  # a dataframe row's height in pixels (Streamlit's default row)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
 
 
@@ -138,6 +149,7 @@ def risk_chart(a: Assessment) -> alt.LayerChart:
     rows = []
     for c in a.criteria:
         th = dict(c.thresholds)
+        pending = c.level == "refer" and "deny" in th and c.residual >= th["deny"]
         rows.append(
             {
                 "criterion": f"{c.refusal_code} {c.title.split(':', 1)[-1].strip()}",
@@ -145,7 +157,7 @@ def risk_chart(a: Assessment) -> alt.LayerChart:
                 "inherent": c.inherent,
                 "threshold": th.get("deny", th.get("refer")),
                 "threshold_kind": "deny" if "deny" in th else "refer",
-                "level": c.level,
+                "level": PENDING if pending else c.level,
             }
         )
     data = pd.DataFrame(rows)
@@ -159,7 +171,7 @@ def risk_chart(a: Assessment) -> alt.LayerChart:
             x=alt.X("residual:Q", title="risk (0 = none, 4 = worst)", scale=alt.Scale(domain=[0, 4])),
             color=alt.Color(
                 "level:N",
-                scale=alt.Scale(domain=list(LEVEL_COLOURS), range=list(LEVEL_COLOURS.values())),
+                scale=alt.Scale(domain=list(CHART_COLOURS), range=list(CHART_COLOURS.values())),
                 legend=alt.Legend(title="residual level", orient="bottom"),
             ),
             tooltip=["criterion", "inherent", "residual", "threshold", "threshold_kind", "level"],
@@ -222,11 +234,17 @@ def prohibitions(a: Assessment) -> None:
         )
 
 
+def presumption_heading(title: str) -> str:
+    """ "Presumption of denial: <what>", without repeating the words when the title starts with them."""
+    rest = re.sub(r"^presumption of denial\s*[-:–]?\s*", "", title, flags=re.I)
+    return f"Presumption of denial: {rest or title}"
+
+
 def presumptions(a: Assessment) -> None:
     if not a.presumptions:
         return
     for pr in a.presumptions:
-        st.markdown(f"#### Presumption of denial: {md(pr.title)}")
+        st.markdown(f"#### {md(presumption_heading(pr.title))}")
         state = "rebutted" if pr.rebutted else "not rebutted"
         applies = pr.applies.replace("_", " ")
         st.markdown(
@@ -320,33 +338,74 @@ def explanation(a: Assessment, specs: tuple[dict[str, Any], dict[str, Any]] | No
 # --- missing evidence, counterfactuals, robustness -------------------------------------------
 
 
+def missing_rows(an: Analysis) -> list[dict[str, Any]]:
+    """Every missing item, those that could change the decision first (the analysis ranks them)."""
+    return [
+        {
+            "Rank": i,
+            "Evidence": field_label(m.field),
+            "Could change the decision": "yes" if m.could_change else "no",
+            "If established, the decision would be": ", ".join(
+                DECISION_WORDS[d] for d in m.decisions_if_known
+            ),
+            "Counted meanwhile as": m.treatment,
+            "Used by": ", ".join(m.used_by),
+            "Field": m.field,
+        }
+        for i, m in enumerate(an.missing, start=1)
+    ]
+
+
+MISSING_COLUMNS = {
+    "Rank": st.column_config.NumberColumn(width="small"),
+    "Evidence": st.column_config.TextColumn(width="medium"),
+    "Could change the decision": st.column_config.TextColumn(width="small"),
+    "If established, the decision would be": st.column_config.TextColumn(width="medium"),
+    "Counted meanwhile as": st.column_config.TextColumn(width="large"),
+    "Used by": st.column_config.TextColumn(width="medium"),
+    "Field": st.column_config.TextColumn(width="medium", help="The name rule files use"),
+}
+
+
 def missing(an: Analysis) -> None:
     a = an.assessment
     st.markdown("#### Missing evidence, ranked by whether establishing it could change the decision")
     if not an.missing:
         st.success("No evidence the rule set reads is missing.")
     else:
-        rows = [
-            {
-                "Could change the decision": "yes" if m.could_change else "no",
-                "Evidence": m.field,
-                "What it is": FIELDS[m.field].description if m.field in FIELDS else "",
-                "Treated as": m.treatment,
-                "Decisions if established": ", ".join(DECISION_WORDS[d] for d in m.decisions_if_known),
-                "Used by": ", ".join(m.used_by),
-            }
-            for m in an.missing
-        ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         could = [m for m in an.missing if m.could_change]
+        n = len(an.missing)
+        st.markdown(
+            f"**{n} item{'s' if n != 1 else ''} of evidence missing; {len(could)} could change the decision.** "
+            "Missing evidence is never read as good news: each is counted as its rule says until it is "
+            "established."
+        )
         if could:
-            st.warning("Resolve first: " + "; ".join(md(missing_sentence(m)) for m in could))
+            st.warning(
+                "Establish first: "
+                + "; ".join(
+                    f"{md(field_label(m.field))} (could make it "
+                    + " or ".join(md(DECISION_WORDS[d]) for d in m.decisions_if_known)
+                    + ")"
+                    for m in could
+                ),
+                icon=":material/priority_high:",
+            )
+        rows = missing_rows(an)
+        st.dataframe(
+            pd.DataFrame(rows),
+            hide_index=True,
+            width="stretch",
+            column_config=MISSING_COLUMNS,
+            height=ROW_PX * (len(rows) + 1) + 3,  # every item shown, none behind a scroll bar
+        )
     st.markdown("#### Contested evidence (scored on its worst reading)")
     if not a.contested:
-        st.markdown("None.")
+        st.markdown("No evidence is contested.")
     for ev in a.contested:
         st.markdown(
-            f"- `{ev.field}`: {md(value_text(ev.value))} vs {md(', '.join(value_text(x) for x in ev.alternatives))}"
+            f"- **{md(field_label(ev.field))}**: {md(value_text(ev.value))} vs "
+            f"{md(', '.join(value_text(x) for x in ev.alternatives))}"
             + (f" ({md(ev.source)})" if ev.source else "")
         )
     if a.stale:
@@ -357,9 +416,12 @@ def missing(an: Analysis) -> None:
                 if ev.after_assessment_date
                 else "older than the policy allows"
             )
-            st.markdown(f"- `{ev.field}`: as of {ev.as_of}, {why}")
+            st.markdown(f"- **{md(field_label(ev.field))}**: as of {ev.as_of}, {why}")
     if a.overrides:
-        st.info("Profile values overridden for this transfer: " + ", ".join(f"`{x}`" for x in a.overrides))
+        st.info(
+            "Profile values overridden for this transfer: "
+            + ", ".join(md(field_label(x if "." in x else f"country.{x}")) for x in a.overrides)
+        )
 
 
 def counterfactual_list(an: Analysis) -> None:

@@ -21,11 +21,25 @@ import json
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from riskcheck import vocabulary as v
+from riskcheck.app import catalog, evidence_rows
 from riskcheck.app.widgets import STATUS_ICONS
+from riskcheck.facts import FIELDS
 
-from .conftest import decision, decisions, edit_rows, open_bundled, open_tab, submit, texts, wk
+from .conftest import (
+    ROOT,
+    SCENARIOS,
+    decision,
+    decisions,
+    edit_rows,
+    open_bundled,
+    open_tab,
+    submit,
+    texts,
+    wk,
+)
 
 MET, UNMET = STATUS_ICONS["met"], STATUS_ICONS["unmet"]
+WEAK = SCENARIOS / "valdoria-rifles-weak-stockpile.yaml"
 PRE_AND_POST = [
     "euc_government",
     "no_reexport_clause",
@@ -147,7 +161,7 @@ def test_a_recipient_profile_prefills_and_an_override_is_marked(app):
     assert "profile" in case["evidence"]
     frame = open_tab(app, "Why").dataframe
     assert any("override (replaces the profile)" in str(df.value.to_dict()) for df in frame)
-    assert "Profile values overridden for this transfer: `cpi`" in texts(
+    assert "Profile values overridden for this transfer: Corruption Perceptions Index" in texts(
         open_tab(app, "Missing evidence")
     )  # listed among the profile values overridden
 
@@ -236,3 +250,52 @@ def test_memo_downloads_are_offered(app):
     assert "## What would change the outcome" in memo
     assert "## Provenance" in memo
     assert "## Input (scenario as assessed)" in memo
+
+
+def test_missing_evidence_lists_every_item_by_its_title_those_that_could_change_it_first(app):
+    """The unit's whole record left blank: each of the eight unit indicators the baseline reads is missing,
+    plus the one country indicator Valdoria's profile lacks (absorptive capacity). Each is listed once,
+    by its title, and the ones that could change the decision come first."""
+    blank = {i: {"value": None, "confidence": None, "source": None} for i in range(len(v.UNIT_INDICATORS))}
+    edit_rows(app, "unit", blank)
+    submit(app)
+    open_tab(app, "Missing evidence")
+    (table,) = [df.value for df in app.dataframe if "Evidence" in df.value.columns]
+    expected = {f"unit.{k}" for k in v.UNIT_INDICATORS} | {"country.absorptive_capacity_exceeded"}
+    assert set(table["Field"]) == expected and len(table) == len(expected)
+    assert set(table["Evidence"]) == {FIELDS[f].title for f in expected}
+    could = list(table["Could change the decision"])
+    assert could == sorted(could, key=lambda x: x != "yes")  # every "yes" before every "no"
+    assert f"{len(expected)} items of evidence missing" in texts(app)
+    assert "No evidence is contested." in texts(app)
+
+
+def test_headings_do_not_repeat_and_the_form_shows_indicator_titles(app):
+    page = texts(open_tab(app, "Why")).replace("\\", "")
+    assert "Presumption of denial: SALW to destinations whose stocks were lost to armed groups" in page
+    assert "Presumption of denial: Presumption of denial" not in page
+    from riskcheck.app.assess_ui import EVIDENCE_ORDER, _evidence_frame
+
+    frame = _evidence_frame(evidence_rows.evidence_rows(catalog.scenario_data(WEAK), "country"), "country")
+    assert frame["title"][list(v.COUNTRY_INDICATORS).index("pts")] == "Political Terror Scale"
+    assert "indicator" not in EVIDENCE_ORDER  # the raw name is not a column anyone reads
+
+
+def test_a_residual_over_the_deny_threshold_that_only_refers_is_marked_pending_evidence(app):
+    """estmark-unvetted-border-guard: 2(a) reaches the deny threshold only through the unit's unknown
+    record, so the engine refers it; the chart names that instead of colouring it like any referral."""
+    open_bundled(app, "estmark-unvetted-border-guard.yaml")
+    a = app.session_state["rc.built"][1].scenario
+    from riskcheck import assess, load_rules
+    from riskcheck.app.widgets import PENDING, risk_chart
+
+    result = assess(load_rules(ROOT / "rules" / "baseline.yaml"), a)
+    spec = risk_chart(result).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    pending = {r["criterion"] for r in rows if r["level"] == PENDING}
+    expected = {
+        f"{c.refusal_code} {c.title.split(':', 1)[-1].strip()}"
+        for c in result.criteria
+        if c.level == "refer" and c.residual >= dict(c.thresholds).get("deny", 99)
+    }
+    assert pending == expected and pending
