@@ -152,6 +152,7 @@ def start_panel() -> None:
         label_visibility="collapsed",
     )
     sb.caption(f"Working on {md(st.session_state.get(state.ORIGIN, ''))}.")
+    sb.page_link("views/compare.py", label="Compare under every rule set", icon=":material/compare_arrows:")
 
 
 # --- the form -----------------------------------------------------------------------------
