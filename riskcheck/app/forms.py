@@ -91,6 +91,33 @@ def slug(text: str) -> str:
     return s or "transfer"
 
 
+def change_recipient(base: dict[str, Any], code: str, root: str | None = None) -> dict[str, Any]:
+    """The document with another recipient state (``base`` unchanged): its country evidence now comes from
+    the new recipient's profile (none if it has none), and what was recorded about the former recipient
+    (its own country values, embargo check, conflicts) is dropped. The form calls this as soon as a
+    recipient is chosen, so the evidence tables show the profile before anything is submitted."""
+    data = copy.deepcopy(base)
+    transfer = dict(data.get("transfer") or {})
+    old = (transfer.get("recipient") or {}).get("country")
+    transfer["recipient"] = {**(transfer.get("recipient") or {}), "country": code}
+    if old != code:
+        transfer["recipient"]["name"] = ""  # the former recipient's name does not name this one
+    data["transfer"] = transfer
+    ev = dict(data.get("evidence") or {})
+    if old != code:
+        for key in ("country", "embargoes", "conflicts"):
+            ev.pop(key, None)
+    prof = profile_for(data, root) if old == code else None
+    if prof is None or prof.code != code:
+        prof = profiles(root).get(code)
+    if prof is not None:
+        ev["profile"] = prof.rel
+    else:
+        ev.pop("profile", None)
+    data["evidence"] = ev
+    return data
+
+
 def apply_form(base: dict[str, Any], f: FormInput, rules_id: str, root: str | None = None) -> dict[str, Any]:
     """The scenario document the form describes, starting from ``base`` (which it does not change).
 
@@ -134,22 +161,9 @@ def apply_form(base: dict[str, Any], f: FormInput, rules_id: str, root: str | No
         if not transfer["arguments"]:
             transfer.pop("arguments")
     data["transfer"] = transfer
-    ev = dict(data.get("evidence") or {})
-    recipient_changed = old_recipient is not None and old_recipient != rc
-    # Keep the profile the case already uses (a state may have several, e.g. one per period).
-    prof = None if recipient_changed else profile_for(data, root)
-    if prof is None or prof.code != rc:
-        prof = profiles(root).get(rc)
-    if prof is not None:
-        ev["profile"] = prof.rel
-    else:
-        ev.pop("profile", None)
-    if recipient_changed:
-        ev.pop("country", None)
-        for key in ("embargoes", "conflicts"):  # they were about the former recipient
-            ev.pop(key, None)
-    else:
-        country = indicators_from_rows(f.country_rows, "country", prof)
+    ev = dict(change_recipient(base, rc, root)["evidence"])  # the profile; reset if the recipient changed
+    if old_recipient is None or old_recipient == rc:
+        country = indicators_from_rows(f.country_rows, "country", profile_for({"evidence": ev}, root))
         if country:
             ev["country"] = country
         else:

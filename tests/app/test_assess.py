@@ -274,7 +274,7 @@ def test_headings_do_not_repeat_and_the_form_shows_indicator_titles(app):
     page = texts(open_tab(app, "Why")).replace("\\", "")
     assert "Presumption of denial: SALW to destinations whose stocks were lost to armed groups" in page
     assert "Presumption of denial: Presumption of denial" not in page
-    from riskcheck.app.assess_ui import EVIDENCE_ORDER, _evidence_frame
+    from riskcheck.app.transfer_form import EVIDENCE_ORDER, _evidence_frame
 
     frame = _evidence_frame(evidence_rows.evidence_rows(catalog.scenario_data(WEAK), "country"), "country")
     assert frame["title"][list(v.COUNTRY_INDICATORS).index("pts")] == "Political Terror Scale"
