@@ -118,8 +118,8 @@ def _submit() -> None:
     except Exception:  # the page shows the rule-set error
         rules_id = str(data.get("rules") or "baseline")
     items = forms.apply_editor_state(ss[wkey("rows.items")], ss.get(wkey("items")))
-    country = forms.apply_editor_state(ss[wkey("rows.country")], ss.get(wkey("country")))
-    unit = forms.apply_editor_state(ss[wkey("rows.unit")], ss.get(wkey("unit")))
+    country = forms.apply_editor_state(ss[wkey("rows.country")], ss.get(editor_key("country")))
+    unit = forms.apply_editor_state(ss[wkey("rows.unit")], ss.get(editor_key("unit")))
     f = forms.FormInput(
         title=ss[wkey("title")],
         date=ss[wkey("date")],
@@ -140,7 +140,8 @@ def _submit() -> None:
         arguments=list(ss[wkey("arguments")]) if ARGUMENTS else None,
     )
     old_recipient = ((data.get("transfer") or {}).get("recipient") or {}).get("country")
-    new = forms.apply_form(data, f, rules_id)
+    # the country rows already show the chosen recipient's profile (see states): keep what was typed in them
+    new = forms.apply_form(shown_case(data), f, rules_id)
     built = forms.build(new)
     if not built.ok:
         ss[state.ERRORS] = built.errors
@@ -155,14 +156,62 @@ def _submit() -> None:
         )
 
 
-def transfer_form() -> None:
-    data = state.case()
+def shown_case(data: dict[str, Any]) -> dict[str, Any]:
+    """The case with the recipient chosen above the form (chosen, not yet assessed)."""
+    chosen = st.session_state.get(wkey("recipient"))
+    rc = ((data.get("transfer") or {}).get("recipient") or {}).get("country", "")
+    return forms.change_recipient(data, chosen) if chosen is not None and chosen != rc else data
+
+
+def editor_key(group: str) -> str:
+    """An evidence table's key; the country table's changes with the recipient chosen (new rows)."""
+    return wkey(f"{group}.{st.session_state.get(wkey('country.for'), '')}" if group == "country" else group)
+
+
+def states(data: dict[str, Any]) -> None:
+    """The exporting and recipient states, outside the form: choosing a recipient fills the country
+    evidence from its profile at once, before anything is assessed (also after a refused submission)."""
     t = data.get("transfer") or {}
     codes = [c.code for c in catalog.countries()]
     labels = {c.code: c.label for c in catalog.countries()}
     labels[""] = "(choose a state)"
+    st.markdown("##### Parties")
+    c1, c2 = st.columns(2)
+    for col, role, label, key, help_ in (
+        (c1, "exporter", "Exporting state", "exporter", "Type to search."),
+        (
+            c2,
+            "recipient",
+            "Recipient state",
+            "recipient",
+            "Type to search. A recipient with a bundled profile fills the country evidence below at once.",
+        ),
+    ):
+        code = (t.get(role) or {}).get("country", "")
+        with col:
+            st.selectbox(
+                label,
+                ["", *codes],
+                index=(codes.index(code) + 1) if code in codes else 0,
+                format_func=labels.get,
+                key=wkey(key),
+                help=help_,
+            )
+            _field_error(f"transfer.{role}.country")
+    ss = st.session_state
+    chosen = ss.get(wkey("recipient")) or ""
+    if ss.get(wkey("country.for")) != chosen:  # a new recipient: its profile's rows, a fresh table
+        ss[wkey("rows.country")] = evidence_rows.evidence_rows(shown_case(data), "country")
+        ss[wkey("frames")]["country"] = _evidence_frame(ss[wkey("rows.country")], "country")
+        ss[wkey("country.for")] = chosen
+
+
+def transfer_form() -> None:
+    data = state.case()
+    t = data.get("transfer") or {}
     ss = st.session_state
     if wkey("frames") not in ss:  # once per loaded case: the keys go with the version
+        ss[wkey("country.for")] = (t.get("recipient") or {}).get("country", "")
         ss[wkey("rows.items")] = forms.item_rows(data)
         ss[wkey("rows.country")] = evidence_rows.evidence_rows(data, "country")
         ss[wkey("rows.unit")] = evidence_rows.evidence_rows(data, "unit")
@@ -172,6 +221,7 @@ def transfer_form() -> None:
             "unit": _evidence_frame(ss[wkey("rows.unit")], "unit"),
         }
     frames = ss[wkey("frames")]
+    states(data)
     shown = errors()
     with st.form(wkey("form"), border=False):
         if shown:
@@ -188,18 +238,9 @@ def transfer_form() -> None:
         with c2:
             _field_error("date")
 
-        st.markdown("##### Parties")
+        st.markdown("##### Names of the parties")
         c1, c2 = st.columns(2)
         with c1:
-            ex = (t.get("exporter") or {}).get("country", "")
-            st.selectbox(
-                "Exporting state",
-                ["", *codes],
-                index=(codes.index(ex) + 1) if ex in codes else 0,
-                format_func=labels.get,
-                key=wkey("exporter"),
-            )
-            _field_error("transfer.exporter.country")
             st.text_input(
                 "Exporter (name)",
                 value=(t.get("exporter") or {}).get("name", ""),
@@ -208,16 +249,6 @@ def transfer_form() -> None:
             )
             _field_error("transfer.exporter.name")
         with c2:
-            rc = (t.get("recipient") or {}).get("country", "")
-            st.selectbox(
-                "Recipient state",
-                ["", *codes],
-                index=(codes.index(rc) + 1) if rc in codes else 0,
-                format_func=labels.get,
-                key=wkey("recipient"),
-                help="Type to search. A recipient with a bundled profile pre-fills the country evidence.",
-            )
-            _field_error("transfer.recipient.country")
             st.text_input(
                 "Recipient (name)",
                 value=(t.get("recipient") or {}).get("name", ""),
@@ -298,7 +329,7 @@ def transfer_form() -> None:
             _field_error("transfer.arguments")
         st.text_area("Briefing / notes", value=str(data.get("briefing", "")), key=wkey("briefing"), height=80)
 
-        prof = catalog.profile_for(data)
+        prof = catalog.profile_for(shown_case(data))
         st.markdown("##### Evidence about the recipient state")
         st.caption(
             (
@@ -321,7 +352,7 @@ def _evidence_editor(group: str, frame: pd.DataFrame) -> None:
         column_config=EVIDENCE_CONFIG,
         column_order=EVIDENCE_ORDER,
         hide_index=True,
-        key=wkey(group),
+        key=editor_key(group),
         width="stretch",
     )
     _evidence_errors(group)

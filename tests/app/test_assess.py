@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 
+import yaml
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from riskcheck import vocabulary as v
@@ -299,3 +300,38 @@ def test_a_residual_over_the_deny_threshold_that_only_refers_is_marked_pending_e
         if c.level == "refer" and c.residual >= dict(c.thresholds).get("deny", 99)
     }
     assert pending == expected and pending
+
+
+def test_choosing_a_recipient_fills_the_evidence_from_its_profile_at_once(app):
+    """A blank form: choosing Valdoria (which has a bundled profile) fills the country table before
+    anything is assessed, and again after a refused submission; a value typed into that table is kept."""
+    app.radio(key="start.kind").set_value("A blank form").run()
+    app.button(key="start.open").click().run()
+    assert "No bundled profile for this recipient" in texts(app)
+    app.selectbox(key=wk(app, "recipient")).set_value("XVL").run()
+    assert not app.exception
+    profile = yaml.safe_load((SCENARIOS / "profiles" / "valdoria.yaml").read_text())["indicators"]
+    rows = {r["indicator"]: r for r in app.session_state[wk(app, "rows.country")]}
+    assert {k for k, r in rows.items() if r["origin"] == "profile"} == set(profile)
+    assert rows["pts"]["value"] == str(profile["pts"]["value"])
+    assert "Pre-filled from the profile of Republic of Valdoria" in texts(app)
+    submit(app)  # refused: no title, exporter, items ...
+    assert app.session_state["rc.errors"]
+    assert "Pre-filled from the profile of Republic of Valdoria" in texts(app)
+    # the officer overrides the corruption index, completes the form and assesses
+    edit_rows(app, "country", {list(v.COUNTRY_INDICATORS).index("cpi"): {"value": "12"}})
+    app.text_input(key=wk(app, "title")).input("Rifles for Valdoria")
+    app.selectbox(key=wk(app, "exporter")).set_value("XNV")
+    app.text_input(key=wk(app, "end_user")).input("Valdorian Army")
+    app.text_input(key=wk(app, "end_use")).input("Re-equipping")
+    item = {"description": "Rifles", "ml_category": "ML1", "att_category": "small_arms_light_weapons"}
+    app.session_state[wk(app, "items")] = {
+        "edited_rows": {},
+        "added_rows": [{**item, "sensitivity": "salw", "quantity": 100}],
+        "deleted_rows": [],
+    }
+    submit(app)
+    assert not app.session_state["rc.errors"], app.session_state["rc.errors"]
+    case = app.session_state["rc.case"]
+    assert case["evidence"]["profile"] == "profiles/valdoria.yaml"
+    assert list(case["evidence"]["country"]) == ["cpi"] and case["evidence"]["country"]["cpi"]["value"] == 12
