@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,13 @@ ITEM_COLUMNS = ("description", "ml_category", "att_category", "sensitivity", "mo
 def item_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     items = ((data.get("transfer") or {}).get("items")) or []
     return [{c: item.get(c) for c in ITEM_COLUMNS} for item in items]
+
+
+def item_table_rows(rows: list[dict[str, Any]]) -> list[int]:
+    """For each item ``items_from_rows`` keeps, its index in the table (blank rows are skipped)."""
+    return [
+        i for i, row in enumerate(rows) if any(blank_to_none(row.get(c)) is not None for c in ITEM_COLUMNS)
+    ]
 
 
 def items_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -199,8 +207,14 @@ class Built:
         return self.scenario is not None
 
 
-def build(data: dict[str, Any], root: str | None = None, path: str = FORM_PATH) -> Built:
-    """Validate the document with the loader; on failure, errors keyed by form field."""
+def build(
+    data: dict[str, Any],
+    root: str | None = None,
+    path: str = FORM_PATH,
+    item_rows: Sequence[int] | None = None,
+) -> Built:
+    """Validate the document with the loader; on failure, errors keyed by form field (``item_rows``:
+    each item's row in the items table, see ``item_table_rows``)."""
     text = to_yaml(data)
     base = Path(root) if root else scenarios_dir()
     try:
@@ -211,7 +225,7 @@ def build(data: dict[str, Any], root: str | None = None, path: str = FORM_PATH) 
             doc = parse_text(text, path)
         except InputError:
             return Built(None, text, {"": [d.message for d in e.diagnostics]})
-        return Built(None, text, field_errors(doc, e.diagnostics))
+        return Built(None, text, field_errors(doc, e.diagnostics, item_rows))
 
 
 def apply_editor_state(rows: list[dict[str, Any]], edits: Any) -> list[dict[str, Any]]:

@@ -142,7 +142,7 @@ def _submit() -> None:
     old_recipient = ((data.get("transfer") or {}).get("recipient") or {}).get("country")
     # the country rows already show the chosen recipient's profile (see states): keep what was typed in them
     new = forms.apply_form(shown_case(data), f, rules_id)
-    built = forms.build(new)
+    built = forms.build(new, item_rows=forms.item_table_rows(items))
     if not built.ok:
         ss[state.ERRORS] = built.errors
         return
@@ -361,6 +361,5 @@ def _evidence_editor(group: str, frame: pd.DataFrame) -> None:
 def _evidence_errors(group: str) -> None:
     for key, msgs in errors().items():
         if key.startswith(f"evidence.{group}."):
-            name = key.split(".", 2)[2]
-            for msg in msgs:
-                st.error(f"{name}: {msg}" if not msg.startswith(name) else msg, icon="⚠️")
+            for msg in msgs:  # each names its indicator (form_errors)
+                st.error(msg, icon="⚠️")

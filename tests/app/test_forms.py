@@ -92,8 +92,8 @@ def test_errors_are_mapped_to_the_fields_that_caused_them():
     f = form_for(data, country_rows=rows, items=items, end_user_name="", exporter_country="")
     built = forms.build(forms.apply_form(data, f, "baseline"))
     assert not built.ok
-    assert built.errors["evidence.country.pts"] == ["value: Input should be less than or equal to 5"]
-    assert built.errors["transfer.items"] == ["item 2 (quantity): Input should be greater than or equal to 1"]
+    assert built.errors["evidence.country.pts"] == ["Political Terror Scale: must be at most 5"]
+    assert built.errors["transfer.items"] == ["Items table, row 2, Quantity: must be at least 1"]
     assert built.errors["transfer.end_user.name"] == ["required: please fill this in"]
     assert built.errors["transfer.exporter.country"] == ["choose a country from the list"]
 
@@ -127,3 +127,22 @@ def test_scenarios_are_found_by_title_file_name_id_and_state():
     }  # a code and a word of the title, both required
     assert [s.id for s in catalog.search_scenarios("MANPADS estmark")] == ["estmark-manpads"]
     assert catalog.search_scenarios("no such place") == []
+
+
+def test_item_errors_name_the_table_row_counting_blank_rows_and_say_it_plainly():
+    """The officer's table: row 1 complete, row 2 left blank, row 3 without a Military List category.
+    The document holds two items; the message must name row 3, the one the officer sees."""
+    data = weak()
+    items = forms.item_rows(data)
+    blank = {c: None for c in forms.ITEM_COLUMNS}
+    third = {**items[1], "ml_category": None}
+    table = [items[0], blank, third]
+    f = form_for(data, items=table)
+    built = forms.build(forms.apply_form(data, f, "baseline"), item_rows=forms.item_table_rows(table))
+    assert built.errors == {"transfer.items": ["Items table, row 3: Military List is missing"]}
+    rows = evidence_rows.evidence_rows(data, "unit")
+    next(r for r in rows if r["indicator"] == "quantity_plausible")["value"] = "perhaps"
+    built = forms.build(forms.apply_form(data, form_for(data, unit_rows=rows), "baseline"))
+    assert built.errors == {
+        "evidence.unit.quantity_plausible": ["Quantity plausible for the unit: must be yes or no"]
+    }
