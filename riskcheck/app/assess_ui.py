@@ -72,6 +72,8 @@ def page() -> None:
             f"{md(a.scenario_title)} · rule set {md(a.provenance.rule_set_title)} · as of {a.provenance.as_of}"
         )
         widgets.answer(a)
+        if st.session_state.pop(state.SHOW_ANSWER, False):
+            widgets.bring_answer_into_view()
         try:
             state.record_once(cur)
         except Exception as exc:  # the answer still stands; say why it was not recorded

@@ -69,7 +69,12 @@ def disagreements(c: Comparison) -> None:
         hide_index=True,
         width="stretch",
         height=widgets.ROW_PX * (len(rows) + 1) + 3,
-        column_config={"What": st.column_config.TextColumn(width="large")},
+        # pixels: the table fits the main area beside the sidebar at 1280 px (about 818 px)
+        column_config={
+            "What": st.column_config.TextColumn(width=300),
+            "Code": st.column_config.TextColumn(width=60),
+            **{rid: st.column_config.TextColumn(width=130) for rid in ids},
+        },
     )
     st.markdown("Why, element by element:")
     for r in rows:

@@ -47,6 +47,7 @@ CASE, RULES, ORIGIN, VERSION, ERRORS, NOTICE = (
 )
 RECORDED, LAST_RECORD, RULES_CHOICE = "rc.recorded", "rc.last_record", "rc.rules_choice"
 BUILT, RECORD = "rc.built", "rc.record"
+SHOW_ANSWER = "rc.show_answer"  # set by Assess: the next run brings the answer into view
 DEFAULT_SCENARIO = "valdoria-rifles-weak-stockpile.yaml"
 
 

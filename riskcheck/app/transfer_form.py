@@ -45,14 +45,11 @@ def _field_error(name: str) -> None:
 
 
 def _evidence_frame(rows: list[dict[str, Any]], group: str) -> pd.DataFrame:
-    specs = evidence_rows.GROUPS[group]
     df = pd.DataFrame(
         [
             {
                 "indicator": r["indicator"],
                 "title": field_label(f"{group}.{r['indicator']}"),
-                "what": specs[r["indicator"]].description
-                + (f" [{', '.join(specs[r['indicator']].values)}]" if specs[r["indicator"]].values else ""),
                 "value": r["value"],
                 "confidence": r["confidence"],
                 "source": r["source"],
@@ -67,45 +64,47 @@ def _evidence_frame(rows: list[dict[str, Any]], group: str) -> pd.DataFrame:
     return df
 
 
-# Widths chosen so that every column fits the wide layout at 1280 px: nothing is cut off at the right.
+# Widths in pixels so that every column fits the main area of a 1280-pixel-wide window beside the
+# sidebar (about 818 px): nothing is cut off at the right. What each indicator means is listed below
+# the table (a long text column would not fit).
 EVIDENCE_CONFIG = {
-    "title": st.column_config.TextColumn("Indicator", disabled=True, width="medium"),
-    "what": st.column_config.TextColumn("What it is", disabled=True, width="large"),
+    "title": st.column_config.TextColumn("Indicator", disabled=True, width=200),
     "value": st.column_config.TextColumn(
-        "Value", help="yes/no, a number, or one of the listed values", width="small"
+        "Value", help="yes/no, a number, or one of the listed values", width=70
     ),
     "confidence": st.column_config.SelectboxColumn(
-        "Confidence", options=list(evidence_rows.CONFIDENCES), width="small"
-    ),
-    "source": st.column_config.TextColumn("Source", width="medium"),
-    "as_of": st.column_config.DateColumn("As of", format="YYYY-MM-DD", width="small"),
-    "alternatives": st.column_config.TextColumn(
-        "Other readings", help="For contested values, comma-separated", width="small"
+        "Confidence", options=list(evidence_rows.CONFIDENCES), width=100
     ),
     "origin": st.column_config.TextColumn(
-        "From",
-        disabled=True,
-        help="profile · override (replaces the profile) · entered · missing",
-        width="small",
+        "From", disabled=True, help="profile · override (replaces the profile) · entered · missing", width=70
+    ),
+    "source": st.column_config.TextColumn("Source", width=150),
+    "as_of": st.column_config.DateColumn("As of", format="YYYY-MM-DD", width=95),
+    "alternatives": st.column_config.TextColumn(
+        "Other readings", help="For contested values, comma-separated", width=110
     ),
 }
-EVIDENCE_ORDER = ["title", "value", "confidence", "origin", "source", "as_of", "alternatives", "what"]
+EVIDENCE_ORDER = ["title", "value", "confidence", "origin", "source", "as_of", "alternatives"]
 ITEM_CONFIG = {
-    "description": st.column_config.TextColumn("Description", required=True),
+    "description": st.column_config.TextColumn("Description", required=True, width=140),
     "ml_category": st.column_config.SelectboxColumn(
         "Military List",
         options=list(v.MILITARY_LIST),
         format_func=lambda c: f"{c} {v.MILITARY_LIST.get(c, '')}"[:60],
+        width=130,
     ),
-    "att_category": st.column_config.SelectboxColumn("ATT category", options=list(v.ATT_CATEGORIES)),
+    "att_category": st.column_config.SelectboxColumn(
+        "ATT category", options=list(v.ATT_CATEGORIES), width=120
+    ),
     "sensitivity": st.column_config.SelectboxColumn(
         "Sensitivity",
         options=list(v.SENSITIVITY),
         format_func=lambda c: v.SENSITIVITY[c].title if c in v.SENSITIVITY else str(c),
+        width=120,
     ),
-    "model": st.column_config.TextColumn("Model"),
-    "quantity": st.column_config.NumberColumn("Quantity", min_value=1, step=1, format="%d"),
-    "value_eur": st.column_config.NumberColumn("Value (EUR)", min_value=0, format="%,.0f"),
+    "model": st.column_config.TextColumn("Model", width=65),
+    "quantity": st.column_config.NumberColumn("Quantity", min_value=1, step=1, format="%d", width=85),
+    "value_eur": st.column_config.NumberColumn("Value (EUR)", min_value=0, format="%,.0f", width=100),
 }
 
 
@@ -148,6 +147,7 @@ def _submit() -> None:
         return
     origin = str(ss.get(state.ORIGIN, ""))
     state.set_case(new, ss[state.RULES], origin if origin.endswith("(edited)") else f"{origin} (edited)")
+    ss[state.SHOW_ANSWER] = True  # the button is at the bottom of a long form; the answer is at the top
     if old_recipient and old_recipient != f.recipient_country:
         ss[state.NOTICE] = (
             f"The recipient changed to {catalog.country_name(f.recipient_country)}: its country evidence now comes "
@@ -356,6 +356,18 @@ def _evidence_editor(group: str, frame: pd.DataFrame) -> None:
         width="stretch",
     )
     _evidence_errors(group)
+    _glossary(group)
+
+
+def _glossary(group: str) -> None:
+    with st.expander(f"What each {'country' if group == 'country' else 'unit'} indicator means"):
+        st.markdown(
+            "\n".join(
+                f"- **{md(field_label(f'{group}.{k}'))}**: {md(s.description)}"
+                + (f" ({', '.join(s.values)})" if s.values else "")
+                for k, s in evidence_rows.GROUPS[group].items()
+            )
+        )
 
 
 def _evidence_errors(group: str) -> None:

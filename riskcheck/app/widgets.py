@@ -98,6 +98,21 @@ def answer(a: Assessment) -> None:
     st.caption(":material/balance: " + md(a.disclaimer.strip()))
 
 
+# Streamlit scrolls its main block, not the window. The script runs in a component's iframe, which
+# shares the page's origin, and scrolls the page's first decision banner to the top of the view.
+_SCROLL_TO_ANSWER = """<script>
+const doc = window.parent.document;
+const banner = doc.querySelector('div[data-decision]');
+if (banner) banner.scrollIntoView({block: "start"});
+</script>"""
+
+
+def bring_answer_into_view() -> None:
+    import streamlit.components.v1 as components
+
+    components.html(_SCROLL_TO_ANSWER, height=0)
+
+
 # --- drill-down -------------------------------------------------------------------------
 
 
