@@ -125,7 +125,21 @@ def test_edit_invalid_then_fix_then_preview_then_save(db_url, home):
     assert not at.error
     assert "Valid: no problem found." in [s.value for s in at.success]
     assert impacts(at) == [(CHANGES, "approve_with_conditions", "deny")]
-    assert "1 changed, 1 unchanged" in texts(at)
+    assert "What this edit changes: 1 of 2 scenarios change outcome" in plain(texts(at))
+    (table,) = [df.value for df in at.dataframe if "Decision after" in df.value.columns]  # first, compact
+    assert (
+        table.to_dict("records")
+        == [
+            {
+                "Scenario": CHANGES,
+                "Decision now": "Approve with conditions",
+                "Decision after": "Deny",
+                "Refusal codes now": "none",
+                "Refusal codes after": table["Refusal codes after"][0],
+            }
+        ]
+        and table["Refusal codes after"][0] != "none"
+    )
     assert "The version is still" in plain(texts(at))  # a semantic change should carry a new version
     assert "thresholds.clear_risk.deny: 3 -> 1.5" in plain(texts(at))
     assert path.read_text() == original  # previewing writes nothing
@@ -172,6 +186,36 @@ def test_the_edit_log_lists_the_edit_and_exports_it(db_url, home):
     from riskcheck.rule_edits import edits_csv
 
     assert "'=HYPERLINK" in edits_csv(History(db_url).rule_edits())  # the CSV neutralises it
+
+
+def test_an_earlier_version_is_restored_in_one_step_with_its_own_impact_and_reason(db_url, home):
+    path = home / "rules" / NAME
+    original = path.read_text()
+    at = rules_page()
+    typed(at, lowered(original))
+    reason(at).input("Lower the thresholds").run()
+    save_button(at).click().run()
+    at.run()
+    assert path.read_text() == lowered(original)
+    (edit,) = History(db_url).rule_edits()
+    # the Edit log offers the version before that edit, with what restoring it would change
+    assert at.selectbox(key=f"rules.restore.{NAME}").value == edit.id
+    page = plain(texts(at))
+    assert "What restoring it changes: 1 of 2 scenarios change outcome" in page
+    tables = [df.value for df in at.dataframe if "Decision after" in df.value.columns]
+    assert [
+        (r["Scenario"], r["Decision now"], r["Decision after"]) for r in tables[-1].to_dict("records")
+    ] == [(CHANGES, "Deny", "Approve with conditions")]  # the edit's own change, backwards
+    assert at.text_input(key=f"rules.restore.reason.{NAME}.{edit.id}").value.startswith(
+        f"Restore the version before edit #{edit.id}"
+    )
+    at.button(key=f"rules.restore.go.{NAME}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert path.read_text() == original
+    restored = History(db_url).rule_edits()[0]
+    assert restored.id != edit.id and restored.text_after == original
+    assert restored.reason.startswith(f"Restore the version before edit #{edit.id}")
+    assert any(f"recorded as rule edit #{restored.id}" in s.value for s in at.success)
 
 
 def test_a_failed_save_leaves_the_original_file_intact(db_url, home, monkeypatch):

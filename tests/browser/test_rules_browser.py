@@ -102,7 +102,7 @@ def test_rules_page_editing_flow(tmp_path):
         expect(page.get_by_text("Valid: no problem found.", exact=True)).to_be_visible()
         impact = page.locator(f'[data-testid="rc-impact"][data-scenario="{CHANGES}"]')
         expect(impact).to_have_attribute("data-new", "deny")
-        expect(page.get_by_text("1 changed, 1 unchanged", exact=False)).to_be_visible()
+        expect(page.get_by_text("1 of 2 scenarios change outcome", exact=False)).to_be_visible()
         page.get_by_text(f"Why {CHANGES} changes", exact=True).click()
         shot(page, "08-rules-impact-preview.png")
 
