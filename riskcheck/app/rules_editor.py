@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from riskcheck import rule_edits
-from riskcheck.app import access, auth_ui, state, widgets
+from riskcheck.app import access, auth_ui, code_box, state, widgets
 from riskcheck.app.widgets import md
 from riskcheck.diff import DiffReport
 from riskcheck.errors import InputError, UsageError
@@ -29,10 +29,7 @@ from riskcheck.trace import DECISION_WORDS
 DRAFTS, MESSAGES, IMPACTS = "rc.rule_drafts", "rc.rule_messages", "rc.rule_impacts"
 MAX_SHOWN = 20
 MAX_DIFF_LINES = 400
-EDITOR_CSS = (
-    '<style>[data-testid="stTextArea"] textarea {font-family: "Source Code Pro", monospace; '
-    "font-size: 0.82rem; line-height: 1.35; white-space: pre; overflow-wrap: normal; overflow-x: auto}</style>"
-)
+GOTO, GOTO_COUNT = "rc.rules_goto", "rc.rules_goto_count"
 
 
 # --- the draft ------------------------------------------------------------------------------
@@ -142,7 +139,8 @@ def save_text(
 
 def _save(name: str) -> None:
     d = st.session_state[DRAFTS][name]
-    text = st.session_state.get(editor_key(name, d), d["text"])
+    typed = code_box.typed(editor_key(name, d))
+    text = typed if typed is not None else d["text"]
     d["text"] = text
     try:
         saved = save_text(name, text, d["base"], st.session_state.get(reason_key(name, d), ""))
@@ -167,17 +165,31 @@ def text_diff(old: str, new: str, old_name: str, new_name: str) -> str:
     return "".join(x if x.endswith("\n") else x + "\n" for x in lines)
 
 
-def problems(checked: rule_edits.Checked) -> None:
-    """Every problem at its line, with the lines around it (what ``riskcheck check`` prints)."""
+def _goto(line: int) -> None:
+    st.session_state[GOTO] = (line, st.session_state.get(GOTO_COUNT, 0))
+    st.session_state[GOTO_COUNT] = st.session_state.get(GOTO_COUNT, 0) + 1
+
+
+def problems(checked: rule_edits.Checked, name: str | None = None) -> None:
+    """Every problem at its line, with the lines around it (what ``riskcheck check`` prints); with
+    ``name`` (the editor is on the page) a button beside each moves the editor to its line."""
     if checked.errors:
         n = len(checked.errors)
         st.error(
             f"{n} problem{'s' if n != 1 else ''}: this text cannot be saved until "
             f"{'they are' if n != 1 else 'it is'} fixed. Your text is kept as typed."
         )
-        for dg in checked.errors[:MAX_SHOWN]:
+        for i, dg in enumerate(checked.errors[:MAX_SHOWN]):
             loc = dg.location
-            st.markdown(f"**Line {loc.line}, column {loc.col}** · `{dg.code}` {md(dg.message)}")
+            c1, c2 = st.columns([5, 1])
+            c1.markdown(f"**Line {loc.line}, column {loc.col}** · `{dg.code}` {md(dg.message)}")
+            if name is not None and loc.line:
+                c2.button(
+                    f"Go to line {loc.line}",
+                    key=f"rules.goto.{name}.{i}",
+                    on_click=_goto,
+                    args=(loc.line,),
+                )
             st.code(rule_edits.excerpt(checked.text, loc.line), language=None)
         if n > MAX_SHOWN:
             st.caption(f"... and {n - MAX_SHOWN} more (`riskcheck check` lists them all).")
@@ -309,28 +321,27 @@ def editor(name: str, path: Path) -> None:
         st.warning(
             f"{md(name)} was changed by someone else since you started editing: saving will be refused."
         )
-    st.markdown(EDITOR_CSS, unsafe_allow_html=True)
     key = editor_key(name, d)
-    if key not in st.session_state:
-        st.session_state[key] = d["text"]
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        st.text_area(
-            f"{name} (YAML) - checked when you leave the box or press Ctrl+Enter",
-            key=key,
-            height=620,
-        )
-    text = st.session_state[key]
-    d["text"] = text
+    text = code_box.typed(key)
+    if text is not None:
+        d["text"] = text
+    text = d["text"]
     checked = rule_edits.check_text(text, path)
     changed = text != current
-    with right:
-        st.markdown("#### Check")
-        if checked.ok and not checked.warnings:
-            st.success("Valid: no problem found." if changed else "Valid. No change yet.")
-        elif checked.ok:
-            st.success("Valid, with warnings (lint): it can be saved.")
-        problems(checked)
+    st.caption(
+        f"{md(name)} (YAML): checked as you type. Problems are marked at their lines; "
+        "Ctrl+L goes to a line, Ctrl+F finds."
+    )
+    code_box.yaml_editor(text, key, checked.problems)
+    goto = code_box.goto_request(GOTO)
+    if goto:
+        code_box.go_to_line(*goto)
+    st.markdown("#### Check")
+    if checked.ok and not checked.warnings:
+        st.success("Valid: no problem found." if changed else "Valid. No change yet.")
+    elif checked.ok:
+        st.success("Valid, with warnings (lint): it can be saved.")
+    problems(checked, name)
     if checked.ok and changed:
         report = _impact(name, path, checked)
         if report is not None:

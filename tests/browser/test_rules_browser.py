@@ -8,6 +8,7 @@ and every server started here is stopped.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -69,10 +70,19 @@ def browser_page(headers: dict[str, str] | None = None):
             browser.close()
 
 
+EDITOR_FRAME = 'iframe[title="code_editor.code_editor"]'
+
+
+def ace(page, script: str):
+    """Run ``script`` (a function of the Ace editor object) inside the code editor's frame."""
+    frame = page.frame_locator(EDITOR_FRAME)
+    frame.locator(".ace_editor").wait_for()
+    return frame.locator(".ace_editor").evaluate(f"el => ({script})(el.env.editor)")
+
+
 def type_into_editor(page, text: str) -> None:
-    box = page.locator('[data-testid="stTextArea"] textarea').first
-    box.fill(text)
-    box.press("Control+Enter")  # Streamlit commits a text area on Ctrl+Enter (or when it loses focus)
+    """Replace the editor's text as a paste would; the editor sends it once typing stops."""
+    ace(page, f"ed => ed.setValue({json.dumps(text)}, -1)")
 
 
 def test_rules_page_editing_flow(tmp_path):
@@ -87,7 +97,16 @@ def test_rules_page_editing_flow(tmp_path):
         shot(page, "06-rules-read.png")
 
         page.get_by_role("tab", name="Edit", exact=True).click()
-        expect(page.locator('[data-testid="stTextArea"] textarea').first).to_be_visible()
+        frame = page.frame_locator(EDITOR_FRAME)
+        expect(frame.locator(".ace_editor")).to_be_visible()
+        # a code editor: line numbers in a gutter, YAML highlighting, long lines not wrapped but scrolled
+        expect(frame.locator(".ace_gutter-cell").first).to_have_text("1")
+        expect(frame.locator(".ace_meta, .ace_keyword, .ace_string").first).to_be_visible()
+        assert ace(page, "ed => ed.session.getMode().$id") == "ace/mode/yaml"
+        assert ace(page, "ed => ed.session.getUseWrapMode()") is False
+        width = page.locator(EDITOR_FRAME).bounding_box()["width"]
+        main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["width"]
+        assert width > 0.85 * main, (width, main)  # the page's whole width, not half of it
         bad, line = broken(original)
         type_into_editor(page, bad)
         expect(
@@ -95,7 +114,29 @@ def test_rules_page_editing_flow(tmp_path):
         ).to_be_visible()
         expect(page.get_by_text(f"Line {line}, column", exact=False)).to_be_visible()
         expect(page.get_by_role("button", name="Save", exact=True)).to_be_disabled()
-        page.locator('[data-testid="stTextArea"] textarea').first.evaluate("e => e.scrollTop = 0")
+        # the problem is marked at its line in the editor, and "Go to line" moves the cursor there
+        page.wait_for_function(
+            """([sel, line]) => {
+                 const f = document.querySelector(sel);
+                 const el = f && f.contentDocument && f.contentDocument.querySelector('.ace_editor');
+                 return el && el.env.editor.session.getAnnotations().some(a => a.row === line - 1 && a.type === 'error');
+               }""",
+            arg=[EDITOR_FRAME, line],
+        )
+        ace(page, "ed => { ed.gotoLine(1, 0, false); ed.scrollToLine(0, false, false, () => {}); }")
+        page.get_by_role("button", name=f"Go to line {line}", exact=True).click()
+        page.wait_for_function(
+            """([sel, line]) => {
+                 const f = document.querySelector(sel);
+                 const el = f && f.contentDocument && f.contentDocument.querySelector('.ace_editor');
+                 return el && el.env.editor.getCursorPosition().row === line - 1;
+               }""",
+            arg=[EDITOR_FRAME, line],
+        )
+        first, last = ace(page, "ed => [ed.renderer.getFirstVisibleRow(), ed.renderer.getLastVisibleRow()]")
+        assert first <= line - 1 <= last, (first, last, line)
+        # typing elsewhere does not move the view: the text stays where the reviewer is
+        assert ace(page, "ed => ed.getValue()") == bad
         shot(page, "07-rules-invalid-edit.png")
 
         type_into_editor(page, lowered(original))
