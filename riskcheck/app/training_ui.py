@@ -54,6 +54,8 @@ from riskcheck.training.store import Exercise, ExerciseError, TrainingStore
 
 EXERCISE, TRAINEE, FLASH = "rc.training.exercise", "rc.training.trainee", "rc.training.flash"
 TAKEN = "rc.training.taken"  # an exercise name that was refused as taken
+SEEN_DEBRIEFS = "rc.training.seen_debriefs"  # the debriefs open when this trainee's page last ran
+TRAINEE_TABS = "tr.trainee.tabs"
 POLL_SECONDS = 4
 LEVEL_CHOICES = {
     "": "- not assessed -",
@@ -444,7 +446,11 @@ def trainee_page(store: TrainingStore) -> None:
     names = ["Briefing and evidence", "Your judgement", "Your answers"]
     if debriefed:
         names.append("Debrief")
-    tabs = st.tabs(names, key="tr.trainee.tabs", on_change="rerun")  # keyed: a save keeps the tab open
+    seen = st.session_state.get(SEEN_DEBRIEFS)
+    if seen is not None and len(debriefed) > len(seen):
+        st.session_state[TRAINEE_TABS] = "Debrief"  # the trainer just opened it: show it, wherever they were
+    st.session_state[SEEN_DEBRIEFS] = tuple(debriefed)
+    tabs = st.tabs(names, key=TRAINEE_TABS, on_change="rerun")  # keyed: a save keeps the tab open
     with tabs[0]:
         show_briefing(briefing(s, stage), heading=f"Scenario {pos + 1}: ")
     with tabs[1]:
@@ -525,6 +531,14 @@ def _act(action: str) -> None:
         if action == "release":
             ex = store.release(ex)
             _flash("success", f"Inject {ex.stage} released: the trainees now see it and reassess.")
+        elif action == "withdraw":
+            stage = ex.stage
+            ex = store.withdraw(ex)
+            _flash(
+                "success",
+                f"Inject {stage} withdrawn: the trainees are back at "
+                f"{stage_words(ex.stage, None)}; answers given after it are kept.",
+            )
         elif action == "debrief":
             store.open_debrief(ex)
             _flash("success", "The debrief is open: trainees now see the tool's answer beside their own.")
@@ -678,7 +692,7 @@ def run_panel(store: TrainingStore, ex: Exercise) -> None:
         )
         st.markdown(f"**{done} of {len(ex.trainees)}** trainees have saved an answer for the stage in play.")
         if len(table):
-            st.dataframe(table, hide_index=True, width="stretch", key="tr.roster")
+            st.dataframe(table, hide_index=True, width="stretch")  # unkeyed: redrawn whole on every poll
         else:
             st.caption("No trainee has joined yet.")
         pending = s.model.injects[stage:]
@@ -697,6 +711,15 @@ def run_panel(store: TrainingStore, ex: Exercise) -> None:
             )
         else:
             st.caption("Every inject of this scenario has been released.")
+        if stage and not closed:
+            st.button(
+                f"Withdraw inject {stage} (undo its release)",
+                key="tr.withdraw",
+                on_click=_act,
+                args=("withdraw",),
+                help="Released by mistake or too early: the trainees go back to the stage before it. "
+                "Nothing is deleted: the withdrawal is recorded, and any answer given after the inject is kept.",
+            )
         c2, c3, c4 = st.columns([1, 2, 1])
         c2.button(
             "Open the debrief",
