@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import vocabulary as v
-from ..explain import KIND_WORDS, LEVEL_WORDS, check_values, num, value_text
+from ..explain import KIND_WORDS, LEVEL_WORDS, num, value_text
 from ..facts import field_label
 from ..report import DECISION_COLOURS, Analysis, cite_url, credited, robustness_sentence
 from ..trace import DECISION_WORDS, Assessment, CriterionResult
@@ -230,6 +230,24 @@ def contribution_chart(a: Assessment) -> alt.Chart:
     )
 
 
+def found(check: Any) -> str:
+    """The values a condition was tested on, each by its field's title: "UN arms embargo = no"."""
+    return "; ".join(f"{field_label(f)} = {value_text(v)}" for f, v in check.values)
+
+
+def parameter_words(name: str, a: Assessment) -> str:
+    """A robustness parameter ("weight c7-diversion/depots-overrun", "threshold c2a-repression") in words."""
+    kind, _, ref = name.partition(" ")
+    criterion_id, _, factor_id = ref.partition("/")
+    c = next((x for x in a.criteria if x.id == criterion_id), None)
+    if c is None:
+        return name
+    if factor_id:
+        f = next((x for x in c.factors if x.id == factor_id), None)
+        return f"weight of {f.title} ({c.refusal_code})" if f else name
+    return f"{kind} of {c.refusal_code} {c.title}"
+
+
 def cites_md(a: Assessment, cites: tuple[str, ...]) -> str:
     out = []
     for c in cites:
@@ -244,7 +262,7 @@ def prohibitions(a: Assessment) -> None:
         status = PROHIBITION_ICONS.get(p.status, md(p.status.replace("_", " ")))
         st.markdown(
             f"- **{md(p.title)}**: {status} "
-            f"(tested: {md(p.check.text)}; found: {md(check_values(p.check))}) · {cites_md(a, p.cite)} "
+            f"(tested: {md(p.check.text)}; found: {md(found(p.check))}) · {cites_md(a, p.cite)} "
             f"· rule `{p.rule_at}`"
         )
 
@@ -273,7 +291,7 @@ def presumptions(a: Assessment) -> None:
         for item in pr.rebuttal:
             st.markdown(
                 f"- {STATUS_ICONS.get(item.status, item.status)} - {md(item.text)} "
-                f"({md(check_values(item.check))}) · {cites_md(a, item.cite)}"
+                f"({md(found(item.check))}) · {cites_md(a, item.cite)}"
             )
 
 
@@ -462,7 +480,11 @@ def robustness(an: Analysis) -> None:
         return
     c1, c2 = st.columns(2)
     c1.metric("The decision holds in", f"{r.holds:.0%}", help=f"of {r.draws:,} draws")
-    c2.metric("Matters most", r.most_influential or "nothing: no draw changed it")
+    a = an.assessment
+    c2.metric(
+        "Matters most",
+        parameter_words(r.most_influential, a) if r.most_influential else "nothing: no draw changed it",
+    )
     st.markdown(md(robustness_sentence(r)))
     st.caption(
         "Outcomes over the draws: "
@@ -472,7 +494,10 @@ def robustness(an: Analysis) -> None:
     )
     if r.most_influential:
         infl = pd.DataFrame(
-            [{"Parameter": n, "|correlation with a flip|": round(x, 3)} for n, x in r.influence]
+            [
+                {"Parameter": parameter_words(n, a), "|correlation with a flip|": round(x, 3)}
+                for n, x in r.influence
+            ]
         )
         st.dataframe(infl, hide_index=True, width="stretch")
 

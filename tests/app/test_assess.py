@@ -65,7 +65,8 @@ def test_opens_on_a_bundled_scenario_already_assessed(app):
     ]
     page = texts(open_tab(app, "Why"))
     assert "Presumption of denial" in page
-    assert "unit.stockpile_control_demonstrated = no" in page.replace("\\", "")
+    assert "The unit's stockpile control demonstrated = no" in page.replace("\\", "")
+    assert "unit.stockpile_control_demonstrated =" not in page.replace("\\", "")  # a title, not a field name
 
 
 def test_the_scenario_picker_lists_each_scenario_with_its_state_and_file_name(app):

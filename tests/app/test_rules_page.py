@@ -113,10 +113,12 @@ def test_a_rule_set_reads_as_text_with_the_law_beside_each_rule(db_url, home):
     page = plain(texts(at))
     assert "Criterion 2(a): internal repression" in page
     assert "Deny if there is a clear risk the items might be used for internal repression" in page
-    assert "reads `unit.credible_gvhr_information`" in page  # the rule beside the law
+    assert (
+        "reads Gross human-rights violations by the unit (`unit.credible_gvhr_information`)" in page
+    )  # the rule beside the law, by title and by name
     assert re.search(r"`baseline\.yaml:\d+`", page)  # each element names its line in the file
     assert "](https://thearmstradetreaty.org)" in page and "Left to human judgement" in page
-    assert "Prohibited** (refusal code 1a) when `embargo.un` is yes" in page
+    assert "Prohibited** (refusal code 1a) when UN arms embargo (`embargo.un`) is yes" in page
 
 
 # --- the editing journey --------------------------------------------------------------------------
