@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from riskcheck.app import state, widgets
+from riskcheck.app import analysis_panels, drilldown, state, widgets
 from riskcheck.app.memo_panel import memo_panel
 from riskcheck.app.start_panel import start_panel
 from riskcheck.app.transfer_form import errors, transfer_form
@@ -26,13 +26,13 @@ def _why(cur: state.Current) -> None:
     a = cur.assessment
     assert a is not None
     p = a.provenance
-    widgets.explanation(a, state.chart_specs(f"{p.rules_sha256}:{p.input_sha256}:{p.as_of}", a))
+    drilldown.explanation(a, state.chart_specs(f"{p.rules_sha256}:{p.input_sha256}:{p.as_of}", a))
 
 
 def _changes(cur: state.Current) -> None:
     assert cur.ctx is not None
     an = cur.analysis()
-    widgets.counterfactual_list(an)
+    analysis_panels.counterfactual_list(an)
     whatif(cur.ctx, an)
 
 
@@ -44,8 +44,8 @@ def _changes(cur: state.Current) -> None:
 LAZY_TABS = {
     "Why": _why,
     "What would change it": _changes,
-    "Missing evidence": lambda cur: widgets.missing(cur.analysis()),
-    "Robustness": lambda cur: widgets.robustness(cur.analysis()),
+    "Missing evidence": lambda cur: analysis_panels.missing(cur.analysis()),
+    "Robustness": lambda cur: analysis_panels.robustness(cur.analysis()),
     "Memo": memo_panel,
 }
 

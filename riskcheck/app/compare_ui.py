@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from riskcheck.app import state, widgets
-from riskcheck.app.widgets import md
+from riskcheck.app.widgets import md, table_height
 from riskcheck.compare import OUTCOME_WORDS, Comparison, compare
 from riskcheck.errors import InputError
 from riskcheck.trace import Assessment
@@ -68,7 +68,7 @@ def disagreements(c: Comparison) -> None:
         table,
         hide_index=True,
         width="stretch",
-        height=widgets.ROW_PX * (len(rows) + 1) + 3,
+        height=table_height(len(rows)),
         # pixels: the table fits the main area beside the sidebar at 1280 px (about 818 px)
         column_config={
             "What": st.column_config.TextColumn(width=300),

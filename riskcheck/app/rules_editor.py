@@ -20,8 +20,8 @@ import pandas as pd
 import streamlit as st
 
 from riskcheck import rule_edits
-from riskcheck.app import access, auth_ui, code_box, state, widgets
-from riskcheck.app.widgets import md
+from riskcheck.app import access, auth_ui, code_box, state
+from riskcheck.app.widgets import md, table_height
 from riskcheck.diff import DiffReport
 from riskcheck.errors import InputError, UsageError
 from riskcheck.trace import DECISION_WORDS
@@ -237,9 +237,7 @@ def impact_preview(report: DiffReport, heading: str = "What this edit changes") 
     if not n:
         st.markdown("None of the scenarios changes decision or refusal codes.")
     else:
-        st.dataframe(
-            impact_table(report), hide_index=True, width="stretch", height=widgets.ROW_PX * (n + 1) + 3
-        )
+        st.dataframe(impact_table(report), hide_index=True, width="stretch", height=table_height(n))
     for s in report.scenario_changes:
         st.markdown(
             f'<div data-testid="rc-impact" data-scenario="{html.escape(s.scenario_id, quote=True)}" data-old="{s.old_decision}" '

@@ -213,7 +213,7 @@ def built_case() -> forms.Built:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def chart_specs(key: str, _a: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two Altair charts of an assessment as Vega-Lite specs, built once per assessment."""
-    from .widgets import contribution_chart, risk_chart
+    from .charts import contribution_chart, risk_chart
 
     return risk_chart(_a).to_dict(), contribution_chart(_a).to_dict()
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from riskcheck.app import forms, widgets
-from riskcheck.app.widgets import md
+from riskcheck.app.widgets import md, table_height
 from riskcheck.trace import DECISION_WORDS
 from riskcheck.training.agreement import Kappa
 from riskcheck.training.answers import LEVEL_WORDS, LEVELS
@@ -21,11 +21,6 @@ from riskcheck.training.debrief import Debrief, StageDebrief
 from riskcheck.training.export import LEVEL_COLOURS, as_csv, as_html
 
 MARKS = {"agrees": "= agrees", "stricter": "+ stricter", "more lenient": "- more lenient", "not answered": ""}
-ROW_PX = 35  # st.dataframe's row height: tables are shown whole, not in a scrolling box
-
-
-def _height(rows: int) -> int:
-    return ROW_PX * (rows + 1) + 3
 
 
 def _kappa_metric(k: Kappa) -> str:
@@ -148,7 +143,7 @@ def stage_view(s: StageDebrief, trainees: list[str], class_size: int, key: str) 
         frame,
         hide_index=True,
         width="stretch",
-        height=_height(len(frame)),
+        height=table_height(len(frame)),
         column_config=TABLE_COLUMNS,
         column_order=["Criterion", "Tool", *trainees, "Class spread", "Agreeing"],
         key=f"{key}.table",
@@ -207,7 +202,7 @@ def trainee_detail(s: StageDebrief, who: str, key: str) -> None:
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
-        height=_height(len(rows)),
+        height=table_height(len(rows)),
         column_config=TABLE_COLUMNS,
         key=f"{key}.detail",
     )

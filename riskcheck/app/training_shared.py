@@ -16,8 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from riskcheck.app import state
-from riskcheck.app.training_debrief_ui import ROW_PX
-from riskcheck.app.widgets import md
+from riskcheck.app.widgets import md, table_height
 from riskcheck.history import default_url
 from riskcheck.paths import rules_dir, scenarios_dir
 from riskcheck.training.briefing import (
@@ -125,7 +124,7 @@ def show_briefing(b: Briefing, *, heading: str = "") -> None:
             pd.DataFrame(rows),
             hide_index=True,
             width="stretch",
-            height=ROW_PX * (len(rows) + 1) + 3,
+            height=table_height(len(rows)),
             column_config={
                 "Indicator": st.column_config.TextColumn(width="medium"),
                 "Source": st.column_config.TextColumn(width="medium"),

@@ -289,7 +289,8 @@ def test_a_residual_over_the_deny_threshold_that_only_refers_is_marked_pending_e
     open_bundled(app, "estmark-unvetted-border-guard.yaml")
     a = app.session_state["rc.built"][1].scenario
     from riskcheck import assess, load_rules
-    from riskcheck.app.widgets import PENDING, risk_chart
+    from riskcheck.app.charts import risk_chart
+    from riskcheck.app.widgets import PENDING
 
     result = assess(load_rules(ROOT / "rules" / "baseline.yaml"), a)
     spec = risk_chart(result).to_dict()
