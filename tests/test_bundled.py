@@ -146,5 +146,4 @@ def test_every_rule_set_version_has_a_changelog_entry():
     for path in sorted((ROOT / "rules").glob("*.yaml")):
         rs = load_rules(path).model
         assert f"## {rs.id} {rs.version} — effective from {rs.effective_from}" in log, (
-            f"rules/CHANGELOG.md has no entry for {rs.id} {rs.version}"
-        )
+            f"rules/CHANGELOG.md has no entry for {rs.id} {rs.version}")
