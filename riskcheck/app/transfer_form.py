@@ -239,23 +239,17 @@ def transfer_form() -> None:
             _field_error("date")
 
         st.markdown("##### Names of the parties")
-        c1, c2 = st.columns(2)
-        with c1:
-            st.text_input(
-                "Exporter (name)",
-                value=(t.get("exporter") or {}).get("name", ""),
-                key=wkey("exporter_name"),
-                help="Leave empty to use the state's official name",
-            )
-            _field_error("transfer.exporter.name")
-        with c2:
-            st.text_input(
-                "Recipient (name)",
-                value=(t.get("recipient") or {}).get("name", ""),
-                key=wkey("recipient_name"),
-                help="Leave empty to use the state's official name",
-            )
-            _field_error("transfer.recipient.name")
+        for col, role, label in zip(
+            st.columns(2), ("exporter", "recipient"), ("Exporter", "Recipient"), strict=True
+        ):
+            with col:
+                st.text_input(
+                    f"{label} (name)",
+                    value=(t.get(role) or {}).get("name", ""),
+                    key=wkey(f"{role}_name"),
+                    help="Leave empty to use the state's official name",
+                )
+                _field_error(f"transfer.{role}.name")
         eu = t.get("end_user") or {}
         c1, c2, c3 = st.columns(3)
         types = list(v.END_USER_TYPES)

@@ -13,7 +13,8 @@ import pytest
 
 from riskcheck.history import History
 from tests.browser.server import free_port, serve
-from tests.browser.test_browser import CHROMIUM, FLAGS, WAIT_MS, shot, sync_api
+from tests.browser.test_browser import WAIT_MS, shot, sync_api
+from tests.browser.test_training_browser import browser  # noqa: F401 (the fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 sync_api.expect.set_options(timeout=WAIT_MS)  # a first render takes seconds on a shared machine
@@ -30,17 +31,7 @@ def server(tmp_path_factory) -> Iterator[tuple[str, str]]:
         yield url, db
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def new_page(browser, width: int = 1280, height: int = 2400):
+def new_page(browser, width: int = 1280, height: int = 2400):  # noqa: F811 (the fixture)
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     page.set_default_timeout(WAIT_MS)
     return page
@@ -64,7 +55,7 @@ def fits(page, at_least: int = 1) -> bool:
     return all(sw <= cw + 1 for sw, cw in widths)
 
 
-def test_ten_sessions_leave_the_history_empty_until_someone_assesses(server, browser):
+def test_ten_sessions_leave_the_history_empty_until_someone_assesses(server, browser):  # noqa: F811 (the fixture)
     url, db = server
     pages = []
     for _ in range(10):
@@ -84,7 +75,7 @@ def test_ten_sessions_leave_the_history_empty_until_someone_assesses(server, bro
         page.context.close()
 
 
-def test_after_assess_the_answer_is_in_view(server, browser):
+def test_after_assess_the_answer_is_in_view(server, browser):  # noqa: F811 (the fixture)
     url, _ = server
     page = new_page(browser, height=900)  # a laptop screen: the Assess button is far below the answer
     page.goto(url, wait_until="domcontentloaded")
@@ -105,7 +96,7 @@ def test_after_assess_the_answer_is_in_view(server, browser):
     page.context.close()
 
 
-def test_every_page_renders_and_the_evidence_tables_fit(server, browser):
+def test_every_page_renders_and_the_evidence_tables_fit(server, browser):  # noqa: F811 (the fixture)
     url, _ = server
     page = new_page(browser)
     page.goto(url, wait_until="domcontentloaded")
