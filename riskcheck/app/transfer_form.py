@@ -90,7 +90,7 @@ ITEM_CONFIG = {
     "ml_category": st.column_config.SelectboxColumn(
         "Military List",
         options=list(v.MILITARY_LIST),
-        format_func=lambda c: f"{c} {v.MILITARY_LIST.get(c, '')}"[:60],
+        format_func=lambda c: f"{c} {v.MILITARY_LIST.get(str(c), '')}"[:60],
         width=130,
     ),
     "att_category": st.column_config.SelectboxColumn(
@@ -172,7 +172,7 @@ def states(data: dict[str, Any]) -> None:
     """The exporting and recipient states, outside the form: choosing a recipient fills the country
     evidence from its profile at once, before anything is assessed (also after a refused submission)."""
     t = data.get("transfer") or {}
-    codes = [c.code for c in catalog.countries()]
+    codes: list[str] = [c.code for c in catalog.countries()]
     labels = {c.code: c.label for c in catalog.countries()}
     labels[""] = "(choose a state)"
     st.markdown("##### Parties")
@@ -193,7 +193,7 @@ def states(data: dict[str, Any]) -> None:
                 label,
                 ["", *codes],
                 index=(codes.index(code) + 1) if code in codes else 0,
-                format_func=labels.get,
+                format_func=labels.__getitem__,
                 key=wkey(key),
                 help=help_,
             )
@@ -258,7 +258,7 @@ def transfer_form() -> None:
                 "End-user type",
                 types,
                 index=types.index(eu["type"]) if eu.get("type") in types else 0,
-                format_func=v.END_USER_TYPES.get,
+                format_func=lambda x: v.END_USER_TYPES.get(x, x),
                 key=wkey("end_user_type"),
             )
             _field_error("transfer.end_user.type")
@@ -300,7 +300,7 @@ def transfer_form() -> None:
             "Transfer channel",
             channels,
             index=channels.index(t["channel"]) if t.get("channel") in channels else 0,
-            format_func=v.CHANNELS.get,
+            format_func=lambda x: v.CHANNELS.get(x, x),
             key=wkey("channel"),
         )
         _field_error("transfer.channel")
@@ -308,7 +308,7 @@ def transfer_form() -> None:
             "Controls offered",
             list(v.CONTROLS),
             default=[c for c in t.get("controls") or [] if c in v.CONTROLS],
-            format_func=v.CONTROLS.get,
+            format_func=lambda x: v.CONTROLS.get(x, x),
             key=wkey("controls"),
         )
         _field_error("transfer.controls")
@@ -317,7 +317,7 @@ def transfer_form() -> None:
                 "Arguments put forward for approval (recorded; they never lower a risk)",
                 list(ARGUMENTS),
                 default=[x for x in t.get("arguments") or [] if x in ARGUMENTS],
-                format_func=ARGUMENTS.get,
+                format_func=lambda x: ARGUMENTS.get(x, x),
                 key=wkey("arguments"),
             )
             _field_error("transfer.arguments")
