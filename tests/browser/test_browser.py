@@ -86,6 +86,9 @@ def test_main_journey(server, page):
     page.locator('[data-testid="stDataFrame"] canvas').nth(2).wait_for()
     expect(page.get_by_text("Commercial end-user declaration", exact=True).first).to_be_visible()
     shot(page, "01-assess-answer-and-form.png")
+    # the officer assesses the case the app opened on: that records it (opening it recorded nothing)
+    page.get_by_role("button", name="Assess", exact=True).click()
+    expect(page.get_by_text("Not recorded: this is the scenario", exact=False)).to_have_count(0)
 
     # Drill down: the criteria, factor tables and the Altair charts.
     page.get_by_role("tab", name="Why", exact=True).click()
