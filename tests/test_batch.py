@@ -500,15 +500,6 @@ def test_seen_ids_survive_hash_collisions(monkeypatch: pytest.MonkeyPatch) -> No
     assert list(clash.lookup(["y", "x", "z"])) == [3, 2, -1]
 
 
-def test_the_readme_documents_every_register_column() -> None:
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Batch") : text.index("\n## ", text.index("## Batch") + 5)]
-    for name, spec in COLUMNS.items():
-        if not spec.indicator:
-            assert f"`{name}`" in section, name
-    assert "`country.<indicator>`, `unit.<indicator>`" in section
-
-
 def test_explain_one_application(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     register = write_csv(tmp_path / "r.csv", rows(3, edits={1: {"country.pts": "5"}, 2: {"quantity": "-1"}}))
     _, table, _ = batch(tmp_path, register)

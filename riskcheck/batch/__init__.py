@@ -8,7 +8,7 @@
                   cannot take) -> output, with re-assessment under a second rule set or date
 
 Everything here is a front end over the engine: the decision semantics live in
-``riskcheck.engine`` (one transfer, full trace) and ``riskcheck.vector`` (the same outcome
+``riskcheck.engine``: the scalar interpreter (one transfer, full trace) and the array interpreter (the same outcome
 for many transfers at once). Imports pandas/pyarrow, so the CLI imports it lazily.
 """
 
