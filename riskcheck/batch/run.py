@@ -10,6 +10,7 @@ counters and the first few changes and problems.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from collections import Counter
@@ -22,11 +23,11 @@ import pyarrow as pa
 
 from .. import vector
 from ..engine import ENGINE_VERSION, CompiledRules, assess, compile_rules
-from ..errors import InputError, RiskcheckError, UsageError, display_path
+from ..errors import Diagnostic, InputError, Location, RiskcheckError, UsageError, display_path
 from ..loader import LoadedRules, load_rules, load_scenario
 from ..paths import rules_dir, rules_file_for, scenario_files, scenarios_dir
 from ..trace import DECISIONS, Assessment
-from .output import Writer, output_schema
+from .output import Writer, output_kind, output_schema
 from .register import (
     ParsedChunk,
     ProfileIndex,
@@ -80,6 +81,7 @@ class BatchReport:
     scored: int = 0
     contested: int = 0
     invalid: int = 0
+    blank: int = 0  # blank rows passed over (not applications)
     problem_count: int = 0
     problems: list[str] = field(default_factory=list)
     decisions: Counter[str] = field(default_factory=Counter)
@@ -107,6 +109,8 @@ class BatchReport:
             )
         if self.contested:
             out.append(f"  {self.contested:,} rows with contested evidence (scored on the worst reading)")
+        if self.blank:
+            out.append(f"  {self.blank:,} blank rows passed over")
         out.append(f"  results: {self.output}")
         if self.comparing:
             out += [
@@ -152,6 +156,20 @@ class Progress:
         self.stream.flush()
 
 
+PROBLEMS_SHOWN = 200  # problems printed; all of them are in the results' 'errors' column
+
+
+def _check_output(register: Path, output: Path) -> None:
+    """Refuse an output the run would destroy or cannot write, before anything is read."""
+    if output.is_dir():
+        raise UsageError(f"the output {output} is a folder: name a file (.csv, .parquet or .xlsx)")
+    output_kind(output)
+    if output.exists() and register.exists() and os.path.samefile(register, output):
+        raise UsageError(
+            f"the output {output} is the register itself: the results would overwrite it; name another file"
+        )
+
+
 def _default_rules() -> Path:
     return rules_dir() / "baseline.yaml"
 
@@ -166,6 +184,7 @@ def run_batch(opts: BatchOptions, err: TextIO | None = None) -> BatchReport:
     folder = opts.input.is_dir()
     if not folder and not opts.input.exists():
         raise UsageError(f"no such register or folder: {opts.input}")
+    _check_output(opts.input, opts.output)
     problems: list[Any] = []
     before_rules = after_rules = None
     try:
@@ -221,6 +240,9 @@ def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchRepo
             writer.write(_table(schema, pc, variants, compiled, outcomes))
             _tally(report, pc, outcomes, opts.listed, err)
             progress.update(report.rows if total else (raw.position or 0), report.rows)
+        if not report.rows:
+            blank = f" ({report.blank:,} blank rows)" if report.blank else ""
+            raise InputError([Diagnostic(Location(shown), "RC605", f"no application rows to score{blank}")])
         ok = True
     finally:
         writer.close(ok, _notes(report, variants, compiled))
@@ -281,16 +303,7 @@ def _table(
         data[f"{p}reference_sha256"] = _constant(valid, lr.reference_sha256 or "")
         data[f"{p}as_of"] = pa.array(cols["as_of"], mask=pc.invalid)
     data["engine_version"] = _constant(valid, ENGINE_VERSION)
-    errors = np.full(pc.n, None, dtype=object)
-    if pc.problems:
-        pos = {int(r): i for i, r in enumerate(pc.rows)}
-        for problem in pc.problems:
-            i = pos.get(problem.row)
-            if i is None:
-                continue
-            text = f"column {problem.column}: {problem.message}" if problem.column else problem.message
-            errors[i] = text if errors[i] is None else f"{errors[i]} | {text}"
-    data["errors"] = errors
+    data["errors"] = pc.problems.errors()
     arrays = [
         pa.array(data[f.name], type=f.type)
         if not isinstance(data[f.name], pa.Array)
@@ -314,13 +327,15 @@ def _tally(
     report.scored += int(valid.sum())
     report.invalid += int(pc.invalid.sum())
     report.contested += int(pc.contested.sum())
-    for p in pc.problems:
-        report.problem_count += 1
-        if len(report.problems) < 200:
-            report.problems.append(str(p))
-            print(p, file=err)
-        elif report.problem_count == 201:
-            print("... (more problems: see the 'errors' column of the results)", file=err)
+    report.blank += pc.blank
+    shown = max(0, PROBLEMS_SHOWN - len(report.problems))
+    for p in pc.problems.first(shown):
+        report.problems.append(str(p))
+        print(p, file=err)
+    before = report.problem_count
+    report.problem_count += len(pc.problems)
+    if before <= PROBLEMS_SHOWN < report.problem_count:
+        print("... (more problems: see the 'errors' column of the results)", file=err)
     d0 = outcomes[0]["decision"][valid]
     report.decisions.update(dict(zip(*np.unique(d0.astype(str), return_counts=True), strict=True)))
     if len(outcomes) > 1:
@@ -511,7 +526,7 @@ def explain_application(opts: BatchOptions, application_id: str, fmt: str = "tex
         i = int(hits[0])
         if pc.invalid[i]:
             row = int(pc.rows[i])
-            raise RowNotScored("; ".join(str(p) for p in pc.problems if p.row == row))
+            raise RowNotScored("; ".join(str(p) for p in pc.problems.for_row(row)))
         record = pc.record(i)
         day = opts.as_of or record["date"]
         pid = record.get("profile")
