@@ -27,7 +27,7 @@ _DECIMAL = r"^-?([0-9]{1,300}(\.[0-9]*)?|\.[0-9]{1,300})([eE][+-]?[0-9]{1,3})?$"
 _DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
 
 Parsed = tuple[np.ndarray, list[Any], dict[int, str]]  # states, values, messages (by distinct value)
-Fast = Callable[[Spec, pa.Array], tuple[np.ndarray, pa.Array | None]]  # vouched-for mask, values
+Fast = Callable[[Spec, pa.Array], tuple[np.ndarray, pa.Array]]  # vouched-for mask, values
 
 
 def parse_distinct(spec: Spec, values: pa.Array) -> Parsed:
@@ -36,17 +36,18 @@ def parse_distinct(spec: Spec, values: pa.Array) -> Parsed:
     states = np.full(n, EMPTY, dtype=np.int8)
     parsed: list[Any] = [None] * n
     messages: dict[int, str] = {}
-    todo: np.ndarray | list[int] = range(n)  # type: ignore[assignment]
+    todo: list[int] = list(range(n))
     fast = _fast_path(spec, values) if n >= SMALL else None
     if fast is not None:
         ok, got = fast(spec, values)
-        if got is not None and ok.any():
-            idx = np.flatnonzero(ok)
-            vals = got.filter(pa.array(ok)).to_pylist()
-            empty = np.array([v is None for v in vals], dtype=bool)
-            states[idx] = np.where(empty, EMPTY, VALUE)
-            for i, v in zip(idx.tolist(), vals, strict=True):
-                parsed[i] = v
+        if ok.all():
+            parsed = got.to_pylist()
+        elif ok.any():
+            vals = np.empty(n, dtype=object)
+            vals[ok] = got.filter(pa.array(ok)).to_pylist()
+            parsed = vals.tolist()
+        states[ok] = VALUE
+        states[ok & _mask(pc.is_null(got))] = EMPTY
         todo = np.flatnonzero(~ok).tolist()
     raw = values.to_pylist() if len(todo) > n // 2 else None
     for i in todo:
@@ -91,7 +92,7 @@ def _mask(a: pa.Array) -> np.ndarray:
     return np.asarray(a.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _text(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
+def _text(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Plain ASCII text: stripped; empty is not recorded."""
     trimmed = pc.utf8_trim_whitespace(values)
     ok = pc.and_(_matches(values, _ASCII_TEXT), pc.less_equal(pc.utf8_length(trimmed), TEXT_MAX))
@@ -99,21 +100,21 @@ def _text(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
     return _mask(ok), pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
 
 
-def _whole(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
+def _whole(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     trimmed = pc.utf8_trim_whitespace(values)
     shaped = _matches(trimmed, _WHOLE)
     x = pc.cast(pc.if_else(shaped, trimmed, "0"), pa.int64())
     return _mask(pc.and_(shaped, _in_range(spec, x))), x
 
 
-def _decimal(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
+def _decimal(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     trimmed = pc.utf8_trim_whitespace(values)
     shaped = _matches(trimmed, _DECIMAL)
     x = pc.cast(pc.if_else(shaped, trimmed, "0"), pa.float64())
     return _mask(pc.and_(shaped, _in_range(spec, x))), x
 
 
-def _date(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
+def _date(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     trimmed = pc.utf8_trim_whitespace(values)
     shaped = _matches(trimmed, _DATE)
     stamp = pc.strptime(pc.if_else(shaped, trimmed, "2000-01-01"), "%Y-%m-%d", "s", error_is_null=True)
@@ -123,13 +124,13 @@ def _date(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
     return _mask(ok), pc.cast(stamp, pa.date32())
 
 
-def _typed_number(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
+def _typed_number(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     x = pc.cast(values, pa.float64())
     ok = _in_range(spec, x)
     return _mask(ok), values if pa.types.is_integer(values.type) else x
 
 
-def _typed_date(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
+def _typed_date(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return _mask(pc.is_valid(values)), values
 
 

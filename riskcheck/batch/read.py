@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,31 @@ class RawChunk:
     position: int | None = None  # bytes of the file read so far (CSV), for the progress bar
 
 
+class _NoPandas:
+    """An import hook that finds no pandas (see ``arrow_without_pandas``)."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("the batch path does not use pandas")
+
+
+def arrow_without_pandas() -> None:
+    """pyarrow imports pandas (0.5-0.8 s) the first time it builds an array, to recognise pandas
+    objects among its inputs; the batch path never hands it one. Let that one look find no pandas.
+    Nothing changes once pandas is loaded, and a later ``import pandas`` works as usual."""
+    if "pandas" in sys.modules:
+        return
+    hook = _NoPandas()
+    sys.meta_path.insert(0, hook)  # type: ignore[arg-type]
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(hook)  # type: ignore[arg-type]
+
+
 def _error(path: Path, message: str, row: int = 0, code: str = "RC604") -> InputError:
-    return InputError([Diagnostic(Location(display_path(path), row), code, message)])
+    """A problem with the file, at a row where one is known (``register.csv:17:1``)."""
+    return InputError([Diagnostic(Location(display_path(path), row, 1 if row else 0), code, message)])
 
 
 def open_regular(path: Path) -> IO[bytes]:
@@ -157,7 +181,7 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
             if len(carry) > MAX_RECORD_BYTES:
                 raise _error(
                     path,
-                    f"a row longer than {MAX_RECORD_BYTES >> 20} MiB starts here (a quote left open?); "
+                    f"a row longer than {_size(MAX_RECORD_BYTES)} starts here (a quote left open?); "
                     "no cell may hold more than 20,000 characters",
                     blocks.next_row,
                 )
@@ -174,10 +198,15 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
                 return
 
 
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n:,} bytes"
+
+
 def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
     return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
 
 
+TEXT = pa.dictionary(pa.int32(), pa.string())
 Parsed = tuple[pa.Table, np.ndarray, list[RegisterProblem], int, int]
 
 
@@ -194,8 +223,10 @@ class _Blocks:
 
         self.path, self.names, self.delim = path, header.names, ord(header.delimiter)
         self.next_row = 2  # the header is row 1
+        # Read as dictionaries: the parser encodes while it reads, cheaper than encoding after
+        # (every column is parsed once per distinct value).
         self.convert = pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in self.names},
+            column_types={n: TEXT for n in self.names},
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         )
@@ -228,7 +259,7 @@ class _Blocks:
             raise _error(self.path, "a quoted value is never closed (a '\"' opens it on this row)", row)
         block, data = buf[: found.consumed], arr[: found.consumed]
         if not len(found):
-            empty = pa.table({n: pa.array([], pa.string()) for n in self.names})
+            empty = pa.table({n: pa.array([], TEXT) for n in self.names})
             return empty, np.array([], np.int64), [], 0, 0
         try:
             table, invalid = self._read(block, multiline=found.breaks_in_quotes)
@@ -277,7 +308,7 @@ class _Blocks:
         table = pacsv.read_csv(
             pa.BufferReader(block), read_options=read, parse_options=parse, convert_options=self.convert
         )
-        return table, invalid[0]
+        return table.unify_dictionaries(), invalid[0]
 
 
 def _bad_utf8_row(block: bytes, found: records.Records, first_row: int) -> int | None:

@@ -84,11 +84,15 @@ class ParsedColumn:
     state: np.ndarray  # int8 per row (EMPTY, VALUE, UNKNOWN, CONTESTED, ERROR)
     ucodes: np.ndarray  # int32 per row into the distinct values (-1 for null)
     uvalues: list[Any]  # parsed value per distinct raw value (tuple of readings if contested)
+    ustates: np.ndarray | None = None  # state per distinct raw value, where known
 
     def column(self) -> Column:
         """The established values (one reading or contested) as a fact column, missing elsewhere.
         Only parsed values are kept, so scorers and conditions never see a placeholder."""
-        keep = [i for i, x in enumerate(self.uvalues) if x is not None and not isinstance(x, _Unknown)]
+        if self.ustates is not None:
+            keep = np.flatnonzero((self.ustates == VALUE) | (self.ustates == CONTESTED)).tolist()
+        else:
+            keep = [i for i, x in enumerate(self.uvalues) if x is not None and not isinstance(x, _Unknown)]
         established = (self.state == VALUE) | (self.state == CONTESTED)
         if len(keep) == len(self.uvalues):
             return Column(np.where(established, self.ucodes, -1).astype(np.int32), self.uvalues)
@@ -123,7 +127,7 @@ def parse_column(spec: Spec, arr: pa.Array) -> tuple[ParsedColumn, dict[int, str
     codes, raw = _distinct(arr)
     states, values, messages = parse_distinct(spec, raw)
     lut = np.append(states, np.int8(EMPTY))  # code -1 (a null cell) reads as empty
-    return ParsedColumn(lut[codes], codes, values), messages
+    return ParsedColumn(lut[codes], codes, values, states), messages
 
 
 @dataclass
@@ -344,9 +348,13 @@ def _duplicates(ids: ParsedColumn, rows: np.ndarray, seen_ids: SeenIds, flag: An
     ok = np.flatnonzero(ids.state == VALUE)
     if not len(ok):
         return
-    canon = pa.array([x if isinstance(x, str) else None for x in ids.uvalues], pa.string()).dictionary_encode()
-    names = canon.dictionary.to_pylist()
-    codes = canon.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)[ids.ucodes[ok]]
+    names: list[Any] = ids.uvalues
+    codes = ids.ucodes[ok].astype(np.int64)
+    valid = [x for x in names if x is not None]
+    if len(set(valid)) < len(valid):  # two raw spellings read as one id
+        canon = pa.array(names, pa.string()).dictionary_encode()
+        names = canon.dictionary.to_pylist()
+        codes = canon.indices.to_numpy(zero_copy_only=False).astype(np.int64)[codes]
     uniq, first = np.unique(codes, return_index=True)
     first_row = np.full(len(names), -1, dtype=np.int64)
     first_row[uniq] = rows[ok[first]]
@@ -389,17 +397,23 @@ def parse_chunk(
             invalid[idx] = True
             problems.add(idx, column, message if isinstance(message, str) else message[idx])
 
+    reported: dict[str, np.ndarray] = {}  # cells the reader found a problem in: no second message
+    for p in raw.cell_problems:  # an Excel formula with no saved value, bytes that are not text
+        at = rows == p.row
+        flag(at, p.column, p.message)
+        reported[p.column] = reported.get(p.column, np.zeros(n, dtype=bool)) | at
     for name, (pc, messages) in parsed.items():
         if keep is not None:
-            pc = ParsedColumn(pc.state[keep], pc.ucodes[keep], pc.uvalues)
+            pc = ParsedColumn(pc.state[keep], pc.ucodes[keep], pc.uvalues, pc.ustates)
         cols[name] = pc
         if messages:
             msg_lut = np.array([messages.get(i, "") for i in range(len(pc.uvalues))] + [""], dtype=object)
             flag(pc.state == ERROR, name, msg_lut[pc.ucodes])
         if COLUMNS[name].required:
-            flag(pc.state == EMPTY, name, "a value is required")
-    for p in raw.cell_problems:  # found by the reader (an Excel formula with no saved value)
-        flag(rows == p.row, p.column, p.message)
+            missing = pc.state == EMPTY
+            if name in reported:
+                missing &= ~reported[name]
+            flag(missing, name, "a value is required")
 
     def col(name: str) -> ParsedColumn:
         hit = cols.get(name)

@@ -28,6 +28,7 @@ from ..loader import LoadedRules, load_rules, load_scenario
 from ..paths import rules_dir, rules_file_for, scenario_files, scenarios_dir
 from ..trace import DECISIONS, Assessment
 from .output import Writer, output_kind, output_schema
+from .read import arrow_without_pandas
 from .register import (
     ParsedChunk,
     ProfileIndex,
@@ -178,6 +179,7 @@ def run_batch(opts: BatchOptions, err: TextIO | None = None) -> BatchReport:
     """Score a register (CSV, Parquet, Excel) or a folder of scenario files; write ``opts.output``."""
     err = err or sys.stderr
     started = time.perf_counter()
+    arrow_without_pandas()
     if opts.chunk_rows < 1:
         raise UsageError("--chunk-size must be at least 1")
     comparing = opts.compare_rules is not None or opts.as_of is not None
@@ -250,25 +252,36 @@ def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchRepo
 
 
 def _score(pc: ParsedChunk, var: Variant, cr: CompiledRules) -> dict[str, Any]:
-    """One assessment of every row of a chunk: output columns by name (prefix not yet applied)."""
+    """One assessment of every row of a chunk: output columns by name (prefix not yet applied),
+    as Arrow arrays (empty for rows not scored), and the decision and refusal codes as words."""
     rules = var.rules
     assert rules is not None
     as_of = pc.dates if var.fixed_as_of is None else np.full(pc.n, np.datetime64(var.fixed_as_of, "D"))
     out = vector.evaluate(cr, pc.facts(rules, as_of))
+    skip = pc.invalid
+    decision, refusal = out.decisions(), out.refusal_codes()
     cols: dict[str, Any] = {
-        "decision": out.decisions(),
-        "refusal_codes": out.refusal_codes(),
-        "reasons": out.reasons(),
-        "missing_evidence": out.missing.copy(),
+        "decision": _words(out.decision, DECISIONS, skip),
+        "refusal_codes": pa.array(refusal, pa.string(), mask=skip),
+        "reasons": pa.array(out.reasons(), pa.string(), mask=skip),
+        "missing_evidence": pa.array(out.missing, pa.int32(), mask=skip),
     }
     for cid in out.criterion_ids:
-        cols[f"residual.{cid}"] = out.residual[cid].copy()
-        cols[f"level.{cid}"] = out.levels(cid)
-    for arr in cols.values():
-        if arr.dtype == object:
-            arr[pc.invalid] = None
-    cols["as_of"] = as_of
-    return cols
+        residual = out.residual[cid]
+        cols[f"residual.{cid}"] = pa.array(residual, pa.float64(), mask=skip | np.isnan(residual))
+        level = out.level[cid]
+        cols[f"level.{cid}"] = _words(level, vector.LEVELS, skip | (level < 0))
+    cols["as_of"] = pa.array(as_of, pa.date32(), mask=skip)
+    decision[skip] = None
+    refusal[skip] = None
+    return {"columns": cols, "decision": decision, "refusal_codes": refusal}
+
+
+def _words(codes: np.ndarray, words: Any, empty: np.ndarray) -> pa.Array:
+    """Text from codes into a few words (empty where ``empty``), built by Arrow: a Python string
+    per row would cost more than the assessment."""
+    index = pa.array(np.where(empty, 0, codes).astype(np.int32), mask=empty)
+    return pa.DictionaryArray.from_arrays(index, pa.array(list(words), pa.string())).cast(pa.string())
 
 
 def _table(
@@ -278,45 +291,30 @@ def _table(
     compiled: list[CompiledRules],
     outcomes: list[dict[str, Any]],
 ) -> pa.Table:
-    valid = ~pc.invalid
+    skip = pc.invalid
     data: dict[str, Any] = {"application_id": pc.ids(), "row": pc.rows}
-    for var, cols in zip(variants, outcomes, strict=True):
-        for name, arr in cols.items():
-            if name == "as_of":
-                continue
-            if arr.dtype != object:
-                data[f"{var.prefix}{name}"] = pa.array(
-                    arr, mask=pc.invalid | (np.isnan(arr) if arr.dtype.kind == "f" else False)
-                )
-            else:
-                data[f"{var.prefix}{name}"] = arr
+    for var, scored in zip(variants, outcomes, strict=True):
+        for name, arr in scored["columns"].items():
+            data[f"{var.prefix}{name}"] = arr
     if len(outcomes) > 1:
         a, b = outcomes
         changed = (a["decision"] != b["decision"]) | (a["refusal_codes"] != b["refusal_codes"])
-        data["changed"] = pa.array(changed.astype(bool), mask=pc.invalid)
-    for var, cr, cols in zip(variants, compiled, outcomes, strict=True):
+        data["changed"] = pa.array(changed.astype(bool), mask=skip)
+    never = np.zeros(pc.n, dtype=np.int8)
+    for var, cr in zip(variants, compiled, strict=True):
         lr = cr.loaded
         p = var.prefix
-        data[f"{p}rules_id"] = _constant(valid, lr.model.id)
-        data[f"{p}rules_version"] = _constant(valid, lr.model.version)
-        data[f"{p}rules_sha256"] = _constant(valid, lr.sha256)
-        data[f"{p}reference_sha256"] = _constant(valid, lr.reference_sha256 or "")
-        data[f"{p}as_of"] = pa.array(cols["as_of"], mask=pc.invalid)
-    data["engine_version"] = _constant(valid, ENGINE_VERSION)
+        data[f"{p}rules_id"] = _words(never, [lr.model.id], skip)
+        data[f"{p}rules_version"] = _words(never, [lr.model.version], skip)
+        data[f"{p}rules_sha256"] = _words(never, [lr.sha256], skip)
+        data[f"{p}reference_sha256"] = _words(never, [lr.reference_sha256 or ""], skip)
+    data["engine_version"] = _words(never, [ENGINE_VERSION], skip)
     data["errors"] = pc.problems.errors()
     arrays = [
-        pa.array(data[f.name], type=f.type)
-        if not isinstance(data[f.name], pa.Array)
-        else data[f.name].cast(f.type)
+        data[f.name] if isinstance(data[f.name], pa.Array) else pa.array(data[f.name], type=f.type)
         for f in schema
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _constant(valid: np.ndarray, value: str) -> np.ndarray:
-    out = np.full(len(valid), None, dtype=object)
-    out[valid] = value
-    return out
 
 
 def _tally(
@@ -509,6 +507,7 @@ def explain_application(opts: BatchOptions, application_id: str, fmt: str = "tex
     from ..yamlfile import parse_text
     from .register import SeenIds, scenario_for_row
 
+    arrow_without_pandas()
     path = opts.input
     if path.is_dir():
         raise UsageError("--explain reads a register (a folder's scenarios can be assessed one by one)")
