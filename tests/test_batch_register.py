@@ -174,7 +174,9 @@ def test_many_rows_with_problems_are_all_reported_in_the_results(tmp_path: Path)
     data[0]["channel"] = "g2g"
     _, table, err = batch(tmp_path, write_csv(tmp_path / "r.csv", data))
     assert len(table) == 300 and all(r["decision"] is None for r in table)
-    assert table[0]["errors"] == "column date: a value is required | column quantity: -1 is below the minimum 1"
+    assert (
+        table[0]["errors"] == "column date: a value is required | column quantity: -1 is below the minimum 1"
+    )
     assert table[1]["errors"] == (
         "column channel: a value is required | column date: a value is required"
         " | column quantity: -1 is below the minimum 1"
@@ -262,7 +264,9 @@ def test_an_excel_formula_without_a_saved_value_says_so(tmp_path: Path) -> None:
     names = list(BASE_ROW)
     ws.append(names)
     ws.append([BASE_ROW[k] for k in names])
-    ws.append(["=A2&\"-b\"" if k == "application_id" else "=5*2" if k == "quantity" else BASE_ROW[k] for k in names])
+    ws.append(
+        ['=A2&"-b"' if k == "application_id" else "=5*2" if k == "quantity" else BASE_ROW[k] for k in names]
+    )
     wb.save(tmp_path / "r.xlsx")  # openpyxl saves formulas without their values
     report, table, err = batch(tmp_path, tmp_path / "r.xlsx")
     assert "r.xlsx:row 3: column quantity: the cell holds a formula with no saved value" in err

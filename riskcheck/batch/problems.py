@@ -53,7 +53,10 @@ class Problems:
                 names = sorted(set(self._column))
                 rank = {c: names.index(c) for c in names}
                 col = np.concatenate(
-                    [np.full(len(i), rank[c], np.int64) for i, c in zip(self._index, self._column, strict=True)]
+                    [
+                        np.full(len(i), rank[c], np.int64)
+                        for i, c in zip(self._index, self._column, strict=True)
+                    ]
                 )
                 msg = np.concatenate(self._message)
                 order = np.lexsort((col, index))
@@ -72,7 +75,7 @@ class Problems:
 
     def for_row(self, row: int) -> list[RegisterProblem]:
         index, col, msg = self._in_order()
-        hit = np.flatnonzero(self.rows[index] == row) if len(index) else []
+        hit = np.flatnonzero(self.rows[index] == row)
         return [RegisterProblem(row, self._names[col[j]], str(msg[j]), self.path) for j in hit]
 
     def errors(self) -> np.ndarray:

@@ -239,7 +239,11 @@ class _Blocks:
         # The parser reads a quote left open on the last line as a value running to the end of the
         # block: that line alone is looked at closely. On every other line such a quote would
         # join lines into one record, and the count below would show it.
-        if not len(found) or records.split(arr[found.starts[-1] : found.ends[-1] + 1], self.delim, True).open_quote is not None:
+        if (
+            not len(found)
+            or records.split(arr[found.starts[-1] : found.ends[-1] + 1], self.delim, True).open_quote
+            is not None
+        ):
             return self._exact(buf, arr, final)
         try:
             table, invalid = self._read(buf[: found.consumed], multiline=False)
@@ -264,9 +268,11 @@ class _Blocks:
         try:
             table, invalid = self._read(block, multiline=found.breaks_in_quotes)
         except pa.ArrowInvalid as e:
-            row = _bad_utf8_row(block, found, self.next_row)
-            if row is not None:
-                raise _error(self.path, "not valid UTF-8 text (save the register as 'CSV UTF-8')", row) from None
+            bad = _bad_utf8_row(block, found, self.next_row)
+            if bad is not None:
+                raise _error(
+                    self.path, "not valid UTF-8 text (save the register as 'CSV UTF-8')", bad
+                ) from None
             raise _error(self.path, f"cannot read the CSV file: {e}", self.next_row) from None
         numbers = self.next_row + np.arange(len(found), dtype=np.int64)
         self.next_row += len(found)
@@ -289,7 +295,9 @@ class _Blocks:
             ]
         rows = numbers[keep]
         if len(rows) != table.num_rows:  # the split and the parser disagree: never guess a row number
-            raise _error(self.path, "cannot read the CSV file: its quoting is ambiguous here", int(numbers[0]))
+            raise _error(
+                self.path, "cannot read the CSV file: its quoting is ambiguous here", int(numbers[0])
+            )
         return table, rows, skipped, int(blank.sum()), found.consumed
 
     def _read(self, block: bytes, multiline: bool) -> tuple[pa.Table, int]:
@@ -369,7 +377,9 @@ def _parquet_type_problems(path: Path) -> list[Diagnostic]:
     return out
 
 
-def _decoded(path: Path, name: str, arr: pa.Array, rows: np.ndarray) -> tuple[pa.Array, list[RegisterProblem]]:
+def _decoded(
+    path: Path, name: str, arr: pa.Array, rows: np.ndarray
+) -> tuple[pa.Array, list[RegisterProblem]]:
     """A binary column as text (UTF-8); the rows whose bytes are not text are reported."""
     t = arr.type.value_type if pa.types.is_dictionary(arr.type) else arr.type
     if not (pa.types.is_binary(t) or pa.types.is_large_binary(t)):
@@ -400,7 +410,9 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
         columns: dict[str, pa.Array] = {}
         problems: list[RegisterProblem] = []
         for i, n in enumerate(names):
-            columns[n], found = _decoded(path, n, batch.column(i), rows) if n in COLUMNS else (batch.column(i), [])
+            columns[n], found = (
+                _decoded(path, n, batch.column(i), rows) if n in COLUMNS else (batch.column(i), [])
+            )
             problems += found
         yield RawChunk(columns, rows, [], problems)
 
@@ -455,7 +467,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...] | 
             for r in values:
                 yield r, None
         else:
-            yield from zip(values, wf.worksheets[0].iter_rows(values_only=True))
+            yield from zip(values, wf.worksheets[0].iter_rows(values_only=True), strict=True)
     finally:
         wb.close()
         if wf is not None:
@@ -498,7 +510,9 @@ def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
             for i, name in enumerate(header)
         }
         chunk = RawChunk(cols, np.array(numbers, dtype=np.int64), [], list(problems), blank)
-        buf.clear(), numbers.clear(), problems.clear()
+        buf.clear()
+        numbers.clear()
+        problems.clear()
         blank = 0
         return chunk
 

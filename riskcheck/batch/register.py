@@ -334,8 +334,8 @@ def _drop_blank(
     blank = np.ones(len(raw.rows), dtype=bool)
     for pc, _ in parsed.values():
         blank &= pc.state == EMPTY
-    for p in raw.cell_problems:
-        blank &= raw.rows != p.row
+    for told in raw.cell_problems:
+        blank &= raw.rows != told.row
     if not blank.any():
         return raw.rows, None
     keep = ~blank
@@ -398,10 +398,10 @@ def parse_chunk(
             problems.add(idx, column, message if isinstance(message, str) else message[idx])
 
     reported: dict[str, np.ndarray] = {}  # cells the reader found a problem in: no second message
-    for p in raw.cell_problems:  # an Excel formula with no saved value, bytes that are not text
-        at = rows == p.row
-        flag(at, p.column, p.message)
-        reported[p.column] = reported.get(p.column, np.zeros(n, dtype=bool)) | at
+    for told in raw.cell_problems:  # an Excel formula with no saved value, bytes that are not text
+        at = rows == told.row
+        flag(at, told.column, told.message)
+        reported[told.column] = reported.get(told.column, np.zeros(n, dtype=bool)) | at
     for name, (pc, messages) in parsed.items():
         if keep is not None:
             pc = ParsedColumn(pc.state[keep], pc.ucodes[keep], pc.uvalues, pc.ustates)
