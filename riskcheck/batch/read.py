@@ -42,6 +42,7 @@ class RawChunk:
     cell_problems: list[RegisterProblem] = field(default_factory=list)  # on rows of this chunk
     blank: int = 0  # blank records passed over (counted in the row numbers)
     position: int | None = None  # bytes of the file read so far (CSV), for the progress bar
+    distinct: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)  # see register.encode
 
 
 class _NoPandas:
@@ -206,7 +207,6 @@ def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
     return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
 
 
-TEXT = pa.dictionary(pa.int32(), pa.string())
 Parsed = tuple[pa.Table, np.ndarray, list[RegisterProblem], int, int]
 
 
@@ -223,10 +223,8 @@ class _Blocks:
 
         self.path, self.names, self.delim = path, header.names, ord(header.delimiter)
         self.next_row = 2  # the header is row 1
-        # Read as dictionaries: the parser encodes while it reads, cheaper than encoding after
-        # (every column is parsed once per distinct value).
         self.convert = pacsv.ConvertOptions(
-            column_types={n: TEXT for n in self.names},
+            column_types={n: pa.string() for n in self.names},
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         )
@@ -263,7 +261,7 @@ class _Blocks:
             raise _error(self.path, "a quoted value is never closed (a '\"' opens it on this row)", row)
         block, data = buf[: found.consumed], arr[: found.consumed]
         if not len(found):
-            empty = pa.table({n: pa.array([], TEXT) for n in self.names})
+            empty = pa.table({n: pa.array([], pa.string()) for n in self.names})
             return empty, np.array([], np.int64), [], 0, 0
         try:
             table, invalid = self._read(block, multiline=found.breaks_in_quotes)
@@ -316,7 +314,7 @@ class _Blocks:
         table = pacsv.read_csv(
             pa.BufferReader(block), read_options=read, parse_options=parse, convert_options=self.convert
         )
-        return table.unify_dictionaries(), invalid[0]
+        return table, invalid[0]
 
 
 def _bad_utf8_row(block: bytes, found: records.Records, first_row: int) -> int | None:

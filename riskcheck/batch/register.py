@@ -122,9 +122,18 @@ def _distinct(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return codes, enc.dictionary
 
 
-def parse_column(spec: Spec, arr: pa.Array) -> tuple[ParsedColumn, dict[int, str]]:
+def encode(raw: RawChunk) -> RawChunk:
+    """The chunk with each register column's distinct values found (Arrow work, which the reading
+    thread does: see ``ahead``)."""
+    for name, arr in raw.columns.items():
+        if name in COLUMNS and name not in raw.distinct:
+            raw.distinct[name] = _distinct(arr)
+    return raw
+
+
+def parse_column(spec: Spec, distinct: tuple[np.ndarray, pa.Array]) -> tuple[ParsedColumn, dict[int, str]]:
     """A column parsed once per distinct value; the messages of the distinct values that are errors."""
-    codes, raw = _distinct(arr)
+    codes, raw = distinct
     states, values, messages = parse_distinct(spec, raw)
     lut = np.append(states, np.int8(EMPTY))  # code -1 (a null cell) reads as empty
     return ParsedColumn(lut[codes], codes, values, states), messages
@@ -380,10 +389,9 @@ def parse_chunk(
     """Validate a chunk and derive the facts every rule set shares. ``seen_ids`` carries the
     application ids of earlier chunks (duplicates are errors). Blank rows are left out."""
     parsed: dict[str, tuple[ParsedColumn, dict[int, str]]] = {}
-    for name, arr in raw.columns.items():
-        spec = COLUMNS.get(name)
-        if spec is not None:
-            parsed[name] = parse_column(spec, arr)
+    encode(raw)
+    for name, distinct in raw.distinct.items():
+        parsed[name] = parse_column(COLUMNS[name], distinct)
     rows, keep = _drop_blank(raw, parsed)
     n = len(rows)
     problems = Problems(rows, path, raw.skipped)

@@ -27,6 +27,7 @@ from ..errors import Diagnostic, InputError, Location, RiskcheckError, UsageErro
 from ..loader import LoadedRules, load_rules, load_scenario
 from ..paths import rules_dir, rules_file_for, scenario_files, scenarios_dir
 from ..trace import DECISIONS, Assessment
+from .ahead import WriteBehind, read_ahead
 from .output import Writer, output_kind, output_schema
 from .read import arrow_without_pandas
 from .register import (
@@ -34,6 +35,7 @@ from .register import (
     ProfileIndex,
     SeenIds,
     count_rows,
+    encode,
     header_problems,
     iter_chunks,
     parse_chunk,
@@ -234,19 +236,22 @@ def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchRepo
     size = path.stat().st_size
     progress = Progress(err, err.isatty() if opts.progress is None else opts.progress, total or size, "rows")
     seen = SeenIds()
+    write = WriteBehind(writer.write)
     ok = False
     try:
-        for raw in iter_chunks(path, opts.chunk_rows):
+        for raw in read_ahead(iter_chunks(path, opts.chunk_rows), encode):
             pc = parse_chunk(raw, shown, profiles, seen)
             outcomes = [_score(pc, v, cr) for v, cr in zip(variants, compiled, strict=True)]
-            writer.write(_table(schema, pc, variants, compiled, outcomes))
+            write(_table(schema, pc, variants, compiled, outcomes))
             _tally(report, pc, outcomes, opts.listed, err)
             progress.update(report.rows if total else (raw.position or 0), report.rows)
+        write.wait()
         if not report.rows:
             blank = f" ({report.blank:,} blank rows)" if report.blank else ""
             raise InputError([Diagnostic(Location(shown), "RC605", f"no application rows to score{blank}")])
         ok = True
     finally:
+        write.close(quiet=not ok)
         writer.close(ok, _notes(report, variants, compiled))
     progress.update(total or size, report.rows, final=True)
 
