@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser(
         "batch",
         help="score a licensing register (CSV, Parquet or Excel) or a folder of scenarios",
-        description="Score every application of a register (one row per application; columns in the "
-        "README's 'Batch' section) or every scenario in a folder, and write one result row per "
+        description="Score every application of a register (one row per application; columns in "
+        "docs/batch.md) or every scenario in a folder, and write one result row per "
         "application. With --compare-rules and/or --as-of, also re-assess and report which "
         "applications change decision.",
     )
