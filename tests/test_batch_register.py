@@ -222,6 +222,13 @@ def test_ids_are_compared_stripped_and_in_one_unicode_form(tmp_path: Path) -> No
     assert report.invalid == 2
 
 
+def test_explain_finds_an_id_as_ids_are_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    decomposed = unicodedata.normalize("NFD", "DÉ-2")
+    register = write_csv(tmp_path / "r.csv", rows(2, edits={1: {"application_id": f" {decomposed}"}}))
+    assert main(["batch", str(register), "--explain", "DÉ-2 "]) == 0
+    assert "DECISION:" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(("raw", "code"), [("A\x1b[31m-1", "001B"), ("A\x00-1", "0000"), ("A-\x851", "0085")])
 def test_ids_with_control_characters_are_refused(tmp_path: Path, raw: str, code: str) -> None:
     path = tmp_path / "r.csv"

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import sys
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -522,6 +523,7 @@ def explain_application(opts: BatchOptions, application_id: str, fmt: str = "tex
     rules = load_rules(opts.rules or _default_rules())
     profiles = ProfileIndex(opts.profiles or scenarios_dir() / "profiles")
     shown = display_path(path)
+    application_id = unicodedata.normalize("NFC", application_id.strip())  # as ids are read
     for raw in iter_chunks(path, opts.chunk_rows):
         pc = parse_chunk(raw, shown, profiles, SeenIds())
         hits = np.flatnonzero(pc.ids() == application_id)
