@@ -70,7 +70,9 @@ def figures(data: dict[str, Any]) -> dict[str, Any]:
         out["batch_s"], out["batch_rows"], out["batch_per_s"] = m, rows, rows / m
     floor = median("test_batch_floor")
     if floor and "batch_s" in out:
-        out["floor_s"], out["floor_ratio"] = floor, out["batch_s"] / floor
+        out["floor_s"] = floor
+        out["floor_ratio"] = extra("test_batch_floor", "paired_ratio") or out["batch_s"] / floor
+        out["floor_ratio_cpu"] = extra("test_batch_floor", "paired_ratio_cpu")
     for name, key in (
         ("test_batch_stray_quote", "stray_quote_s"),
         ("test_batch_problem_rows", "problem_rows_s"),
@@ -105,7 +107,14 @@ def figures(data: dict[str, Any]) -> dict[str, Any]:
         out["memory_rows"] = extra("test_memory_million_rows", "rows")
         out["peak_rss_mb"] = extra("test_memory_million_rows", "peak_rss_mb")
         out["memory_s"] = median("test_memory_million_rows")
-        for key in ("cli_s", "cli_start_s", "cli_start_cached_s", "bytecode_cache", "pandas_imported"):
+        for key in (
+            "cli_s",
+            "cli_cpu_s",
+            "cli_start_s",
+            "cli_start_cached_s",
+            "bytecode_cache",
+            "pandas_imported",
+        ):
             x = extra("test_memory_million_rows", key)
             if x is not None:
                 out["cli_million_s" if key == "cli_s" else key] = x
