@@ -89,3 +89,14 @@ def test_typed_decimals_read_the_same(cells: list[float]) -> None:
 @given(st.lists(st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)), min_size=1, max_size=80))
 def test_typed_dates_read_the_same(cells: list[dt.date]) -> None:
     _same("date", cells, pa.date32())
+
+
+def test_cells_equal_in_python_are_read_apart() -> None:
+    """A typed Parquet 1, 1.0 and True are equal to Python (and as dictionary keys): each keeps its
+    own reading, whichever was read first."""
+    for name in ("quantity", "country.pts", "prior_denials.identical_within_3y"):
+        spec = COLUMNS[name]
+        for x in (1, True, 1.0, True, 1):
+            _, values, messages = parse_distinct(spec, pa.array([x]))
+            assert (values[0], messages.get(0)) == parse_value(spec, x)[1:], (name, x)
+            assert type(values[0]) is type(parse_value(spec, x)[1])

@@ -52,12 +52,31 @@ def parse_distinct(spec: Spec, values: pa.Array) -> Parsed:
     raw = values.to_pylist() if len(todo) > n // 2 else None
     for i in todo:
         x = raw[i] if raw is not None else values[i].as_py()
-        state, val, msg = parse_value(spec, x)
+        state, val, msg = _parse_value(spec, x)
         states[i] = state
         parsed[i] = val
         if msg is not None:
             messages[i] = msg
     return states, parsed, messages
+
+
+_MEMO: dict[tuple[str, type, Any], tuple[int, Any, str | None]] = {}  # the same cells recur chunk after chunk
+MEMO_MAX = 200_000
+
+
+def _parse_value(spec: Spec, raw: Any) -> tuple[int, Any, str | None]:
+    """``parse_value``, remembered: a column of a thousand combinations of controls is read once,
+    not once a chunk. Values are immutable (dates, numbers, text, frozensets, tuples)."""
+    try:
+        key = (spec.name, type(raw), raw)  # True, 1 and 1.0 are equal keys, but not one cell
+        hit = _MEMO.get(key)
+    except TypeError:  # a Parquet list (controls): not hashable
+        return parse_value(spec, raw)
+    if hit is None:
+        if len(_MEMO) >= MEMO_MAX:
+            _MEMO.clear()
+        hit = _MEMO[key] = parse_value(spec, raw)
+    return hit
 
 
 def _fast_path(spec: Spec, values: pa.Array) -> Fast | None:
@@ -117,7 +136,12 @@ def _decimal(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
 def _date(spec: Spec, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     trimmed = pc.utf8_trim_whitespace(values)
     shaped = _matches(trimmed, _DATE)
-    stamp = pc.strptime(pc.if_else(shaped, trimmed, "2000-01-01"), "%Y-%m-%d", "s", error_is_null=True)
+    text = pc.if_else(shaped, trimmed, "2000-01-01")
+    try:  # the cast refuses a day the month does not have, but for the whole column at once
+        return _mask(shaped), pc.cast(text, pa.date32())
+    except pa.ArrowInvalid:
+        pass
+    stamp = pc.strptime(text, "%Y-%m-%d", "s", error_is_null=True)
     # strptime rolls 2025-02-30 over to 2025-03-02: only a value that prints back as written is a date
     again = pc.strftime(stamp, "%Y-%m-%d")
     ok = pc.fill_null(pc.and_(shaped, pc.equal(again, trimmed)), False)

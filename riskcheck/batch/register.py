@@ -302,12 +302,12 @@ class SeenIds:
     def _hash(ids: list[str]) -> np.ndarray:
         return np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids))
 
-    def lookup(self, ids: list[str]) -> np.ndarray:
+    def lookup(self, ids: list[str], hashes: np.ndarray | None = None) -> np.ndarray:
         """The row where each id was first seen, -1 for new ones."""
         out = np.full(len(ids), -1, dtype=np.int64)
         if not ids or not self.blocks:
             return out
-        h = self._hash(ids)
+        h = self._hash(ids) if hashes is None else hashes
         for hashes, rows, stored in self.blocks:
             pos = np.searchsorted(hashes, h)
             cand = np.flatnonzero((pos < len(hashes)) & (hashes[np.minimum(pos, len(hashes) - 1)] == h))
@@ -320,10 +320,19 @@ class SeenIds:
                     j += 1
         return out
 
-    def add(self, ids: list[str], rows: np.ndarray) -> None:
+    def first_rows(self, ids: list[str], rows: np.ndarray) -> np.ndarray:
+        """The row where each (distinct) id was first seen: an earlier one, else ``rows``; the new
+        ones are remembered."""
+        h = self._hash(ids)
+        earlier = self.lookup(ids, h)
+        new = earlier < 0
+        self.add([i for i, n in zip(ids, new, strict=True) if n] if not new.all() else ids, rows[new], h[new])
+        return np.where(new, rows, earlier)
+
+    def add(self, ids: list[str], rows: np.ndarray, hashes: np.ndarray | None = None) -> None:
         if not ids:
             return
-        h = self._hash(ids)
+        h = self._hash(ids) if hashes is None else hashes
         order = np.argsort(h, kind="stable")
         text = pa.array(ids, pa.large_string()).take(pa.array(order))
         self.blocks.append((h[order], np.asarray(rows, dtype=np.int64)[order], text))
@@ -359,18 +368,18 @@ def _duplicates(ids: ParsedColumn, rows: np.ndarray, seen_ids: SeenIds, flag: An
         return
     names: list[Any] = ids.uvalues
     codes = ids.ucodes[ok].astype(np.int64)
-    valid = [x for x in names if x is not None]
-    if len(set(valid)) < len(valid):  # two raw spellings read as one id
+    distinct = set(names)
+    distinct.discard(None)
+    if len(distinct) < len(names) - names.count(None):  # two raw spellings read as one id
         canon = pa.array(names, pa.string()).dictionary_encode()
         names = canon.dictionary.to_pylist()
         codes = canon.indices.to_numpy(zero_copy_only=False).astype(np.int64)[codes]
     uniq, first = np.unique(codes, return_index=True)
     first_row = np.full(len(names), -1, dtype=np.int64)
-    first_row[uniq] = rows[ok[first]]
-    earlier = seen_ids.lookup([names[u] for u in uniq])
-    first_row[uniq] = np.where(earlier >= 0, earlier, first_row[uniq])
+    first_row[uniq] = seen_ids.first_rows(
+        names if len(uniq) == len(names) else [names[u] for u in uniq], rows[ok[first]]
+    )
     again = first_row[codes] != rows[ok]
-    seen_ids.add([names[u] for u in uniq[earlier < 0]], rows[ok[first]][earlier < 0])
     if again.any():
         msgs = np.empty(len(rows), dtype=object)
         for i, c in zip(ok[again], codes[again], strict=True):
