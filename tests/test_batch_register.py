@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from riskcheck.batch import BatchOptions, read, run_batch
+from riskcheck.batch import BatchOptions, read_csv, run_batch
 from riskcheck.cli import main
 from riskcheck.errors import InputError, UsageError
 from tests.test_batch import BASE_ROW, batch, rows, write_csv
@@ -80,7 +80,7 @@ def test_a_stray_quote_costs_one_pass(tmp_path: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(records, "lines", lines)
     monkeypatch.setattr(records, "split", split)
-    monkeypatch.setattr(read, "CSV_BLOCK_BYTES", 2048)
+    monkeypatch.setattr(read_csv, "CSV_BLOCK_BYTES", 2048)
     report, table, _ = batch(tmp_path, path)
     assert report.rows == 400 and table[0]["row"] == 2 and table[-1]["row"] == 401
     assert seen["bytes"] < 4 * size, (seen["bytes"], size)
@@ -89,8 +89,8 @@ def test_a_stray_quote_costs_one_pass(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_an_endless_quoted_value_is_a_located_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A quoted cell longer than a block, full of line breaks, hung the old reader (it re-read the
     growing block from the start). A row longer than a block is now refused where it starts."""
-    monkeypatch.setattr(read, "CSV_BLOCK_BYTES", 1024)
-    monkeypatch.setattr(read, "MAX_RECORD_BYTES", 1024)
+    monkeypatch.setattr(read_csv, "CSV_BLOCK_BYTES", 1024)
+    monkeypatch.setattr(read_csv, "MAX_RECORD_BYTES", 1024)
     data = rows(3)
     data[1]["end_use"] = "line\n" * 2000
     path = write_csv(tmp_path / "r.csv", data)

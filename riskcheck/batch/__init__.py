@@ -1,8 +1,10 @@
 """Batch scoring of a licensing register (``riskcheck batch``).
 
     columns.py    the register's columns and how one cell is read (kinds, ranges, messages)
+    files.py      the chunk a reader yields; only regular files are opened
     records.py    where the records of a CSV buffer end (linear, quote-aware)
-    read.py       reading CSV, Parquet or Excel in chunks of bounded size, with row numbers
+    read_csv.py   a CSV register in blocks of whole records, with spreadsheet row numbers
+    read.py       any register (CSV, Parquet or Excel) in chunks of bounded size; its columns checked
     parse.py      a column's distinct values read by vectorised casts, parse_value for the rest
     problems.py   a chunk's problems kept as arrays
     register.py   a chunk validated and its facts derived as arrays (and, for one row, a scenario)
