@@ -336,12 +336,15 @@ class SeenIds:
         order = np.argsort(h, kind="stable")
         text = pa.array(ids, pa.large_string()).take(pa.array(order))
         self.blocks.append((h[order], np.asarray(rows, dtype=np.int64)[order], text))
-        if len(self.blocks) > 8:  # merge, so that a lookup searches few blocks
-            hashes = np.concatenate([b[0] for b in self.blocks])
-            rows_all = np.concatenate([b[1] for b in self.blocks])
-            stored = pa.concat_arrays([b[2] for b in self.blocks])
+        # Merge the newest blocks while the last is not much smaller than the one before: a lookup
+        # searches few blocks (about log2 of the chunks), and each id is merged a few times in all,
+        # not once per chunk (which made millions of rows quadratic).
+        while len(self.blocks) > 1 and 2 * len(self.blocks[-1][0]) >= len(self.blocks[-2][0]):
+            (h1, r1, t1), (h2, r2, t2) = self.blocks[-2], self.blocks[-1]
+            hashes, rows_all = np.concatenate([h1, h2]), np.concatenate([r1, r2])
             order = np.argsort(hashes, kind="stable")
-            self.blocks = [(hashes[order], rows_all[order], stored.take(pa.array(order)))]
+            merged = pa.concat_arrays([t1, t2]).take(pa.array(order))
+            self.blocks[-2:] = [(hashes[order], rows_all[order], merged)]
 
 
 def _drop_blank(
