@@ -107,6 +107,27 @@ def test_a_quote_never_closed_is_a_located_error(tmp_path: Path) -> None:
         batch(tmp_path, path)
 
 
+def test_a_quote_opened_by_mistake_is_named(tmp_path: Path) -> None:
+    """A quote opening a cell by mistake joins the lines up to the next quote into one row (the CSV
+    grammar allows it): the row is not scored, and the message says why."""
+    data = rows(5, edits={1: {"end_use": "x"}, 3: {"end_use": 'a "quoted" word'}})
+    path = write_csv(tmp_path / "r.csv", data)
+    text = path.read_text().replace(",x", ',"12 inch', 1)
+    path.write_text(text)
+    report, table, err = batch(tmp_path, path)
+    # A-2's last cell runs to the quote in A-4's: three lines, one row (as a spreadsheet shows it)
+    assert "r.csv:row 3: column end_use: holds line breaks followed by what look like rows" in err
+    assert [r["application_id"] for r in table] == ["A-1", "A-2", "A-5"]
+    assert [r["row"] for r in table] == [2, 3, 4] and table[1]["decision"] is None
+    # a quote that never closes the row's value leaves a record with too many values
+    data = rows(3, edits={1: {"end_use": "x"}})
+    path = write_csv(tmp_path / "s.csv", data)
+    path.write_text(path.read_text().replace(",x", ',"12 inch', 1) + 'A-9,"a",b\n')
+    _, table, err = batch(tmp_path, path)
+    assert "it runs over several lines: is a quote left open?" in err
+    assert [r["application_id"] for r in table] == ["A-1"]
+
+
 def test_old_mac_line_endings(tmp_path: Path) -> None:
     """CR-only line endings were taken as one header line: 0 applications and exit 0."""
     path = write_csv(tmp_path / "r.csv", rows(3, edits={2: {"quantity": "0"}}))

@@ -34,13 +34,13 @@ HEADER_MAX = 1 << 20  # the header row at most
 
 
 @dataclass
-class _CsvHeader:
+class CsvHeader:
     names: list[str]
     delimiter: str
     size: int  # bytes of the header record, its line break included
 
 
-def csv_header(path: Path) -> _CsvHeader:
+def csv_header(path: Path) -> CsvHeader:
     with open_regular(path) as fh:
         head = fh.read(HEADER_MAX)
     bom = head.startswith(b"\xef\xbb\xbf")
@@ -60,7 +60,7 @@ def csv_header(path: Path) -> _CsvHeader:
     end = int(found.ends[0]) + 1 if len(found) else len(body)
     text = body[: end - 1 if len(found) else end].rstrip(b"\r").decode("utf-8", "replace")
     names = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
-    return _CsvHeader([n.strip() for n in names], delimiter, end + (3 if bom else 0))
+    return CsvHeader([n.strip() for n in names], delimiter, end + (3 if bom else 0))
 
 
 def csv_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
@@ -86,15 +86,37 @@ def csv_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
                 )
             for start in range(0, max(table.num_rows, 1 if skipped or blank else 0), chunk_rows):
                 part = table.slice(start, chunk_rows)
+                numbers = rows[start : start + part.num_rows]
                 yield RawChunk(
                     {n: _one_chunk(part.column(i)) for i, n in enumerate(header.names)},
-                    rows[start : start + part.num_rows],
+                    numbers,
                     skipped if start == 0 else [],
+                    _swallowed(part, numbers, header, display_path(path)) if blocks.multiline else [],
                     blank=blank if start == 0 else 0,
                     position=position - len(carry),
                 )
             if final:
                 return
+
+
+SWALLOWED = "holds line breaks followed by what look like rows of the register: is a quote left open?"
+
+
+def _swallowed(part: pa.Table, rows: np.ndarray, header: CsvHeader, shown: str) -> list[RegisterProblem]:
+    """Cells whose later lines hold as many separators as the header: a quote opened by mistake
+    has joined the rows after it into one cell, which the grammar allows and nobody means."""
+    import pyarrow.compute as pc
+
+    out = []
+    width = len(header.names) - 1
+    for i, name in enumerate(header.names):
+        column = part.column(i)
+        breaks = pc.fill_null(pc.match_substring_regex(column, "[\r\n]"), False)
+        for k in np.flatnonzero(breaks.to_numpy(zero_copy_only=False)):
+            later = str(column[int(k)].as_py()).splitlines()[1:]
+            if any(line.count(header.delimiter) >= width for line in later):
+                out.append(RegisterProblem(int(rows[k]), name, SWALLOWED, shown))
+    return out
 
 
 def _size(n: int) -> str:
@@ -116,11 +138,12 @@ class _Blocks:
     is split again record by record (``records.split``) and parsed again.
     """
 
-    def __init__(self, path: Path, header: _CsvHeader):
+    def __init__(self, path: Path, header: CsvHeader):
         import pyarrow.csv as pacsv
 
         self.path, self.names, self.delim = path, header.names, ord(header.delimiter)
         self.next_row = 2  # the header is row 1
+        self.multiline = False  # the last block had a quoted value over several lines
         self.convert = pacsv.ConvertOptions(
             column_types={n: pa.string() for n in self.names},
             strings_can_be_null=False,
@@ -150,6 +173,7 @@ class _Blocks:
             return self._exact(buf, arr, final)
         numbers = self.next_row + np.arange(len(found), dtype=np.int64)
         self.next_row += len(found)
+        self.multiline = False
         return table, numbers[~blank], [], int(blank.sum()), found.consumed
 
     def _exact(self, buf: bytes, arr: np.ndarray, final: bool) -> Parsed:
@@ -161,6 +185,7 @@ class _Blocks:
         if not len(found):
             empty = pa.table({n: pa.array([], pa.string()) for n in self.names})
             return empty, np.array([], np.int64), [], 0, 0
+        self.multiline = found.breaks_in_quotes
         try:
             table, invalid = self._read(block, multiline=found.breaks_in_quotes)
         except pa.ArrowInvalid as e:
@@ -180,15 +205,18 @@ class _Blocks:
             wrong = keep & (counts != len(self.names))
             keep &= ~wrong
             shown = display_path(self.path)
-            skipped = [
-                RegisterProblem(
-                    int(numbers[k]),
-                    "",
-                    f"{counts[k]} values, but the header has {len(self.names)} columns (row not read)",
-                    shown,
+            skipped = []
+            for k in np.flatnonzero(wrong):
+                lines = block[found.starts[k] : found.ends[k]]
+                hint = (
+                    "; it runs over several lines: is a quote left open?"
+                    if b"\n" in lines or b"\r" in lines
+                    else ""
                 )
-                for k in np.flatnonzero(wrong)
-            ]
+                message = (
+                    f"{counts[k]} values, but the header has {len(self.names)} columns (row not read{hint})"
+                )
+                skipped.append(RegisterProblem(int(numbers[k]), "", message, shown))
         rows = numbers[keep]
         if len(rows) != table.num_rows:  # the split and the parser disagree: never guess a row number
             raise file_error(
