@@ -32,7 +32,7 @@ class RawChunk:
     cell_problems: list[RegisterProblem] = field(default_factory=list)  # on rows of this chunk
     blank: int = 0  # blank records passed over (counted in the row numbers)
     position: int | None = None  # bytes of the file read so far (CSV), for the progress bar
-    distinct: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)  # see register.encode
+    cells: dict[str, Any] = field(default_factory=dict)  # each column read (see register.read_cells)
 
 
 class _NoPandas:

@@ -122,12 +122,12 @@ def _distinct(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return codes, enc.dictionary
 
 
-def encode(raw: RawChunk) -> RawChunk:
-    """The chunk with each register column's distinct values found (Arrow work, which the reading
-    thread does: see ``ahead``)."""
+def read_cells(raw: RawChunk) -> RawChunk:
+    """The chunk with every register column read (``parse_column``). The reading thread does this
+    (see ``ahead``): most of it is Arrow work that runs beside the scoring of the chunk before."""
     for name, arr in raw.columns.items():
-        if name in COLUMNS and name not in raw.distinct:
-            raw.distinct[name] = _distinct(arr)
+        if name in COLUMNS and name not in raw.cells:
+            raw.cells[name] = parse_column(COLUMNS[name], _distinct(arr))
     return raw
 
 
@@ -292,7 +292,7 @@ def _lut(col: Column, fn: Any) -> np.ndarray:
 
 class SeenIds:
     """The application ids seen so far and the row of each, kept compactly (a 64-bit hash, the row
-    and the id's text in an Arrow array: ~30 bytes an application) so that a register of millions
+    and the id's text in an Arrow array: ~40 bytes an application) so that a register of millions
     stays small. A hash match is confirmed on the text, so two ids never pass for one."""
 
     def __init__(self) -> None:
@@ -400,10 +400,7 @@ def parse_chunk(
 ) -> ParsedChunk:
     """Validate a chunk and derive the facts every rule set shares. ``seen_ids`` carries the
     application ids of earlier chunks (duplicates are errors). Blank rows are left out."""
-    parsed: dict[str, tuple[ParsedColumn, dict[int, str]]] = {}
-    encode(raw)
-    for name, distinct in raw.distinct.items():
-        parsed[name] = parse_column(COLUMNS[name], distinct)
+    parsed = read_cells(raw).cells
     rows, keep = _drop_blank(raw, parsed)
     n = len(rows)
     problems = Problems(rows, path, raw.skipped)

@@ -36,10 +36,10 @@ from .register import (
     ProfileIndex,
     SeenIds,
     count_rows,
-    encode,
     header_problems,
     iter_chunks,
     parse_chunk,
+    read_cells,
     read_header,
     register_kind,
 )
@@ -240,7 +240,7 @@ def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchRepo
     write = WriteBehind(writer.write)
     ok = False
     try:
-        for raw in read_ahead(iter_chunks(path, opts.chunk_rows), encode):
+        for raw in read_ahead(iter_chunks(path, opts.chunk_rows), read_cells):
             pc = parse_chunk(raw, shown, profiles, seen)
             outcomes = [_score(pc, v, cr) for v, cr in zip(variants, compiled, strict=True)]
             write(_table(schema, pc, variants, compiled, outcomes))
