@@ -1,9 +1,10 @@
 """Two cores at work: the next chunk is read while this one is scored, and written after.
 
-Reading (pyarrow's CSV and Parquet readers, dictionary encoding) and writing (pyarrow's writers)
-run in C with Python's lock released, so a second thread does them while the main thread
-validates and scores. One chunk is read ahead and one written behind, no more: memory stays
-bounded by a few chunks. Errors reach the main thread in order, as if nothing ran beside it.
+Reading (pyarrow's CSV and Parquet readers, each column's distinct values and their casts) and
+writing (pyarrow's writers) run mostly in C with Python's lock released, so a second thread does
+them while the main thread validates and scores. One chunk is read ahead and one written behind,
+no more: memory stays bounded by a few chunks. Errors reach the main thread in order, as if
+nothing ran beside it.
 """
 
 from __future__ import annotations
