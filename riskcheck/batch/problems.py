@@ -8,6 +8,9 @@ message per row); ``RegisterProblem`` objects are made only for the few that are
 
 from __future__ import annotations
 
+import heapq
+import itertools
+
 import numpy as np
 
 from .columns import RegisterProblem
@@ -71,7 +74,7 @@ class Problems:
             RegisterProblem(int(self.rows[i]), self._names[c], str(m), self.path)
             for i, c, m in zip(index[:k], col[:k], msg[:k], strict=True)
         ]
-        return sorted(head + self.skipped)[:k]
+        return heapq.nsmallest(k, itertools.chain(head, self.skipped))
 
     def for_row(self, row: int) -> list[RegisterProblem]:
         index, col, msg = self._in_order()

@@ -355,12 +355,30 @@ def _drop_blank(
     blank = np.ones(len(raw.rows), dtype=bool)
     for pc, _ in parsed.values():
         blank &= pc.state == EMPTY
-    for told in raw.cell_problems:
-        blank &= raw.rows != told.row
+    if raw.cell_problems:
+        blank &= ~np.isin(raw.rows, [p.row for p in raw.cell_problems])
     if not blank.any():
         return raw.rows, None
     keep = ~blank
     return raw.rows[keep], keep
+
+
+def _reported(problems: list[RegisterProblem], rows: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The reader's problems on cells of these rows, by column: which rows, and the message of
+    each (rows are in ascending order, so each problem is found by bisection)."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    by_column: dict[str, list[RegisterProblem]] = {}
+    for p in problems:
+        by_column.setdefault(p.column, []).append(p)
+    for column, found in by_column.items():
+        at = np.searchsorted(rows, [p.row for p in found])
+        hit = (at < len(rows)) & (rows[np.minimum(at, len(rows) - 1)] == [p.row for p in found])
+        mask = np.zeros(len(rows), dtype=bool)
+        mask[at[hit]] = True
+        messages = np.empty(len(rows), dtype=object)
+        messages[at[hit]] = [p.message for p, h in zip(found, hit, strict=True) if h]
+        out[column] = (mask, messages)
+    return out
 
 
 def _duplicates(ids: ParsedColumn, rows: np.ndarray, seen_ids: SeenIds, flag: Any) -> None:
@@ -414,11 +432,9 @@ def parse_chunk(
             invalid[idx] = True
             problems.add(idx, column, message if isinstance(message, str) else message[idx])
 
-    reported: dict[str, np.ndarray] = {}  # cells the reader found a problem in: no second message
-    for told in raw.cell_problems:  # an Excel formula with no saved value, bytes that are not text
-        at = rows == told.row
-        flag(at, told.column, told.message)
-        reported[told.column] = reported.get(told.column, np.zeros(n, dtype=bool)) | at
+    reported = _reported(raw.cell_problems, rows)  # cells the reader found a problem in
+    for column, (at, messages) in reported.items():  # an Excel formula with no saved value, ...
+        flag(at, column, messages)
     for name, (pc, messages) in parsed.items():
         if keep is not None:
             pc = ParsedColumn(pc.state[keep], pc.ucodes[keep], pc.uvalues, pc.ustates)
@@ -428,8 +444,8 @@ def parse_chunk(
             flag(pc.state == ERROR, name, msg_lut[pc.ucodes])
         if COLUMNS[name].required:
             missing = pc.state == EMPTY
-            if name in reported:
-                missing &= ~reported[name]
+            if name in reported:  # no second message for a cell already reported
+                missing &= ~reported[name][0]
             flag(missing, name, "a value is required")
 
     def col(name: str) -> ParsedColumn:
