@@ -1,4 +1,4 @@
-"""The core package type-checks (mypy). The app, batch and training packages are checked by their own tests."""
+"""The core package type-checks (mypy). The app and batch front ends are checked by their own tests."""
 
 from __future__ import annotations
 
