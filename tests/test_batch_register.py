@@ -171,18 +171,24 @@ def test_row_numbers_are_those_a_spreadsheet_shows(tmp_path: Path) -> None:
     assert report.blank == 4 and "4 blank rows passed over" in report.text()
 
 
-def test_excel_row_numbers_count_empty_rows(tmp_path: Path) -> None:
+def write_xlsx(path: Path, data: list[dict[str, Any] | None]) -> Path:
+    """A workbook with BASE_ROW's columns and a row for each item (None: an empty row)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     names = list(BASE_ROW)
     ws.append(names)
-    ws.append([BASE_ROW[k] for k in names])
-    ws.append([None] * len(names))
-    ws.append([None] * len(names))
-    ws.append([{**BASE_ROW, "application_id": "A-2", "quantity": "x"}[k] for k in names])
-    wb.save(tmp_path / "r.xlsx")
+    for row in data:
+        ws.append([None if row is None else row[k] for k in names])
+    wb.save(path)  # openpyxl saves formulas without their values
+    return path
+
+
+def test_excel_row_numbers_count_empty_rows(tmp_path: Path) -> None:
+    write_xlsx(
+        tmp_path / "r.xlsx", [BASE_ROW, None, None, {**BASE_ROW, "application_id": "A-2", "quantity": "x"}]
+    )
     _, table, err = batch(tmp_path, tmp_path / "r.xlsx")
     assert [r["row"] for r in table] == [2, 5]
     assert "r.xlsx:row 5: column quantity: 'x' is not a whole number" in err
@@ -287,17 +293,9 @@ def test_parquet_binary_columns_are_read_as_text(tmp_path: Path) -> None:
 
 
 def test_an_excel_formula_without_a_saved_value_says_so(tmp_path: Path) -> None:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    names = list(BASE_ROW)
-    ws.append(names)
-    ws.append([BASE_ROW[k] for k in names])
-    ws.append(
-        ['=A2&"-b"' if k == "application_id" else "=5*2" if k == "quantity" else BASE_ROW[k] for k in names]
+    write_xlsx(
+        tmp_path / "r.xlsx", [BASE_ROW, {**BASE_ROW, "application_id": '=A2&"-b"', "quantity": "=5*2"}]
     )
-    wb.save(tmp_path / "r.xlsx")  # openpyxl saves formulas without their values
     report, table, err = batch(tmp_path, tmp_path / "r.xlsx")
     assert "r.xlsx:row 3: column quantity: the cell holds a formula with no saved value" in err
     assert "row 3: column application_id: the cell holds a formula with no saved value" in err
