@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+APP_STAMP := $(VENV)/.installed-app
 SCENARIO ?= scenarios/valdoria-rifles-weak-stockpile.yaml
 PORT ?= 8501
 
@@ -14,13 +15,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[test]'
 	touch $(STAMP)
 
+# What the app needs and nothing else (no test tools, no browser driver): `make run` on a new checkout.
+$(APP_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e .
+	touch $(APP_STAMP)
+
 setup: $(STAMP)
 
-# Open the app (Assess page, a bundled scenario already assessed) at http://127.0.0.1:$(PORT).
-run: setup
+# Open the app (Assess page, a bundled scenario on the form) at http://127.0.0.1:$(PORT). Ctrl+C or
+# SIGTERM stops it: make passes the signal to `riskcheck app`, which is the Streamlit server itself.
+run: $(APP_STAMP)
 	$(BIN)/riskcheck app --port $(PORT)
 
-assess: setup
+assess: $(APP_STAMP)
 	$(BIN)/riskcheck assess $(SCENARIO)
 
 # The browser test drives Debian's chromium; playwright's own browser download is never used.

@@ -80,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser(
         "batch",
         help="score a licensing register (CSV, Parquet or Excel) or a folder of scenarios",
-        description="Score every application of a register (one row per application; columns in the "
-        "README's 'Batch' section) or every scenario in a folder, and write one result row per "
+        description="Score every application of a register (one row per application; columns in "
+        "docs/batch.md) or every scenario in a folder, and write one result row per "
         "application. With --compare-rules and/or --as-of, also re-assess and report which "
         "applications change decision.",
     )
@@ -120,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score a class's answers to a training scenario (collected on paper or in a form) "
         "against the tool, stage by stage, and print the debrief: per criterion the tool's level, each "
         "trainee's, the share agreeing and the factor behind the tool's view; Fleiss' kappa for the "
-        "decision. CSV columns: trainee, stage, criterion, level, reason, decision, conditions (README, "
-        "'Training mode').",
+        "decision. CSV columns: trainee, stage, criterion, level, reason, decision, conditions "
+        "(docs/training.md, 'On paper').",
     )
     ex.add_argument("scenario", type=Path)
     ex.add_argument("--answers", type=Path, required=True, metavar="FILE.csv", help="the trainees' answers")
@@ -597,9 +597,10 @@ def _migrate(store: object) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """Run Streamlit on the app's entry script; returns when the server stops (Ctrl+C)."""
+    """Become the Streamlit server for the app's entry script (exec, not a child process): Ctrl+C and
+    SIGTERM reach the server itself, so stopping ``riskcheck app`` (or ``make run``) stops it, and no
+    server is left running under init."""
     import os
-    import subprocess
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
@@ -638,9 +639,10 @@ def cmd_app(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+        os.execve(sys.executable, cmd, env)
+    except OSError as e:  # execve returns only by failing
+        print(f"riskcheck app: cannot start Streamlit: {e.strerror}", file=sys.stderr)
+    return 1
 
 
 COMMANDS = {

@@ -33,10 +33,54 @@ class FieldSpec:
     values: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
+    title: str = ""  # a few words a person reads in place of the dotted name (field_label)
 
 
-def _from_indicator(spec: v.IndicatorSpec) -> FieldSpec:
-    return FieldSpec(spec.kind, spec.description, spec.values, spec.low, spec.high)
+# Short titles of the indicators, from the vocabulary's descriptions: what a table row, a chart
+# axis or a sentence shows instead of the dotted field name.
+_INDICATOR_TITLES = {
+    "country.pts": "Political Terror Scale",
+    "country.cirights_physint": "CIRIGHTS physical integrity index",
+    "country.hr_violations_established": "Serious human-rights violations established",
+    "country.govt_one_sided_violence_5y": "Government violence against civilians (5 years)",
+    "country.ihl_violations_credible": "Credible reports of IHL violations",
+    "country.gbv_risk": "Risk of gender-based violence",
+    "country.internal_conflict": "Internal armed conflict",
+    "country.interstate_conflict": "Conflict with another state",
+    "country.territorial_claim_by_force": "Territorial claim pursued by force",
+    "country.terrorism_support": "Support for terrorism or organised crime",
+    "country.nonproliferation_record": "Non-proliferation record",
+    "country.att_state_party": "Arms Trade Treaty state party",
+    "country.unroca_reporting": "Reports to the UN Register of Conventional Arms",
+    "country.cpi": "Corruption Perceptions Index",
+    "country.export_control_capacity": "Export-control capacity",
+    "country.reexport_breaches": "Breaches of re-export assurances",
+    "country.diversion_history": "Items from its stocks diverted",
+    "country.conflict_near_depots": "Fighting near military depots",
+    "country.stockpile_records": "Stockpile records (SC2)",
+    "country.stockpile_physical_security": "Physical security of depots (SC3)",
+    "country.stockpile_audit": "Stockpile audit (SC4)",
+    "country.stockpile_overrun_resilience": "Resilience against depot overrun (SC10)",
+    "country.hdi": "Human Development Index",
+    "country.milex_pct_gdp": "Military expenditure (% of GDP)",
+    "country.threat_to_eu_allies": "Risk of use against EU states or allies",
+    "country.absorptive_capacity_exceeded": "Transfers beyond absorptive capacity",
+    "unit.atrocity_use_known": "Known use for atrocity crimes",
+    "unit.credible_gvhr_information": "Gross human-rights violations by the unit",
+    "unit.remediation": "Those responsible brought to justice",
+    "unit.ihl_compliance_mechanisms": "The unit's IHL accountability",
+    "unit.stockpile_control_demonstrated": "The unit's stockpile control demonstrated",
+    "unit.quantity_plausible": "Quantity plausible for the unit",
+    "unit.type_plausible": "Type and calibre plausible for the unit",
+    "unit.accountability": "How the unit's abuses are answered",
+    "unit.depots_near_fighting": "The unit's depots within reach of fighting",
+    "unit.implicated_in_war_crimes": "End user implicated in war crimes",
+    "unit.past_conduct_with_similar_items": "The unit's past use of similar items",
+}
+
+
+def _from_indicator(name: str, spec: v.IndicatorSpec) -> FieldSpec:
+    return FieldSpec(spec.kind, spec.description, spec.values, spec.low, spec.high, _INDICATOR_TITLES[name])
 
 
 LINKS = ("linked", "not_linked", "no_pattern")
@@ -57,56 +101,105 @@ BREACHES = ("breaches_found", "undertaking_broken")
 CLEAN_PTS = 2
 
 FIELDS: dict[str, FieldSpec] = {
-    **{f"country.{k}": _from_indicator(s) for k, s in v.COUNTRY_INDICATORS.items()},
-    **{f"unit.{k}": _from_indicator(s) for k, s in v.UNIT_INDICATORS.items()},
-    "recipient.country": FieldSpec("text", "Recipient state, ISO 3166-1 alpha-3"),
-    "exporter.country": FieldSpec("text", "Exporting state, ISO 3166-1 alpha-3"),
-    "end_user.type": FieldSpec("enum", "Type of end user", tuple(v.END_USER_TYPES)),
-    "end_user.unit_named": FieldSpec("bool", "The receiving unit is named"),
-    "transfer.channel": FieldSpec("enum", "Transfer channel", tuple(v.CHANNELS)),
-    "transfer.controls": FieldSpec("set", "Controls offered", tuple(v.CONTROLS)),
+    **{f"country.{k}": _from_indicator(f"country.{k}", s) for k, s in v.COUNTRY_INDICATORS.items()},
+    **{f"unit.{k}": _from_indicator(f"unit.{k}", s) for k, s in v.UNIT_INDICATORS.items()},
+    "recipient.country": FieldSpec("text", "Recipient state, ISO 3166-1 alpha-3", title="Recipient state"),
+    "exporter.country": FieldSpec("text", "Exporting state, ISO 3166-1 alpha-3", title="Exporting state"),
+    "end_user.type": FieldSpec("enum", "Type of end user", tuple(v.END_USER_TYPES), title="End-user type"),
+    "end_user.unit_named": FieldSpec("bool", "The receiving unit is named", title="Receiving unit named"),
+    "transfer.channel": FieldSpec("enum", "Transfer channel", tuple(v.CHANNELS), title="Transfer channel"),
+    "transfer.controls": FieldSpec("set", "Controls offered", tuple(v.CONTROLS), title="Controls offered"),
     # items.*: the item line being assessed (every line of a licence is assessed on its own)
-    "items.sensitivity": FieldSpec("set", "Sensitivity class of the item line", tuple(v.SENSITIVITY)),
-    "items.ml_category": FieldSpec(
-        "set", "EU Military List category of the item line", tuple(v.MILITARY_LIST)
+    "items.sensitivity": FieldSpec(
+        "set", "Sensitivity class of the item line", tuple(v.SENSITIVITY), title="Item sensitivity"
     ),
-    "items.att_category": FieldSpec("set", "ATT category of the item line", tuple(v.ATT_CATEGORIES)),
-    "items.max_service_life_years": FieldSpec("int", "Typical service life of the items", low=0),
-    "items.portable": FieldSpec("bool", "The items are man-portable"),
-    "items.total_quantity": FieldSpec("int", "Number of items on the line", low=0),
-    "items.total_value_eur": FieldSpec("number", "Value of the line in EUR", low=0),
-    "item.capability": FieldSpec("enum", "What the items are for", tuple(v.CAPABILITIES)),
+    "items.ml_category": FieldSpec(
+        "set", "EU Military List category of the item line", tuple(v.MILITARY_LIST), title="Military List categories"
+    ),
+    "items.att_category": FieldSpec("set", "ATT category of the item line", tuple(v.ATT_CATEGORIES), title="ATT categories"),
+    "items.max_service_life_years": FieldSpec(
+        "int",
+        "Typical service life of the items",
+        low=0,
+        title="Service life of the items",
+    ),
+    "items.portable": FieldSpec("bool", "The items are man-portable", title="Man-portable items"),
+    "items.total_quantity": FieldSpec("int", "Number of items on the line", low=0, title="Quantity on the line"),
+    "items.total_value_eur": FieldSpec(
+        "number", "Value of the line in EUR", low=0, title="Value of the line (EUR)"
+    ),
+    "item.capability": FieldSpec(
+        "enum", "What the items are for", tuple(v.CAPABILITIES), title="What the items are for"
+    ),
     "item.ihl_pattern_link": FieldSpec(
         "enum",
         "Whether the items are of a kind used in the documented pattern of IHL violations",
         LINKS,
+        title="Items of a kind used in the pattern of IHL violations",
     ),
     "item.repression_link": FieldSpec(
-        "enum", "Whether the items are of a kind used in the documented pattern of repression", LINKS
+        "enum",
+        "Whether the items are of a kind used in the documented pattern of repression",
+        LINKS,
+        title="Items of a kind used in the pattern of repression",
     ),
-    "embargo.un": FieldSpec("bool", "A UN arms embargo in force covers this end user"),
-    "embargo.eu": FieldSpec("bool", "An EU arms embargo in force covers this end user"),
-    "embargo.osce": FieldSpec("bool", "An OSCE arms embargo in force covers this end user"),
+    "embargo.un": FieldSpec(
+        "bool", "A UN arms embargo in force covers this end user", title="UN arms embargo"
+    ),
+    "embargo.eu": FieldSpec(
+        "bool", "An EU arms embargo in force covers this end user", title="EU arms embargo"
+    ),
+    "embargo.osce": FieldSpec(
+        "bool", "An OSCE arms embargo in force covers this end user", title="OSCE arms embargo"
+    ),
     "prior_denials.identical_within_3y": FieldSpec(
-        "bool", "A partner denied an essentially identical transaction in the last three years"
+        "bool",
+        "A partner denied an essentially identical transaction in the last three years",
+        title="A partner's denial of an identical transfer (3 years)",
     ),
     "prior_transfers.count_5y": FieldSpec(
-        "int", "Transfers by this exporter to the recipient in the last five years", low=0
+        "int",
+        "Transfers by this exporter to the recipient in the last five years",
+        low=0,
+        title="Prior transfers to the recipient (5 years)",
     ),
-    "conflicts.recipient_party": FieldSpec("bool", "The recipient is a party to an armed conflict"),
+    "conflicts.recipient_party": FieldSpec(
+        "bool", "The recipient is a party to an armed conflict", title="Recipient party to an armed conflict"
+    ),
     "conflicts.exporter_arms_other_side": FieldSpec(
-        "bool", "The exporter has armed another party to a conflict the recipient is in"
+        "bool",
+        "The exporter has armed another party to a conflict the recipient is in",
+        title="Exporter arms another party to the conflict",
     ),
     "conflicts.recipient_role": FieldSpec(
-        "enum", "The recipient's part in the conflicts it is a party to (the gravest)", ("none", *ROLE_ORDER)
+        "enum",
+        "The recipient's part in the conflicts it is a party to (the gravest)",
+        ("none", *ROLE_ORDER),
+        title="The recipient's part in the conflict",
     ),
     "controls.record": FieldSpec(
-        "enum", "What controls already tried with this recipient showed", tuple(CONTROL_RECORD)
+        "enum",
+        "What controls already tried with this recipient showed",
+        tuple(CONTROL_RECORD),
+        title="Record of controls tried with the recipient",
     ),
     "controls.breached": FieldSpec(
-        "set", "Controls or undertakings this recipient has breached before", tuple(v.CONTROLS)
+        "set",
+        "Controls or undertakings this recipient has breached before",
+        tuple(v.CONTROLS),
+        title="Controls the recipient breached before",
     ),
 }
+
+
+def field_label(name: str) -> str:
+    """The short title a person reads for an input field (``country.pts`` -> "Political Terror Scale").
+
+    A name outside ``FIELDS`` comes back unchanged: rule files are checked against ``FIELDS``
+    before anything is rendered, so only text that is not a field name can reach here.
+    """
+    spec = FIELDS.get(name)
+    return spec.title if spec is not None else name
 
 
 @dataclass(frozen=True, slots=True)

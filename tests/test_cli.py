@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -198,8 +199,14 @@ def test_the_app_launcher_caps_uploads_on_the_server(monkeypatch, capsys):
     limit (1 MiB) in Streamlit's unit (whole MiB), bound to the address asked for."""
 
     seen: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: seen.append(cmd) or 0)
-    assert main(["app", "--port", "8599", "--address", "127.0.0.1"]) == 0
+
+    def execve(path: str, cmd: list[str], env: dict[str, str]) -> None:
+        seen.append(cmd)
+        raise OSError(2, "stopped here by the test")  # the real one never returns
+
+    monkeypatch.setattr(os, "execve", execve)
+    assert main(["app", "--port", "8599", "--address", "127.0.0.1"]) == 1
+    assert "cannot start Streamlit: stopped here by the test" in capsys.readouterr().err
     (cmd,) = seen
     flags = dict(zip(cmd[5::2], cmd[6::2], strict=False))
     assert flags["--server.maxUploadSize"] == "1"

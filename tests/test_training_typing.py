@@ -14,7 +14,14 @@ FILES = [
     *(str(p) for p in sorted((ROOT / "riskcheck" / "training").glob("*.py"))),
     *(
         str(ROOT / "riskcheck" / "app" / f"{m}.py")
-        for m in ("training_ui", "training_role", "training_debrief_ui")
+        for m in (
+            "training_ui",
+            "training_role",
+            "training_debrief_ui",
+            "training_shared",
+            "training_trainee_ui",
+            "training_trainer_ui",
+        )
     ),
 ]
 

@@ -17,8 +17,10 @@ HERE = Path(__file__).resolve().parent
 st.set_page_config(page_title="riskcheck", page_icon="⚖️", layout="wide")
 auth_ui.gate()  # sign-in when the deployment needs it (riskcheck.app.access)
 state.init()
+# One line per page: a new page is a module in views/ and a line here.
 pages = [
     st.Page(HERE / "views" / "assess.py", title="Assess", icon=":material/gavel:", default=True),
+    st.Page(HERE / "views" / "compare.py", title="Compare rule sets", icon=":material/compare_arrows:"),
     st.Page(HERE / "views" / "history.py", title="History", icon=":material/history:"),
     st.Page(HERE / "views" / "reassess.py", title="Re-assessment", icon=":material/update:"),
     st.Page(HERE / "views" / "rules.py", title="Rule sets", icon=":material/menu_book:"),

@@ -16,11 +16,12 @@ import html
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from riskcheck import rule_edits
-from riskcheck.app import access, auth_ui, state
-from riskcheck.app.widgets import md
+from riskcheck.app import access, auth_ui, code_box, state
+from riskcheck.app.widgets import md, table_height
 from riskcheck.diff import DiffReport
 from riskcheck.errors import InputError, UsageError
 from riskcheck.explain.words import DECISION_WORDS
@@ -28,10 +29,7 @@ from riskcheck.explain.words import DECISION_WORDS
 DRAFTS, MESSAGES, IMPACTS = "rc.rule_drafts", "rc.rule_messages", "rc.rule_impacts"
 MAX_SHOWN = 20
 MAX_DIFF_LINES = 400
-EDITOR_CSS = (
-    '<style>[data-testid="stTextArea"] textarea {font-family: "Source Code Pro", monospace; '
-    "font-size: 0.82rem; line-height: 1.35; white-space: pre; overflow-wrap: normal; overflow-x: auto}</style>"
-)
+GOTO, GOTO_COUNT = "rc.rules_goto", "rc.rules_goto_count"
 
 
 # --- the draft ------------------------------------------------------------------------------
@@ -88,51 +86,69 @@ def _rebase(name: str) -> None:
     )
 
 
-def _save(name: str) -> None:
-    d = st.session_state[DRAFTS][name]
-    text = st.session_state.get(editor_key(name, d), d["text"])
-    reason = st.session_state.get(reason_key(name, d), "")
-    d["text"] = text
-    allowed, who, _ = auth_ui.can_edit_rules()  # again, at the moment of saving
+def save_text(
+    name: str, text: str, base_sha256: str, reason: str, channel: str | None = None
+) -> rule_edits.Saved | None:
+    """Save ``text`` as rule file ``name`` if the user may, the text is valid and the file is still the
+    one it started from; say why not otherwise. The access check is made again here, whatever the page
+    showed when it was drawn."""
+    allowed, who, _ = auth_ui.can_edit_rules()
     if not allowed or who.user is None:
-        _say(name, "error", f"Not saved: {allowed.reason}")
-        return
+        _say(channel or name, "error", f"Not saved: {allowed.reason}")
+        return None
     try:
         saved = rule_edits.save(
             name,
             text,
-            base_sha256=d["base"],
+            base_sha256=base_sha256,
             user=who.user,
             auth=who.via,
             reason=reason,
             history=state.store(),
         )
-    except rule_edits.Conflict as e:
-        d["conflict"] = {"current": e.current_sha256, "message": str(e)}  # the editor explains it
-        return
+    except rule_edits.Conflict:
+        raise
     except InputError as e:
-        _say(name, "error", f"Not saved: the text has {len(e.diagnostics)} problem(s). Your text is kept.")
-        return
+        _say(
+            channel or name,
+            "error",
+            f"Not saved: the text has {len(e.diagnostics)} problem(s). Your text is kept.",
+        )
+        return None
     except (UsageError, rule_edits.Busy) as e:
-        _say(name, "error", f"Not saved: {e}.")
-        return
+        _say(channel or name, "error", f"Not saved: {e}.")
+        return None
     except Exception as e:  # e.g. the history database cannot be written: rule_edits put the file back
         _say(
-            name,
+            channel or name,
             "error",
             f"Not saved: the edit could not be recorded ({e.__class__.__name__}: {e}); the file was left as "
             "it was. Your text is kept.",
         )
-        return
-    st.session_state[DRAFTS][name] = _fresh(text, d["gen"] + 1)
+        return None
     kept = f"; the previous version is kept as `{saved.previous_copy.name}`" if saved.previous_copy else ""
     _say(
-        name,
+        channel or name,
         "success",
         f"Saved {name} (sha256 {saved.sha256_after[:12]}){kept}; recorded as rule edit #{saved.edit.id} "
         f"by {saved.edit.user}." + "".join(f" Note: {w}." for w in saved.warnings),
     )
     st.session_state["rc.rules_saved"] = True
+    return saved
+
+
+def _save(name: str) -> None:
+    d = st.session_state[DRAFTS][name]
+    typed = code_box.typed(editor_key(name, d))
+    text = typed if typed is not None else d["text"]
+    d["text"] = text
+    try:
+        saved = save_text(name, text, d["base"], st.session_state.get(reason_key(name, d), ""))
+    except rule_edits.Conflict as e:
+        d["conflict"] = {"current": e.current_sha256, "message": str(e)}  # the editor explains it
+        return
+    if saved is not None:
+        st.session_state[DRAFTS][name] = _fresh(text, d["gen"] + 1)
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -149,17 +165,31 @@ def text_diff(old: str, new: str, old_name: str, new_name: str) -> str:
     return "".join(x if x.endswith("\n") else x + "\n" for x in lines)
 
 
-def problems(checked: rule_edits.Checked) -> None:
-    """Every problem at its line, with the lines around it (what ``riskcheck check`` prints)."""
+def _goto(line: int) -> None:
+    st.session_state[GOTO] = (line, st.session_state.get(GOTO_COUNT, 0))
+    st.session_state[GOTO_COUNT] = st.session_state.get(GOTO_COUNT, 0) + 1
+
+
+def problems(checked: rule_edits.Checked, name: str | None = None) -> None:
+    """Every problem at its line, with the lines around it (what ``riskcheck check`` prints); with
+    ``name`` (the editor is on the page) a button beside each moves the editor to its line."""
     if checked.errors:
         n = len(checked.errors)
         st.error(
             f"{n} problem{'s' if n != 1 else ''}: this text cannot be saved until "
             f"{'they are' if n != 1 else 'it is'} fixed. Your text is kept as typed."
         )
-        for dg in checked.errors[:MAX_SHOWN]:
+        for i, dg in enumerate(checked.errors[:MAX_SHOWN]):
             loc = dg.location
-            st.markdown(f"**Line {loc.line}, column {loc.col}** · `{dg.code}` {md(dg.message)}")
+            c1, c2 = st.columns([5, 1])
+            c1.markdown(f"**Line {loc.line}, column {loc.col}** · `{dg.code}` {md(dg.message)}")
+            if name is not None and loc.line:
+                c2.button(
+                    f"Go to line {loc.line}",
+                    key=f"rules.goto.{name}.{i}",
+                    on_click=_goto,
+                    args=(loc.line,),
+                )
             st.code(rule_edits.excerpt(checked.text, loc.line), language=None)
         if n > MAX_SHOWN:
             st.caption(f"... and {n - MAX_SHOWN} more (`riskcheck check` lists them all).")
@@ -178,33 +208,50 @@ def _impact(name: str, path: Path, checked: rule_edits.Checked) -> DiffReport | 
     cache: dict[str, DiffReport] = st.session_state.setdefault(IMPACTS, {})
     if key not in cache:
         with st.spinner("Replaying every scenario under both versions..."):
-            cache.clear()  # one preview per session is enough
+            while len(cache) >= 2:  # the editor's preview and a restore's: a few MB each, not more
+                cache.pop(next(iter(cache)))
             cache[key] = rule_edits.impact(old, checked.loaded)
     return cache[key]
 
 
-def impact_preview(report: DiffReport) -> None:
-    st.markdown("#### What this edit changes")
-    if not report.rule_changes:
-        st.markdown("No change in what the rules say (layout or comments only).")
-    for c in report.rule_changes:
-        st.markdown(f"- **{c.change}** `{c.where}`: {md(c.detail)}")
+def impact_table(report: DiffReport) -> pd.DataFrame:
+    """One row per scenario whose outcome changes: the compact view read before the details."""
+    return pd.DataFrame(
+        [
+            {
+                "Scenario": s.scenario_id,
+                "Decision now": DECISION_WORDS[s.old_decision],
+                "Decision after": DECISION_WORDS[s.new_decision],
+                "Refusal codes now": ", ".join(s.old_codes) or "none",
+                "Refusal codes after": ", ".join(s.new_codes) or "none",
+            }
+            for s in report.scenario_changes
+        ],
+        columns=["Scenario", "Decision now", "Decision after", "Refusal codes now", "Refusal codes after"],
+    )
+
+
+def impact_preview(report: DiffReport, heading: str = "What this edit changes") -> None:
     n = len(report.scenario_changes)
-    st.markdown(f"#### Scenarios whose outcome changes: {n} changed, {report.unchanged} unchanged")
+    st.markdown(f"#### {heading}: {n} of {n + report.unchanged} scenarios change outcome")
     if not n:
         st.markdown("None of the scenarios changes decision or refusal codes.")
+    else:
+        st.dataframe(impact_table(report), hide_index=True, width="stretch", height=table_height(n))
     for s in report.scenario_changes:
-        codes = ""
-        if s.old_codes != s.new_codes:
-            codes = f"; refusal codes {', '.join(s.old_codes) or 'none'} → {', '.join(s.new_codes) or 'none'}"
         st.markdown(
             f'<div data-testid="rc-impact" data-scenario="{html.escape(s.scenario_id, quote=True)}" data-old="{s.old_decision}" '
             f'data-new="{s.new_decision}"></div>',
             unsafe_allow_html=True,
         )
-        st.markdown(
-            f"**{md(s.scenario_id)}**: {DECISION_WORDS[s.old_decision]} → **{DECISION_WORDS[s.new_decision]}**{md(codes)}"
-        )
+    st.markdown("##### In the rules")
+    if not report.rule_changes:
+        st.markdown("No change in what the rules say (layout or comments only).")
+    for c in report.rule_changes:
+        st.markdown(f"- **{c.change}** `{c.where}`: {md(c.detail)}")
+    if n:
+        st.markdown("##### Why each scenario changes")
+    for s in report.scenario_changes:
         with st.expander(f"Why {s.scenario_id} changes"):
             st.code("\n".join(s.why), language="diff")
     for e in report.errors:
@@ -272,28 +319,27 @@ def editor(name: str, path: Path) -> None:
         st.warning(
             f"{md(name)} was changed by someone else since you started editing: saving will be refused."
         )
-    st.markdown(EDITOR_CSS, unsafe_allow_html=True)
     key = editor_key(name, d)
-    if key not in st.session_state:
-        st.session_state[key] = d["text"]
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        st.text_area(
-            f"{name} (YAML) - checked when you leave the box or press Ctrl+Enter",
-            key=key,
-            height=620,
-        )
-    text = st.session_state[key]
-    d["text"] = text
+    text = code_box.typed(key)
+    if text is not None:
+        d["text"] = text
+    text = d["text"]
     checked = rule_edits.check_text(text, path)
     changed = text != current
-    with right:
-        st.markdown("#### Check")
-        if checked.ok and not checked.warnings:
-            st.success("Valid: no problem found." if changed else "Valid. No change yet.")
-        elif checked.ok:
-            st.success("Valid, with warnings (lint): it can be saved.")
-        problems(checked)
+    st.caption(
+        f"{md(name)} (YAML): checked as you type. Problems are marked at their lines; "
+        "Ctrl+L goes to a line, Ctrl+F finds."
+    )
+    code_box.yaml_editor(text, key, checked.problems)
+    goto = code_box.goto_request(GOTO)
+    if goto:
+        code_box.go_to_line(*goto)
+    st.markdown("#### Check")
+    if checked.ok and not checked.warnings:
+        st.success("Valid: no problem found." if changed else "Valid. No change yet.")
+    elif checked.ok:
+        st.success("Valid, with warnings (lint): it can be saved.")
+    problems(checked, name)
     if checked.ok and changed:
         report = _impact(name, path, checked)
         if report is not None:
@@ -324,6 +370,70 @@ def editor(name: str, path: Path) -> None:
         st.caption("Save is off until the problems above are fixed.")
     elif not changed:
         st.caption("Save is off: the text is the file as saved.")
+
+
+def _restore(name: str, text: str, base_sha256: str, reason_key_: str) -> None:
+    try:
+        save_text(name, text, base_sha256, st.session_state.get(reason_key_, ""))
+    except rule_edits.Conflict as e:
+        _say(
+            name,
+            "error",
+            f"Not restored: {e}. Look at the preview again and restore once more if you still want to.",
+        )
+
+
+def restore_panel(name: str, edits: list[Any]) -> None:
+    """Undo an edit in one step: the version before it, its impact on every scenario, a reason, Restore."""
+    st.markdown("#### Restore an earlier version")
+    message = st.session_state.get(MESSAGES, {}).pop(f"{name}#restore", None)
+    if message:
+        getattr(st, message[0])(message[1])
+    undoable = [e for e in edits if e.text_before is not None]
+    if not undoable:
+        st.caption(f"No saved edit of {md(name)} has a version before it to restore.")
+        return
+    labels = {
+        e.id: f"The version before edit #{e.id} ({e.created_at:%Y-%m-%d %H:%M} UTC, {e.user}: {e.reason[:60]})"
+        for e in undoable
+    }
+    chosen = st.selectbox(
+        "Version",
+        list(labels),
+        format_func=labels.__getitem__,
+        key=f"rules.restore.{name}",
+        label_visibility="collapsed",
+    )
+    edit = next(e for e in undoable if e.id == chosen)
+    path = rule_edits.resolve_rule_file(name)
+    current = rule_edits.read_current(path) or ""
+    if edit.text_before == current:
+        st.info("The file is this version now: nothing to restore.")
+        return
+    checked = rule_edits.check_text(edit.text_before, path)
+    if not checked.ok:
+        st.warning("This version does not pass today's checks, so it cannot be restored as it is:")
+        problems(checked)
+        return
+    report = _impact(name, path, checked)
+    if report is not None:
+        impact_preview(report, heading="What restoring it changes")
+    with st.expander("Text changes"):
+        st.code(text_diff(current, edit.text_before, f"{name} (now)", f"{name} (restored)"), language="diff")
+    rkey = f"rules.restore.reason.{name}.{edit.id}"
+    if rkey not in st.session_state:
+        st.session_state[rkey] = f"Restore the version before edit #{edit.id} ({edit.reason[:200]})"
+    st.text_input("Why (recorded with the restore)", key=rkey, max_chars=500)
+    allowed, _, _ = auth_ui.can_edit_rules()
+    st.button(
+        f"Restore the version before edit #{edit.id}",
+        key=f"rules.restore.go.{name}",
+        type="primary",
+        disabled=not allowed,
+        on_click=_restore,
+        args=(name, edit.text_before, rule_edits.sha256_text(current), rkey),
+        help=None if allowed else allowed.reason,
+    )
 
 
 def edit_log(name: str) -> None:
@@ -372,6 +482,8 @@ def edit_log(name: str) -> None:
                     ),
                     language="diff",
                 )
+    if edits:
+        restore_panel(name, [e for e in edits if e.rule_file == name])
     report = next(r for r in store.check() if r.table == "rule_edits")
     if report.ok:
         st.caption(f"{report.rows} rule edits recorded; hash chain intact.")

@@ -17,6 +17,7 @@ from riskcheck.app import auth_ui, rules_editor, state
 from riskcheck.app.widgets import md
 from riskcheck.errors import InputError
 from riskcheck.explain import KIND_WORDS, num
+from riskcheck.facts import field_label
 from riskcheck.loader import LoadedRules
 
 OP_WORDS = {
@@ -61,7 +62,7 @@ def condition_text(cond: Any) -> str:
         return "not (" + condition_text(cond.not_) + ")"
     words = OP_WORDS.get(cond.op, cond.op)
     value = "" if cond.op in ("known", "unknown") else f" {md(_value(cond.value))}"
-    return f"`{cond.field}` {words}{value}"
+    return f"{md(field_label(cond.field))} (`{cond.field}`) {words}{value}"
 
 
 def cites(lr: LoadedRules, items: list[str]) -> str:
@@ -175,7 +176,8 @@ def readable(lr: LoadedRules) -> None:
         for j, f in enumerate(c.factors):
             missing = MISSING_WORDS[f.missing.policy].format(score=num(f.missing.score or 0))
             rule.append(
-                f"- **{md(f.title)}** reads `{f.input}`, weight {num(f.weight)}: {_scoring(f)}; "
+                f"- **{md(f.title)}** reads {md(field_label(f.input))} (`{f.input}`), weight {num(f.weight)}: "
+                f"{_scoring(f)}; "
                 f"if missing, {missing}. *{cites(lr, f.cite)}* {where(lr, 'criteria', i, 'factors', j)}"
             )
         law_and_rule(f"**{md(c.title)}**  \n{md(c.legal_text)}  \n*{cites(lr, c.cite)}*", rule)

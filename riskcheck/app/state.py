@@ -9,6 +9,9 @@ Streamlit drops when a widget is not rendered):
 - ``rc.version``  a counter in every form widget key: loading a case bumps it, so the form
                   shows the new case instead of what was typed for the last one
 - ``rc.errors``   form errors from the last submission, by field
+- ``rc.record``   whether the case on the form is to be recorded: set when a user assesses, loads
+                  a case or changes the rule set, never for the scenario a new session opens on
+                  (ten people opening the app would otherwise record ten copies of it)
 
 Rule sets are cached with ``st.cache_resource`` keyed on the file's path, mtime and size;
 assessments and analyses (counterfactuals, missing-evidence ranking, robustness) on the rule
@@ -31,7 +34,7 @@ from ..loader import LoadedRules, LoadedScenario, load_rules
 from ..paths import rules_dir, rules_file_for, scenarios_dir
 from ..trace import Assessment
 from ..whatif import Analysis, Context, analyse
-from . import forms
+from . import catalog, forms
 
 CASE, RULES, ORIGIN, VERSION, ERRORS, NOTICE = (
     "rc.case",
@@ -42,7 +45,8 @@ CASE, RULES, ORIGIN, VERSION, ERRORS, NOTICE = (
     "rc.notice",
 )
 RECORDED, LAST_RECORD, RULES_CHOICE = "rc.recorded", "rc.last_record", "rc.rules_choice"
-BUILT = "rc.built"
+BUILT, RECORD = "rc.built", "rc.record"
+SHOW_ANSWER = "rc.show_answer"  # set by Assess: the next run brings the answer into view
 DEFAULT_SCENARIO = "valdoria-rifles-weak-stockpile.yaml"
 
 
@@ -122,8 +126,10 @@ def _drop_old_widget_state() -> None:
             del st.session_state[key]
 
 
-def set_case(data: dict[str, Any], rules_path: str | None, origin: str) -> None:
+def set_case(data: dict[str, Any], rules_path: str | None, origin: str, on_purpose: bool = True) -> None:
+    """Put ``data`` on the form. ``on_purpose``: a user asked for it, so its assessment is recorded."""
     st.session_state[CASE] = data
+    st.session_state[RECORD] = on_purpose
     if rules_path is None:
         rules_path = str(rules_file_for(str(data.get("rules") or "baseline")))
     st.session_state[RULES] = rules_path
@@ -134,9 +140,9 @@ def set_case(data: dict[str, Any], rules_path: str | None, origin: str) -> None:
     _drop_old_widget_state()
 
 
-def open_bundled(path: str) -> None:
-    data = forms.scenario_data(path)
-    set_case(data, None, f"bundled scenario {Path(path).name}")
+def open_bundled(path: str, on_purpose: bool = True) -> None:
+    data = catalog.scenario_data(path)
+    set_case(data, None, f"bundled scenario {Path(path).name}", on_purpose)
 
 
 def open_uploaded(name: str, data: dict[str, Any]) -> None:
@@ -145,7 +151,7 @@ def open_uploaded(name: str, data: dict[str, Any]) -> None:
 
 
 def open_blank() -> None:
-    set_case(forms.blank_scenario(), st.session_state.get(RULES), "a blank form")
+    set_case(catalog.blank_scenario(), st.session_state.get(RULES), "a blank form")
 
 
 def open_record(rec: Record) -> None:
@@ -154,6 +160,9 @@ def open_record(rec: Record) -> None:
     data = yaml.safe_load(rec.scenario_yaml)
     path = str(rules_file_for(rec.rule_set_id))
     set_case(data, path if Path(path).is_file() else None, f"saved assessment #{rec.id}")
+    # Already recorded: reopening it under the same rules and input is not a new assessment.
+    done: dict[str, int] = st.session_state.setdefault(RECORDED, {})
+    done[f"{rec.rules_sha256}:{rec.input_sha256}:{rec.as_of}"] = rec.id
     try:
         current = load_rules_cached(st.session_state[RULES])
         if current.sha256 != rec.rules_sha256:
@@ -169,15 +178,21 @@ def init() -> None:
     """Open the default bundled scenario on a new session."""
     if CASE in st.session_state:
         return
-    bundled = forms.bundled_scenarios()
+    bundled = catalog.bundled_scenarios()
     default = str(scenarios_dir() / DEFAULT_SCENARIO)
     if default not in bundled and bundled:
         default = next(iter(bundled))
     if default in bundled:
-        open_bundled(default)
+        open_bundled(default, on_purpose=False)  # shown, assessed, not recorded until a user acts
         st.session_state["start.scenario"] = default  # the sidebar shows what is open
     else:
         open_blank()
+    st.session_state[RECORD] = False
+
+
+def want_recorded() -> None:
+    """The user acted on the case on the form (e.g. chose another rule set): record what it shows."""
+    st.session_state[RECORD] = True
 
 
 def case() -> dict[str, Any]:
@@ -197,7 +212,7 @@ def built_case() -> forms.Built:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def chart_specs(key: str, _a: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two Altair charts of an assessment as Vega-Lite specs, built once per assessment."""
-    from .widgets import contribution_chart, risk_chart
+    from .charts import contribution_chart, risk_chart
 
     return risk_chart(_a).to_dict(), contribution_chart(_a).to_dict()
 
@@ -255,9 +270,10 @@ def store() -> History:
 
 
 def record_once(cur: Current) -> Record | None:
-    """Record the assessment shown, once per session for the same input, rules and date."""
+    """Record the assessment shown, once per session for the same input, rules and date, when the user
+    asked for it (assessed, loaded a case, chose a rule set): opening the app records nothing."""
     a = cur.assessment
-    if a is None or cur.built is None or cur.built.scenario is None:
+    if a is None or cur.built is None or cur.built.scenario is None or not st.session_state.get(RECORD):
         return None
     p = a.provenance
     key = f"{p.rules_sha256}:{p.input_sha256}:{p.as_of}"

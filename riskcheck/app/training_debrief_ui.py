@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from riskcheck.app import forms, widgets
-from riskcheck.app.widgets import md
+from riskcheck.app.widgets import md, table_height
 from riskcheck.explain.words import DECISION_WORDS
 from riskcheck.training.agreement import Kappa
 from riskcheck.training.answers import LEVEL_WORDS, LEVELS
@@ -21,11 +21,6 @@ from riskcheck.training.debrief import Debrief, StageDebrief
 from riskcheck.training.export import LEVEL_COLOURS, as_csv, as_html
 
 MARKS = {"agrees": "= agrees", "stricter": "+ stricter", "more lenient": "- more lenient", "not answered": ""}
-ROW_PX = 35  # st.dataframe's row height: tables are shown whole, not in a scrolling box
-
-
-def _height(rows: int) -> int:
-    return ROW_PX * (rows + 1) + 3
 
 
 def _kappa_metric(k: Kappa) -> str:
@@ -60,13 +55,28 @@ def criteria_frame(s: StageDebrief, trainees: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+WHY = "What explains the tool's view"
 TABLE_COLUMNS = {
-    "Criterion": st.column_config.TextColumn(width="medium"),
-    "What explains the tool's view": st.column_config.TextColumn(
-        width="large", help="The factor that sets the criterion's level (its highest score) and its evidence"
-    ),
+    "Criterion": st.column_config.TextColumn(width=240, pinned=True),
+    "Tool": st.column_config.TextColumn(width=170),
+    "Class spread": st.column_config.TextColumn(width=150),
+    "Agreeing": st.column_config.TextColumn(width=90),
     "Why": st.column_config.TextColumn(width="medium"),
 }
+SMALL_CLASS = 3  # Fleiss' kappa compares each pair of trainees: with two, one disagreement swings it far
+
+
+def small_class_note(trainees: int, d: Debrief) -> str | None:
+    """Why kappa says little here, when it does: too few trainees or too few items answered."""
+    items = min(d.decision_kappa.subjects, d.level_kappa.subjects or d.decision_kappa.subjects)
+    if trainees >= SMALL_CLASS and items >= SMALL_CLASS:
+        return None
+    who = f"{trainees} trainee{'s' if trainees != 1 else ''}"
+    return (
+        f"With {who} and {items} item{'s' if items != 1 else ''} answered, the class is too small for kappa to "
+        "mean much: a single disagreement can push it far below 0. Read the shares agreeing with the tool "
+        "instead, and kappa once at least three trainees have answered several stages."
+    )
 
 
 def spread_chart(s: StageDebrief, class_size: int) -> dict[str, Any]:
@@ -127,17 +137,28 @@ def stage_view(s: StageDebrief, trainees: list[str], class_size: int, key: str) 
     )
     st.caption(md(dr.summary))
     frame = criteria_frame(s, trainees)
+    # The long texts (the factor behind the tool's view, the citation) are listed under the table in
+    # full: in a grid cell they would be cut off at its right edge.
     st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
-        height=_height(len(frame)),
+        height=table_height(len(frame)),
         column_config=TABLE_COLUMNS,
+        column_order=["Criterion", "Tool", *trainees, "Class spread", "Agreeing"],
         key=f"{key}.table",
     )
+    st.caption("= agrees with the tool · + stricter than the tool · - more lenient.")
+    st.markdown("##### What the tool's view rests on")
     st.caption(
-        "= agrees with the tool · + stricter than the tool · - more lenient. The factor named is the one that "
-        "sets the criterion's level (its highest score), with the evidence and the citation behind it."
+        "For each criterion, the factor that sets its level (its highest score), its evidence and citation."
+    )
+    st.markdown(
+        "\n".join(
+            f"- **{md(r['Criterion'])}** ({md(r['Tool'])}): {md(r[WHY])}"
+            + (f" · *{md(r['Citation'])}*" if r["Citation"] else "")
+            for r in frame.to_dict("records")
+        )
     )
     st.markdown("##### The class's spread")
     st.caption("Circles: how many trainees chose each level · diamond: the tool's level")
@@ -181,7 +202,7 @@ def trainee_detail(s: StageDebrief, who: str, key: str) -> None:
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
-        height=_height(len(rows)),
+        height=table_height(len(rows)),
         column_config=TABLE_COLUMNS,
         key=f"{key}.detail",
     )
@@ -210,6 +231,9 @@ def show_debrief(
         c3.metric("Trainees", len(trainees))
     elif d.summaries:
         c3.metric("Your levels agreeing with the tool", d.summaries[0].levels.text())
+    note = small_class_note(len(trainees), d)
+    if note:
+        st.info(note, icon=":material/groups:")
     st.caption(
         f"Decision: {md(d.decision_kappa.text())}. Criterion levels: {md(d.level_kappa.text())}. Kappa is 1 when "
         "everybody agrees, 0 when they agree as often as chance would have them, below 0 when less often; it "

@@ -26,7 +26,7 @@ from ..errors import Diagnostic, InputError, Location, one_line
 from ..loader import scenario_from_document
 from ..paths import rules_dir, rules_file_for, scenarios_dir
 from ..yamlfile import MAX_BYTES, Document, parse_text
-from . import forms
+from . import catalog, forms
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def _form_document(shown: str, raw: bytes, base: Path) -> dict[str, Any]:
     _check_profile_path(doc, base)
     scenario = scenario_from_document(doc, base)
     _check_rule_set(doc, scenario.model.rules)
-    data = forms.form_document(copy.deepcopy(doc.data))
+    data = catalog.form_document(copy.deepcopy(doc.data))
     # The form re-validates its document on every run: refuse here what it would refuse there,
     # so that a refused upload never replaces the case being worked on.
     built = forms.build(data, str(base), path=shown)

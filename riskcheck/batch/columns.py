@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +128,7 @@ IGNORED_PREFIX = "x_"  # columns of the register's own (officer, notes, ...) are
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -220,6 +222,13 @@ def _parse_one(spec: Spec, raw: Any) -> tuple[int, Any, str | None]:
         s = str(raw).strip()
         if len(s) > TEXT_MAX:
             return ERROR, None, f"longer than {TEXT_MAX} characters"
+        if k == "id":
+            # One application, one id: ' A-1' and 'A-1' (or a composed and a decomposed 'é') are
+            # the same reference, and an id carrying terminal control codes is refused.
+            s = unicodedata.normalize("NFC", s)
+            bad = _CONTROL.search(s)
+            if bad:
+                return ERROR, None, f"{_shown(s)} holds the control character U+{ord(bad[0]):04X}"
         if k == "profile" and not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", s):
             return ERROR, None, f"{_shown(raw)} is not a profile id (lower-case letters, digits, '_.-')"
         return VALUE, s, None

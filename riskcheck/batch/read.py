@@ -1,35 +1,33 @@
-"""Reading a register in chunks: CSV (blocks of whole records), Parquet (record batches), Excel.
-
-Memory does not grow with the file: a CSV file is read in blocks of about 16 MB cut at record
-boundaries (pyarrow's streaming reader was found to read the whole file ahead), Parquet in record
-batches, Excel row by row. Each chunk carries its rows' numbers as a spreadsheet shows them (the
-header is row 1); a malformed CSV line (too few or too many values) is reported and skipped.
+"""Reading a register in chunks, whatever its format: CSV (``read_csv``), Parquet (record
+batches), Excel (row by row). Each chunk carries its rows' numbers as a spreadsheet shows them (the
+header is row 1); Parquet rows are numbered the same way, so a CSV and a Parquet copy of a register
+report the same rows. Columns are checked before any row is read.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from ..errors import Diagnostic, InputError, Location, display_path
+from ..errors import Diagnostic, Location, display_path
 from .columns import COLUMNS, IGNORED_PREFIX, REQUIRED, RegisterProblem, _suggest
+from .files import RawChunk, arrow_without_pandas, check_regular, file_error
+from .read_csv import csv_chunks, csv_header
 
-
-@dataclass
-class RawChunk:
-    """A slice of the register as read: raw columns by name, and each row's number."""
-
-    columns: dict[str, pa.Array]
-    rows: np.ndarray  # int64 spreadsheet row numbers
-    malformed: list[RegisterProblem]
-    position: int | None = None  # bytes of the file read so far (CSV), for the progress bar
+__all__ = [
+    "RawChunk",
+    "arrow_without_pandas",
+    "count_rows",
+    "header_problems",
+    "iter_chunks",
+    "read_header",
+    "register_kind",
+]
 
 
 def register_kind(path: Path) -> str:
@@ -40,19 +38,12 @@ def register_kind(path: Path) -> str:
         return "parquet"
     if suffix == ".xlsx":
         return "xlsx"
-    raise InputError(
-        [
-            Diagnostic(
-                Location(display_path(path)),
-                "RC604",
-                f"cannot read {suffix or 'a file without extension'}: use .csv, .parquet or .xlsx",
-            )
-        ]
-    )
+    raise file_error(path, f"cannot read {suffix or 'a file without extension'}: use .csv, .parquet or .xlsx")
 
 
 def header_problems(path: Path, names: list[str]) -> list[Diagnostic]:
-    """Unknown, duplicate and missing columns: reported together, before any row is read."""
+    """Unknown, duplicate and missing columns, and Parquet columns of a type no register column
+    holds: reported together, before any row is read."""
     shown = display_path(path)
     out = []
     seen: set[str] = set()
@@ -73,196 +64,161 @@ def header_problems(path: Path, names: list[str]) -> list[Diagnostic]:
     for name in REQUIRED:
         if name not in seen:
             out.append(Diagnostic(Location(shown), "RC602", f"required column {name!r} is missing"))
-    return out
-
-
-def _csv_header(path: Path) -> tuple[list[str], str]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            first = fh.readline()
-    except UnicodeDecodeError:
-        raise InputError(
-            [Diagnostic(Location(display_path(path), 1), "RC604", "not valid UTF-8 text")]
-        ) from None
-    except OSError as e:
-        raise InputError(
-            [Diagnostic(Location(display_path(path)), "RC604", f"cannot read: {e.strerror}")]
-        ) from None
-    delimiter = (
-        ";" if "," not in first and ";" in first else ("\t" if "," not in first and "\t" in first else ",")
-    )
-    names = next(csv.reader([first], delimiter=delimiter), [])
-    return [n.strip() for n in names], delimiter
-
-
-def read_header(path: Path) -> list[str]:
-    kind = register_kind(path)
-    if kind == "csv":
-        return _csv_header(path)[0]
-    if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            return [str(n).strip() for n in pq.ParquetFile(path).schema_arrow.names]
-        except (OSError, pa.ArrowException) as e:
-            raise InputError(
-                [Diagnostic(Location(display_path(path)), "RC604", f"cannot read: {e}")]
-            ) from None
-    ws_rows = _xlsx_rows(path)
-    header = next(ws_rows, ())
-    return [str(h).strip() if h is not None else "" for h in header]
-
-
-def count_rows(path: Path) -> int | None:
-    """Rows in the register if cheap to know (Parquet metadata), else None."""
     if register_kind(path) == "parquet":
-        import pyarrow.parquet as pq
-
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    return None
-
-
-def iter_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
-    kind = register_kind(path)
-    if kind == "csv":
-        yield from _csv_chunks(path, chunk_rows)
-    elif kind == "parquet":
-        yield from _parquet_chunks(path, chunk_rows)
-    else:
-        yield from _xlsx_chunks(path, chunk_rows)
-
-
-CSV_BLOCK_BYTES = 16 << 20  # read the file in blocks of whole records: memory does not grow with the file
-
-
-def _record_blocks(fh: Any, size: int) -> Iterator[bytes]:
-    """Blocks of whole CSV records. A newline ends a record where the quotes before it are balanced
-    (quotes inside a quoted value are doubled, so their count stays even)."""
-    carry = b""
-    while True:
-        data = fh.read(size)
-        buf = carry + data
-        if not data:
-            if buf.strip():
-                yield buf
-            return
-        total = buf.count(b'"')
-        cut = buf.rfind(b"\n")
-        while cut >= 0 and (total - buf.count(b'"', cut)) % 2:
-            cut = buf.rfind(b"\n", 0, cut)
-        if cut < 0:  # not one whole record yet (a very long quoted value): read on
-            carry = buf
-            continue
-        yield buf[: cut + 1]
-        carry = buf[cut + 1 :]
-
-
-def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
-    import io
-
-    import pyarrow.csv as pacsv
-
-    names, delimiter = _csv_header(path)
-    shown = display_path(path)
-    skipped: list[int] = []
-    messages: list[RegisterProblem] = []
-    options = {
-        "read_options": pacsv.ReadOptions(
-            use_threads=False, column_names=names, block_size=CSV_BLOCK_BYTES + (1 << 20)
-        ),
-        "convert_options": pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    }
-    next_row = 2  # the header is row 1
-    position = 0
-
-    def bad_row(row: Any) -> str:
-        number = (
-            next_row + int(row.number or 1) - 1
-        )  # line within the block -> row (exact without multi-line values)
-        skipped.append(number)
-        messages.append(
-            RegisterProblem(
-                number,
-                "",
-                f"{row.actual_columns} values, but the header has {row.expected_columns} columns (row not read)",
-                shown,
-            )
-        )
-        return "skip"
-
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=bad_row)
-    try:
-        with path.open("rb") as fh:
-            header = fh.readline()
-            position = len(header)
-            for block in _record_blocks(fh, CSV_BLOCK_BYTES):
-                position += len(block)
-                try:
-                    table = pacsv.read_csv(io.BytesIO(block), parse_options=parse, **options)
-                except pa.ArrowException as e:
-                    raise InputError(
-                        [Diagnostic(Location(shown, next_row), "RC604", f"cannot read the CSV file: {e}")]
-                    ) from None
-                rows = _number_rows(next_row, table.num_rows, skipped)
-                next_row = (int(rows[-1]) if len(rows) else next_row - 1) + 1
-                next_row = max([next_row, *(r + 1 for r in skipped)])
-                found, skipped[:], messages[:] = list(messages), [], []
-                for start in range(0, max(table.num_rows, 1 if found else 0), chunk_rows):
-                    part = table.slice(start, chunk_rows).combine_chunks()
-                    yield RawChunk(
-                        {
-                            n: part.column(i).chunk(0)
-                            if part.column(i).num_chunks
-                            else pa.array([], pa.string())
-                            for i, n in enumerate(names)
-                        },
-                        rows[start : start + part.num_rows],
-                        found if start == 0 else [],
-                        position,
-                    )
-    except OSError as e:
-        raise InputError([Diagnostic(Location(shown), "RC604", f"cannot read: {e.strerror}")]) from None
-
-
-def _number_rows(first: int, count: int, lost: list[int]) -> np.ndarray:
-    """Row numbers from ``first`` on, leaving out those of rows that could not be read."""
-    out = np.arange(first, first + count + len(lost), dtype=np.int64)
-    if lost:
-        out = out[~np.isin(out, np.array(lost, dtype=np.int64))][:count]
+        out += _parquet_type_problems(path)
     return out
+
+
+# --- Parquet -------------------------------------------------------------------------------------
+
+
+def _readable_type(t: pa.DataType, name: str) -> bool:
+    if pa.types.is_dictionary(t):
+        return _readable_type(t.value_type, name)
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return COLUMNS[name].kind == "controls" and _readable_type(t.value_type, "")
+    return bool(
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_date(t)
+        or pa.types.is_timestamp(t)
+        or pa.types.is_null(t)
+    )
+
+
+def _parquet_file(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    check_regular(path)
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as e:
+        raise file_error(path, f"cannot read: {e}") from None
+
+
+def _parquet_type_problems(path: Path) -> list[Diagnostic]:
+    out = []
+    for f in _parquet_file(path).schema_arrow:
+        name = str(f.name).strip()
+        if name in COLUMNS and not _readable_type(f.type, name):
+            out.append(
+                Diagnostic(
+                    Location(display_path(path)),
+                    "RC607",
+                    f"column {name!r} has the Parquet type {f.type}, which no register column holds "
+                    "(use text, a number, a boolean or a date"
+                    + ("; a list of text for controls)" if name == "controls" else ")"),
+                )
+            )
+    return out
+
+
+def _decoded(
+    path: Path, name: str, arr: pa.Array, rows: np.ndarray
+) -> tuple[pa.Array, list[RegisterProblem]]:
+    """A binary column as text (UTF-8); the rows whose bytes are not text are reported."""
+    t = arr.type.value_type if pa.types.is_dictionary(arr.type) else arr.type
+    if not (pa.types.is_binary(t) or pa.types.is_large_binary(t)):
+        return arr, []
+    try:
+        return arr.cast(pa.string()), []
+    except pa.ArrowInvalid:
+        values: list[str | None] = []
+        problems = []
+        for i, raw in enumerate(arr.to_pylist()):
+            try:
+                values.append(None if raw is None else raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                values.append(None)
+                problems.append(
+                    RegisterProblem(int(rows[i]), name, "not valid UTF-8 text", display_path(path))
+                )
+        return pa.array(values, pa.string()), problems
 
 
 def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(path)
+    pf = _parquet_file(path)
     names = [str(n).strip() for n in pf.schema_arrow.names]
     next_row = 2
     for batch in pf.iter_batches(batch_size=chunk_rows):
         rows = np.arange(next_row, next_row + batch.num_rows, dtype=np.int64)
         next_row += batch.num_rows
-        yield RawChunk({n: batch.column(i) for i, n in enumerate(names)}, rows, [])
+        columns: dict[str, pa.Array] = {}
+        problems: list[RegisterProblem] = []
+        for i, n in enumerate(names):
+            columns[n], found = (
+                _decoded(path, n, batch.column(i), rows) if n in COLUMNS else (batch.column(i), [])
+            )
+            problems += found
+        yield RawChunk(columns, rows, [], problems)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
+# --- Excel -----------------------------------------------------------------------------------------
+
+FORMULA_NO_VALUE = (
+    "the cell holds a formula with no saved value (open the workbook in a spreadsheet and save it, "
+    "or paste the values)"
+)
+
+
+def _workbook(path: Path, data_only: bool) -> Any:
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - a declared dependency
-        raise InputError(
-            [Diagnostic(Location(display_path(path)), "RC604", "reading .xlsx needs openpyxl")]
-        ) from None
+        raise file_error(path, "reading .xlsx needs openpyxl") from None
+    check_regular(path)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except Exception as e:  # openpyxl raises many types for a bad file
-        raise InputError([Diagnostic(Location(display_path(path)), "RC604", f"cannot read: {e}")]) from None
+        raise file_error(path, f"cannot read: {e}") from None
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet holds a formula (an ``<f>`` element), read without parsing the XML."""
+    import zipfile
+
     try:
-        yield from wb.worksheets[0].iter_rows(values_only=True)
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with z.open(name) as fh:
+                        tail = b""
+                        while chunk := fh.read(1 << 20):
+                            if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                                return True
+                            tail = chunk[-2:]
+    except (OSError, zipfile.BadZipFile):
+        return False  # openpyxl reports the broken file
+    return False
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...] | None]]:
+    """Each worksheet row's values, with its formulas where the workbook has any (a formula
+    cell whose value was never saved reads as empty, and must not pass for one)."""
+    wb = _workbook(path, data_only=True)
+    wf = _workbook(path, data_only=False) if _has_formulas(path) else None
+    try:
+        values = wb.worksheets[0].iter_rows(values_only=True)
+        if wf is None:
+            for r in values:
+                yield r, None
+        else:
+            yield from zip(values, wf.worksheets[0].iter_rows(values_only=True), strict=True)
     finally:
         wb.close()
+        if wf is not None:
+            wf.close()
+
+
+def _xlsx_header(path: Path) -> list[str]:
+    header = next(_xlsx_rows(path), ((), None))[0]
+    return [str(h).strip() if h is not None else "" for h in header]
 
 
 def _cell_text(x: Any) -> str:
@@ -281,27 +237,67 @@ def _cell_text(x: Any) -> str:
 
 def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
     it = _xlsx_rows(path)
-    header = [str(h).strip() if h is not None else "" for h in next(it, ())]
+    header = [str(h).strip() if h is not None else "" for h in next(it, ((), None))[0]]
     width = len(header)
+    shown = display_path(path)
     buf: list[tuple[Any, ...]] = []
-    next_row = 2
+    numbers: list[int] = []
+    problems: list[RegisterProblem] = []
+    blank = 0
 
     def flush() -> RawChunk:
-        nonlocal next_row
+        nonlocal blank
         cols = {
             name: pa.array([_cell_text(r[i]) if i < len(r) else "" for r in buf], pa.string())
             for i, name in enumerate(header)
         }
-        rows = np.arange(next_row, next_row + len(buf), dtype=np.int64)
-        next_row += len(buf)
+        chunk = RawChunk(cols, np.array(numbers, dtype=np.int64), [], list(problems), blank)
         buf.clear()
-        return RawChunk(cols, rows, [])
+        numbers.clear()
+        problems.clear()
+        blank = 0
+        return chunk
 
-    for r in it:
+    for number, (r, formulas) in enumerate(it, start=2):  # worksheet rows as the spreadsheet numbers them
         if all(c is None for c in r[:width]):
-            continue  # trailing empty rows of a worksheet
+            blank += 1
+            continue
         buf.append(r)
+        numbers.append(number)
+        if formulas is not None:
+            for i, (v, f) in enumerate(zip(r[:width], formulas[:width], strict=False)):
+                if v is None and isinstance(f, str) and f.startswith("=") and header[i] in COLUMNS:
+                    problems.append(RegisterProblem(number, header[i], FORMULA_NO_VALUE, shown))
         if len(buf) >= chunk_rows:
             yield flush()
-    if buf:
+    if buf or blank:
         yield flush()
+
+
+# --- any register ------------------------------------------------------------------------------
+
+
+def read_header(path: Path) -> list[str]:
+    kind = register_kind(path)
+    if kind == "csv":
+        return csv_header(path).names
+    if kind == "parquet":
+        return [str(n).strip() for n in _parquet_file(path).schema_arrow.names]
+    return _xlsx_header(path)
+
+
+def count_rows(path: Path) -> int | None:
+    """Rows in the register if cheap to know (Parquet metadata), else None."""
+    if register_kind(path) == "parquet":
+        return int(_parquet_file(path).metadata.num_rows)
+    return None
+
+
+def iter_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
+    kind = register_kind(path)
+    if kind == "csv":
+        yield from csv_chunks(path, chunk_rows)
+    elif kind == "parquet":
+        yield from _parquet_chunks(path, chunk_rows)
+    else:
+        yield from _xlsx_chunks(path, chunk_rows)

@@ -54,6 +54,8 @@ from .columns import (
     _Unknown,
     parse_value,
 )
+from .parse import parse_distinct
+from .problems import Problems
 from .read import RawChunk, count_rows, header_problems, iter_chunks, read_header, register_kind
 
 __all__ = [
@@ -82,11 +84,15 @@ class ParsedColumn:
     state: np.ndarray  # int8 per row (EMPTY, VALUE, UNKNOWN, CONTESTED, ERROR)
     ucodes: np.ndarray  # int32 per row into the distinct values (-1 for null)
     uvalues: list[Any]  # parsed value per distinct raw value (tuple of readings if contested)
+    ustates: np.ndarray | None = None  # state per distinct raw value, where known
 
     def column(self) -> Column:
         """The established values (one reading or contested) as a fact column, missing elsewhere.
         Only parsed values are kept, so scorers and conditions never see a placeholder."""
-        keep = [i for i, x in enumerate(self.uvalues) if x is not None and not isinstance(x, _Unknown)]
+        if self.ustates is not None:
+            keep = np.flatnonzero((self.ustates == VALUE) | (self.ustates == CONTESTED)).tolist()
+        else:
+            keep = [i for i, x in enumerate(self.uvalues) if x is not None and not isinstance(x, _Unknown)]
         established = (self.state == VALUE) | (self.state == CONTESTED)
         if len(keep) == len(self.uvalues):
             return Column(np.where(established, self.ucodes, -1).astype(np.int32), self.uvalues)
@@ -102,44 +108,35 @@ class ParsedColumn:
         return UNKNOWN_VALUE if s == UNKNOWN else None
 
 
-def _distinct(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
+def _distinct(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Codes (-1 for null) and the distinct raw values of one column."""
-    try:
-        enc = arr.dictionary_encode()
-        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-        return codes, enc.dictionary.to_pylist()
-    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, AttributeError):
-        index: dict[Any, int] = {}
-        values: list[Any] = []
-        raw = arr.to_pylist()
-        codes = np.empty(len(raw), dtype=np.int32)
-        for i, x in enumerate(raw):
-            if x is None:
-                codes[i] = -1
-                continue
-            key = tuple(x) if isinstance(x, list) else x
-            c = index.get(key)
-            if c is None:
-                c = index[key] = len(values)
-                values.append(x)
-            codes[i] = c
-        return codes, values
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):  # Parquet controls: no kernel
+        index: dict[tuple[Any, ...], int] = {}
+        codes = np.full(len(arr), -1, dtype=np.int32)
+        for i, x in enumerate(arr.to_pylist()):
+            if x is not None:
+                codes[i] = index.setdefault(tuple(x), len(index))
+        return codes, pa.array([list(k) for k in index], arr.type)
+    enc = arr.dictionary_encode() if not pa.types.is_dictionary(arr.type) else arr
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    return codes, enc.dictionary
 
 
-def parse_column(spec: Spec, arr: pa.Array, n: int) -> tuple[ParsedColumn, dict[int, str]]:
+def read_cells(raw: RawChunk) -> RawChunk:
+    """The chunk with every register column read (``parse_column``). The reading thread does this
+    (see ``ahead``): most of it is Arrow work that runs beside the scoring of the chunk before."""
+    for name, arr in raw.columns.items():
+        if name in COLUMNS and name not in raw.cells:
+            raw.cells[name] = parse_column(COLUMNS[name], _distinct(arr))
+    return raw
+
+
+def parse_column(spec: Spec, distinct: tuple[np.ndarray, pa.Array]) -> tuple[ParsedColumn, dict[int, str]]:
     """A column parsed once per distinct value; the messages of the distinct values that are errors."""
-    codes, raw = _distinct(arr)
-    states = np.empty(len(raw) + 1, dtype=np.int8)
-    values: list[Any] = []
-    messages: dict[int, str] = {}
-    for i, x in enumerate(raw):
-        state, val, msg = parse_value(spec, x)
-        states[i] = state
-        values.append(val)
-        if msg is not None:
-            messages[i] = msg
-    states[-1] = EMPTY
-    return ParsedColumn(states[codes], codes, values), messages
+    codes, raw = distinct
+    states, values, messages = parse_distinct(spec, raw)
+    lut = np.append(states, np.int8(EMPTY))  # code -1 (a null cell) reads as empty
+    return ParsedColumn(lut[codes], codes, values, states), messages
 
 
 @dataclass
@@ -201,12 +198,13 @@ class ParsedChunk:
     cols: dict[str, ParsedColumn]
     invalid: np.ndarray  # rows not scored
     contested: np.ndarray  # rows with contested evidence (scored on the worst reading)
-    problems: list[RegisterProblem]
+    problems: Problems
     dates: np.ndarray  # datetime64[D]: each row's own date
     base: dict[str, Column]  # every fact except embargo.* (which depend on rules and date)
     profiles: list[Profile | None]  # per distinct profile id of the chunk
     profile_codes: np.ndarray  # int32 per row into ``profiles`` (-1: none)
     emb_given: np.ndarray  # rows with an embargo check of their own
+    blank: int = 0  # blank rows passed over (not applications)
 
     def ids(self) -> np.ndarray:
         col = self.cols["application_id"]
@@ -294,52 +292,122 @@ def _lut(col: Column, fn: Any) -> np.ndarray:
 
 class SeenIds:
     """The application ids seen so far and the row of each, kept compactly (a 64-bit hash, the row
-    and the id's bytes: ~30 bytes an application) so that a register of millions stays small.
-    A hash match is confirmed on the bytes, so two ids never pass for one."""
+    and the id's text in an Arrow array: ~40 bytes an application) so that a register of millions
+    stays small. A hash match is confirmed on the text, so two ids never pass for one."""
 
     def __init__(self) -> None:
-        self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # sorted hashes, rows, ids
+        self.blocks: list[tuple[np.ndarray, np.ndarray, pa.Array]] = []  # sorted hashes, rows, ids
 
     @staticmethod
-    def _hash(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        import pandas as pd
+    def _hash(ids: list[str]) -> np.ndarray:
+        return np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids))
 
-        raw = np.array([i.encode("utf-8") for i in ids], dtype=object)
-        return pd.util.hash_array(raw, categorize=False), raw
-
-    def lookup(self, ids: list[str]) -> np.ndarray:
+    def lookup(self, ids: list[str], hashes: np.ndarray | None = None) -> np.ndarray:
         """The row where each id was first seen, -1 for new ones."""
         out = np.full(len(ids), -1, dtype=np.int64)
         if not ids or not self.blocks:
             return out
-        h, raw = self._hash(ids)
+        h = self._hash(ids) if hashes is None else hashes
         for hashes, rows, stored in self.blocks:
             pos = np.searchsorted(hashes, h)
             cand = np.flatnonzero((pos < len(hashes)) & (hashes[np.minimum(pos, len(hashes) - 1)] == h))
             for k in cand:
                 j = pos[k]
                 while j < len(hashes) and hashes[j] == h[k]:
-                    if stored[j] == raw[k]:
+                    if stored[int(j)].as_py() == ids[k]:
                         out[k] = rows[j]
                         break
                     j += 1
         return out
 
-    def add(self, ids: list[str], rows: np.ndarray) -> None:
+    def first_rows(self, ids: list[str], rows: np.ndarray) -> np.ndarray:
+        """The row where each (distinct) id was first seen: an earlier one, else ``rows``; the new
+        ones are remembered."""
+        h = self._hash(ids)
+        earlier = self.lookup(ids, h)
+        new = earlier < 0
+        self.add([i for i, n in zip(ids, new, strict=True) if n] if not new.all() else ids, rows[new], h[new])
+        return np.where(new, rows, earlier)
+
+    def add(self, ids: list[str], rows: np.ndarray, hashes: np.ndarray | None = None) -> None:
         if not ids:
             return
-        h, raw = self._hash(ids)
+        h = self._hash(ids) if hashes is None else hashes
         order = np.argsort(h, kind="stable")
-        self.blocks.append(
-            (h[order], np.asarray(rows, dtype=np.int64)[order], np.array(raw[order], dtype=bytes))
-        )
-        if len(self.blocks) > 8:  # merge, so that a lookup searches few blocks
-            hashes = np.concatenate([b[0] for b in self.blocks])
-            rows_all = np.concatenate([b[1] for b in self.blocks])
-            width = max(b[2].dtype.itemsize for b in self.blocks)
-            stored = np.concatenate([b[2].astype(f"S{width}") for b in self.blocks])
+        text = pa.array(ids, pa.large_string()).take(pa.array(order))
+        self.blocks.append((h[order], np.asarray(rows, dtype=np.int64)[order], text))
+        # Merge the newest blocks while the last is not much smaller than the one before: a lookup
+        # searches few blocks (about log2 of the chunks), and each id is merged a few times in all,
+        # not once per chunk (which made millions of rows quadratic).
+        while len(self.blocks) > 1 and 2 * len(self.blocks[-1][0]) >= len(self.blocks[-2][0]):
+            (h1, r1, t1), (h2, r2, t2) = self.blocks[-2], self.blocks[-1]
+            hashes, rows_all = np.concatenate([h1, h2]), np.concatenate([r1, r2])
             order = np.argsort(hashes, kind="stable")
-            self.blocks = [(hashes[order], rows_all[order], stored[order])]
+            merged = pa.concat_arrays([t1, t2]).take(pa.array(order))
+            self.blocks[-2:] = [(hashes[order], rows_all[order], merged)]
+
+
+def _drop_blank(
+    raw: RawChunk, parsed: dict[str, tuple[ParsedColumn, dict[int, str]]]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows that hold anything, and which those are (None: all). A row whose every register
+    cell is empty (a spreadsheet's empty row saved as ``,,,,``) is not an application."""
+    blank = np.ones(len(raw.rows), dtype=bool)
+    for pc, _ in parsed.values():
+        blank &= pc.state == EMPTY
+    if raw.cell_problems:
+        blank &= ~np.isin(raw.rows, [p.row for p in raw.cell_problems])
+    if not blank.any():
+        return raw.rows, None
+    keep = ~blank
+    return raw.rows[keep], keep
+
+
+def _reported(problems: list[RegisterProblem], rows: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The reader's problems on cells of these rows, by column: which rows, and the message of
+    each (rows are in ascending order, so each problem is found by bisection)."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    by_column: dict[str, list[RegisterProblem]] = {}
+    for p in problems:
+        by_column.setdefault(p.column, []).append(p)
+    for column, found in by_column.items():
+        at = np.searchsorted(rows, [p.row for p in found])
+        hit = (at < len(rows)) & (rows[np.minimum(at, len(rows) - 1)] == [p.row for p in found])
+        mask = np.zeros(len(rows), dtype=bool)
+        mask[at[hit]] = True
+        messages = np.empty(len(rows), dtype=object)
+        messages[at[hit]] = [p.message for p, h in zip(found, hit, strict=True) if h]
+        out[column] = (mask, messages)
+    return out
+
+
+def _duplicates(ids: ParsedColumn, rows: np.ndarray, seen_ids: SeenIds, flag: Any) -> None:
+    """Flag an application id seen before (in this chunk or an earlier one). Ids are compared
+    as read (stripped, Unicode NFC), so spellings of one reference are one application."""
+    ok = np.flatnonzero(ids.state == VALUE)
+    if not len(ok):
+        return
+    names: list[Any] = ids.uvalues
+    codes = ids.ucodes[ok].astype(np.int64)
+    distinct = set(names)
+    distinct.discard(None)
+    if len(distinct) < len(names) - names.count(None):  # two raw spellings read as one id
+        canon = pa.array(names, pa.string()).dictionary_encode()
+        names = canon.dictionary.to_pylist()
+        codes = canon.indices.to_numpy(zero_copy_only=False).astype(np.int64)[codes]
+    uniq, first = np.unique(codes, return_index=True)
+    first_row = np.full(len(names), -1, dtype=np.int64)
+    first_row[uniq] = seen_ids.first_rows(
+        names if len(uniq) == len(names) else [names[u] for u in uniq], rows[ok[first]]
+    )
+    again = first_row[codes] != rows[ok]
+    if again.any():
+        msgs = np.empty(len(rows), dtype=object)
+        for i, c in zip(ok[again], codes[again], strict=True):
+            msgs[i] = f"application {names[c]!r} appears again (first at row {first_row[c]})"
+        mask = np.zeros(len(rows), dtype=bool)
+        mask[ok[again]] = True
+        flag(mask, "application_id", msgs)
 
 
 def parse_chunk(
@@ -349,33 +417,36 @@ def parse_chunk(
     seen_ids: SeenIds,
 ) -> ParsedChunk:
     """Validate a chunk and derive the facts every rule set shares. ``seen_ids`` carries the
-    application ids of earlier chunks (duplicates are errors)."""
-    n = len(raw.rows)
-    problems: list[RegisterProblem] = list(raw.malformed)
+    application ids of earlier chunks (duplicates are errors). Blank rows are left out."""
+    parsed = read_cells(raw).cells
+    rows, keep = _drop_blank(raw, parsed)
+    n = len(rows)
+    problems = Problems(rows, path, raw.skipped)
     invalid = np.zeros(n, dtype=bool)
     cols: dict[str, ParsedColumn] = {}
 
     def flag(mask: np.ndarray, column: str, message: str | np.ndarray) -> None:
+        """``message``: one for all, or one per row of the chunk."""
         idx = np.flatnonzero(mask)
-        if not len(idx):
-            return
-        invalid[idx] = True
-        for i in idx:
-            msg = message if isinstance(message, str) else message[i]
-            problems.append(RegisterProblem(int(raw.rows[i]), column, msg, path))
+        if len(idx):
+            invalid[idx] = True
+            problems.add(idx, column, message if isinstance(message, str) else message[idx])
 
-    for name, arr in raw.columns.items():
-        spec = COLUMNS.get(name)
-        if spec is None:
-            continue
-        pc, messages = parse_column(spec, arr, n)
+    reported = _reported(raw.cell_problems, rows)  # cells the reader found a problem in
+    for column, (at, messages) in reported.items():  # an Excel formula with no saved value, ...
+        flag(at, column, messages)
+    for name, (pc, messages) in parsed.items():
+        if keep is not None:
+            pc = ParsedColumn(pc.state[keep], pc.ucodes[keep], pc.uvalues, pc.ustates)
         cols[name] = pc
         if messages:
-            bad = pc.state == ERROR
             msg_lut = np.array([messages.get(i, "") for i in range(len(pc.uvalues))] + [""], dtype=object)
-            flag(bad, name, msg_lut[pc.ucodes])
-        if spec.required:
-            flag(pc.state == EMPTY, name, "a value is required")
+            flag(pc.state == ERROR, name, msg_lut[pc.ucodes])
+        if COLUMNS[name].required:
+            missing = pc.state == EMPTY
+            if name in reported:  # no second message for a cell already reported
+                missing &= ~reported[name][0]
+            flag(missing, name, "a value is required")
 
     def col(name: str) -> ParsedColumn:
         hit = cols.get(name)
@@ -383,26 +454,7 @@ def parse_chunk(
             hit = cols[name] = ParsedColumn(np.zeros(n, np.int8), np.full(n, -1, np.int32), [])
         return hit
 
-    # Duplicate application ids (in this chunk and across chunks).
-    ids = col("application_id")
-    ok = np.flatnonzero(ids.state == VALUE)
-    if len(ok):
-        codes = ids.ucodes[ok]
-        uniq, first = np.unique(codes, return_index=True)
-        first_row = np.full(len(ids.uvalues), -1, dtype=np.int64)
-        first_row[uniq] = raw.rows[ok[first]]
-        earlier = seen_ids.lookup([ids.uvalues[u] for u in uniq])
-        first_row[uniq] = np.where(earlier >= 0, earlier, first_row[uniq])
-        again = first_row[codes] != raw.rows[ok]
-        seen_ids.add([ids.uvalues[u] for u in uniq[earlier < 0]], raw.rows[ok[first]][earlier < 0])
-        if again.any():
-            mask = np.zeros(n, dtype=bool)
-            mask[ok[again]] = True
-            msgs = np.empty(n, dtype=object)
-            for i in ok[again]:
-                app = ids.uvalues[ids.ucodes[i]]
-                msgs[i] = f"application {app!r} appears again (first at row {first_row[ids.ucodes[i]]})"
-            flag(mask, "application_id", msgs)
+    _duplicates(col("application_id"), rows, seen_ids, flag)
 
     # Embargo checks: all three authorities or none.
     given = {a: col(a).state == VALUE for a in EMBARGO}
@@ -542,10 +594,9 @@ def parse_chunk(
     date_col = col("date")
     dvals = np.array([*date_col.uvalues, None], dtype="datetime64[D]")
     dates = np.where(date_col.state == VALUE, dvals[date_col.ucodes], np.datetime64("1970-01-01"))
-    problems.sort()
     return ParsedChunk(
         n=n,
-        rows=raw.rows,
+        rows=rows,
         cols=cols,
         invalid=invalid,
         contested=contested & ~invalid,
@@ -555,6 +606,7 @@ def parse_chunk(
         profiles=prof_list,
         profile_codes=prof_codes,
         emb_given=every,
+        blank=raw.blank + len(raw.rows) - n,
     )
 
 

@@ -10,8 +10,10 @@ counters and the first few changes and problems.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +24,15 @@ import pyarrow as pa
 
 from ..engine import ENGINE_VERSION, Plan, compile_plan
 from ..engine.arrays import evaluate as evaluate_arrays
-from ..errors import InputError, RowNotScored, UsageError, display_path
+from ..engine.steps import LEVELS
+from ..errors import Diagnostic, InputError, Location, RowNotScored, UsageError, display_path
 from ..loader import LoadedRules, load_rules, load_scenario
 from ..paths import rules_dir, rules_file_for, scenario_files, scenarios_dir
 from ..pipeline import assess
 from ..trace import DECISIONS, Assessment
-from .output import Writer, output_schema
+from .ahead import WriteBehind, read_ahead
+from .output import Writer, output_kind, output_schema
+from .read import arrow_without_pandas
 from .register import (
     ParsedChunk,
     ProfileIndex,
@@ -36,6 +41,7 @@ from .register import (
     header_problems,
     iter_chunks,
     parse_chunk,
+    read_cells,
     read_header,
     register_kind,
 )
@@ -81,6 +87,7 @@ class BatchReport:
     scored: int = 0
     contested: int = 0
     invalid: int = 0
+    blank: int = 0  # blank rows passed over (not applications)
     problem_count: int = 0
     problems: list[str] = field(default_factory=list)
     decisions: Counter[str] = field(default_factory=Counter)
@@ -108,6 +115,8 @@ class BatchReport:
             )
         if self.contested:
             out.append(f"  {self.contested:,} rows with contested evidence (scored on the worst reading)")
+        if self.blank:
+            out.append(f"  {self.blank:,} blank rows passed over")
         out.append(f"  results: {self.output}")
         if self.comparing:
             out += [
@@ -153,6 +162,20 @@ class Progress:
         self.stream.flush()
 
 
+PROBLEMS_SHOWN = 200  # problems printed; all of them are in the results' 'errors' column
+
+
+def _check_output(register: Path, output: Path) -> None:
+    """Refuse an output the run would destroy or cannot write, before anything is read."""
+    if output.is_dir():
+        raise UsageError(f"the output {output} is a folder: name a file (.csv, .parquet or .xlsx)")
+    output_kind(output)
+    if output.exists() and register.exists() and os.path.samefile(register, output):
+        raise UsageError(
+            f"the output {output} is the register itself: the results would overwrite it; name another file"
+        )
+
+
 def _default_rules() -> Path:
     return rules_dir() / "baseline.yaml"
 
@@ -161,12 +184,14 @@ def run_batch(opts: BatchOptions, err: TextIO | None = None) -> BatchReport:
     """Score a register (CSV, Parquet, Excel) or a folder of scenario files; write ``opts.output``."""
     err = err or sys.stderr
     started = time.perf_counter()
+    arrow_without_pandas()
     if opts.chunk_rows < 1:
         raise UsageError("--chunk-size must be at least 1")
     comparing = opts.compare_rules is not None or opts.as_of is not None
     folder = opts.input.is_dir()
     if not folder and not opts.input.exists():
         raise UsageError(f"no such register or folder: {opts.input}")
+    _check_output(opts.input, opts.output)
     problems: list[Any] = []
     before_rules = after_rules = None
     try:
@@ -205,7 +230,7 @@ def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchRepo
         raise InputError(bad)
     compiled = [compile_plan(v.rules) for v in variants]  # type: ignore[arg-type]
     schema = output_schema(
-        [(v.prefix, [c.spec.id for c in cr.criteria]) for v, cr in zip(variants, compiled, strict=True)]
+        [(v.prefix, [c.id for c in cr.criteria]) for v, cr in zip(variants, compiled, strict=True)]
     )
     writer = Writer(opts.output, schema)
     profiles = ProfileIndex(opts.profiles or scenarios_dir() / "profiles")
@@ -214,40 +239,57 @@ def _run_register(opts: BatchOptions, variants: list[Variant], report: BatchRepo
     size = path.stat().st_size
     progress = Progress(err, err.isatty() if opts.progress is None else opts.progress, total or size, "rows")
     seen = SeenIds()
+    write = WriteBehind(writer.write)
     ok = False
     try:
-        for raw in iter_chunks(path, opts.chunk_rows):
+        for raw in read_ahead(iter_chunks(path, opts.chunk_rows), read_cells):
             pc = parse_chunk(raw, shown, profiles, seen)
             outcomes = [_score(pc, v, cr) for v, cr in zip(variants, compiled, strict=True)]
-            writer.write(_table(schema, pc, variants, compiled, outcomes))
+            write(_table(schema, pc, variants, compiled, outcomes))
             _tally(report, pc, outcomes, opts.listed, err)
             progress.update(report.rows if total else (raw.position or 0), report.rows)
+        write.wait()
+        if not report.rows:
+            blank = f" ({report.blank:,} blank rows)" if report.blank else ""
+            raise InputError([Diagnostic(Location(shown), "RC605", f"no application rows to score{blank}")])
         ok = True
     finally:
+        write.close(quiet=not ok)
         writer.close(ok, _notes(report, variants, compiled))
     progress.update(total or size, report.rows, final=True)
 
 
 def _score(pc: ParsedChunk, var: Variant, cr: Plan) -> dict[str, Any]:
-    """One assessment of every row of a chunk: output columns by name (prefix not yet applied)."""
+    """One assessment of every row of a chunk: output columns by name (prefix not yet applied),
+    as Arrow arrays (empty for rows not scored), and the decision and refusal codes as words."""
     rules = var.rules
     assert rules is not None
     as_of = pc.dates if var.fixed_as_of is None else np.full(pc.n, np.datetime64(var.fixed_as_of, "D"))
     out = evaluate_arrays(cr, pc.facts(rules, as_of))
+    skip = pc.invalid
+    decision, refusal = out.decisions(), out.refusal_codes()
     cols: dict[str, Any] = {
-        "decision": out.decisions(),
-        "refusal_codes": out.refusal_codes(),
-        "reasons": out.reasons(),
-        "missing_evidence": out.missing.copy(),
+        "decision": _words(out.decision, DECISIONS, skip),
+        "refusal_codes": pa.array(refusal, pa.string(), mask=skip),
+        "reasons": pa.array(out.reasons(), pa.string(), mask=skip),
+        "missing_evidence": pa.array(out.missing, pa.int32(), mask=skip),
     }
     for cid in out.criterion_ids:
-        cols[f"residual.{cid}"] = out.residual[cid].copy()
-        cols[f"level.{cid}"] = out.levels(cid)
-    for arr in cols.values():
-        if arr.dtype == object:
-            arr[pc.invalid] = None
-    cols["as_of"] = as_of
-    return cols
+        residual = out.residual[cid]
+        cols[f"residual.{cid}"] = pa.array(residual, pa.float64(), mask=skip | np.isnan(residual))
+        level = out.level[cid]
+        cols[f"level.{cid}"] = _words(level, LEVELS, skip | (level < 0))
+    cols["as_of"] = pa.array(as_of, pa.date32(), mask=skip)
+    decision[skip] = None
+    refusal[skip] = None
+    return {"columns": cols, "decision": decision, "refusal_codes": refusal}
+
+
+def _words(codes: np.ndarray, words: Any, empty: np.ndarray) -> pa.Array:
+    """Text from codes into a few words (empty where ``empty``), built by Arrow: a Python string
+    per row would cost more than the assessment."""
+    index = pa.array(np.where(empty, 0, codes).astype(np.int32), mask=empty)
+    return pa.DictionaryArray.from_arrays(index, pa.array(list(words), pa.string())).cast(pa.string())
 
 
 def _table(
@@ -257,54 +299,30 @@ def _table(
     compiled: list[Plan],
     outcomes: list[dict[str, Any]],
 ) -> pa.Table:
-    valid = ~pc.invalid
+    skip = pc.invalid
     data: dict[str, Any] = {"application_id": pc.ids(), "row": pc.rows}
-    for var, cols in zip(variants, outcomes, strict=True):
-        for name, arr in cols.items():
-            if name == "as_of":
-                continue
-            if arr.dtype != object:
-                data[f"{var.prefix}{name}"] = pa.array(
-                    arr, mask=pc.invalid | (np.isnan(arr) if arr.dtype.kind == "f" else False)
-                )
-            else:
-                data[f"{var.prefix}{name}"] = arr
+    for var, scored in zip(variants, outcomes, strict=True):
+        for name, arr in scored["columns"].items():
+            data[f"{var.prefix}{name}"] = arr
     if len(outcomes) > 1:
         a, b = outcomes
         changed = (a["decision"] != b["decision"]) | (a["refusal_codes"] != b["refusal_codes"])
-        data["changed"] = pa.array(changed.astype(bool), mask=pc.invalid)
-    for var, cr, cols in zip(variants, compiled, outcomes, strict=True):
+        data["changed"] = pa.array(changed.astype(bool), mask=skip)
+    never = np.zeros(pc.n, dtype=np.int8)
+    for var, cr in zip(variants, compiled, strict=True):
         lr = cr.loaded
         p = var.prefix
-        data[f"{p}rules_id"] = _constant(valid, lr.model.id)
-        data[f"{p}rules_version"] = _constant(valid, lr.model.version)
-        data[f"{p}rules_sha256"] = _constant(valid, lr.sha256)
-        data[f"{p}reference_sha256"] = _constant(valid, lr.reference_sha256 or "")
-        data[f"{p}as_of"] = pa.array(cols["as_of"], mask=pc.invalid)
-    data["engine_version"] = _constant(valid, ENGINE_VERSION)
-    errors = np.full(pc.n, None, dtype=object)
-    if pc.problems:
-        pos = {int(r): i for i, r in enumerate(pc.rows)}
-        for problem in pc.problems:
-            i = pos.get(problem.row)
-            if i is None:
-                continue
-            text = f"column {problem.column}: {problem.message}" if problem.column else problem.message
-            errors[i] = text if errors[i] is None else f"{errors[i]} | {text}"
-    data["errors"] = errors
+        data[f"{p}rules_id"] = _words(never, [lr.model.id], skip)
+        data[f"{p}rules_version"] = _words(never, [lr.model.version], skip)
+        data[f"{p}rules_sha256"] = _words(never, [lr.sha256], skip)
+        data[f"{p}reference_sha256"] = _words(never, [lr.reference_sha256 or ""], skip)
+    data["engine_version"] = _words(never, [ENGINE_VERSION], skip)
+    data["errors"] = pc.problems.errors()
     arrays = [
-        pa.array(data[f.name], type=f.type)
-        if not isinstance(data[f.name], pa.Array)
-        else data[f.name].cast(f.type)
+        data[f.name] if isinstance(data[f.name], pa.Array) else pa.array(data[f.name], type=f.type)
         for f in schema
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _constant(valid: np.ndarray, value: str) -> np.ndarray:
-    out = np.full(len(valid), None, dtype=object)
-    out[valid] = value
-    return out
 
 
 def _tally(
@@ -315,13 +333,15 @@ def _tally(
     report.scored += int(valid.sum())
     report.invalid += int(pc.invalid.sum())
     report.contested += int(pc.contested.sum())
-    for p in pc.problems:
-        report.problem_count += 1
-        if len(report.problems) < 200:
-            report.problems.append(str(p))
-            print(p, file=err)
-        elif report.problem_count == 201:
-            print("... (more problems: see the 'errors' column of the results)", file=err)
+    report.blank += pc.blank
+    shown = max(0, PROBLEMS_SHOWN - len(report.problems))
+    for p in pc.problems.first(shown):
+        report.problems.append(str(p))
+        print(p, file=err)
+    before = report.problem_count
+    report.problem_count += len(pc.problems)
+    if before <= PROBLEMS_SHOWN < report.problem_count:
+        print("... (more problems: see the 'errors' column of the results)", file=err)
     d0 = outcomes[0]["decision"][valid]
     report.decisions.update(dict(zip(*np.unique(d0.astype(str), return_counts=True), strict=True)))
     if len(outcomes) > 1:
@@ -489,6 +509,7 @@ def explain_application(opts: BatchOptions, application_id: str, fmt: str = "tex
     from ..yamlfile import parse_text
     from .register import SeenIds, scenario_for_row
 
+    arrow_without_pandas()
     path = opts.input
     if path.is_dir():
         raise UsageError("--explain reads a register (a folder's scenarios can be assessed one by one)")
@@ -498,6 +519,7 @@ def explain_application(opts: BatchOptions, application_id: str, fmt: str = "tex
     rules = load_rules(opts.rules or _default_rules())
     profiles = ProfileIndex(opts.profiles or scenarios_dir() / "profiles")
     shown = display_path(path)
+    application_id = unicodedata.normalize("NFC", application_id.strip())  # as ids are read
     for raw in iter_chunks(path, opts.chunk_rows):
         pc = parse_chunk(raw, shown, profiles, SeenIds())
         hits = np.flatnonzero(pc.ids() == application_id)
@@ -506,7 +528,7 @@ def explain_application(opts: BatchOptions, application_id: str, fmt: str = "tex
         i = int(hits[0])
         if pc.invalid[i]:
             row = int(pc.rows[i])
-            raise RowNotScored("; ".join(str(p) for p in pc.problems if p.row == row))
+            raise RowNotScored("; ".join(str(p) for p in pc.problems.for_row(row)))
         record = pc.record(i)
         day = opts.as_of or record["date"]
         pid = record.get("profile")

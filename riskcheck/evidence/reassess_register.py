@@ -8,6 +8,7 @@ has not changed since their date, are not replayed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
@@ -100,11 +101,8 @@ def reassess_register(
             if pid and pid not in latest:
                 latest[pid] = len(logs.get(pid) or [])
             keyed.append(f"{pid}{KEY}{n}" if n is not None and n != latest.get(pid) else pid)
-        old_raw = type(raw)(
-            {**raw.columns, "profile": pa.array(keyed, type=pa.string())},
-            raw.rows,
-            raw.malformed,
-            raw.position,
+        old_raw = dataclasses.replace(
+            raw, columns={**raw.columns, "profile": pa.array(keyed, type=pa.string())}, cells={}
         )
         pc_now = parse_chunk(raw, shown, now_index, seen_now)
         pc_then = parse_chunk(old_raw, shown, then_index, seen_then)

@@ -6,7 +6,7 @@ URL (``RISKCHECK_DB_URL``, or the SQLite file under the user's data folder):
 - ``training_exercises``  one row per exercise: its name, rule set (path, id, sha256) and
                           scenarios in order (file, id, sha256), as JSON.
 - ``training_events``     what happened in an exercise, in order: a trainee joined, the
-                          trainer released an inject, moved to the next scenario, opened the
+                          trainer released an inject (or withdrew the last one), moved to the next scenario, opened the
                           debrief, closed the exercise. The exercise's state is the fold of
                           its events (:func:`Exercise.state`), so nothing is ever updated.
 - ``training_answers``    every answer a trainee submitted (scenario, stage, decision,
@@ -94,7 +94,7 @@ answers = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("row_hash", String(64), nullable=False, unique=True),
 )
-EVENT_KINDS = ("join", "release", "next", "debrief", "close")
+EVENT_KINDS = ("join", "release", "next", "debrief", "close", "withdraw")
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,8 @@ class Exercise:
         for ev in self.events:
             if ev.kind == "release" and ev.scenario_index == scenario_index and ev.stage is not None:
                 n = max(n, ev.stage)
+            elif ev.kind == "withdraw" and ev.scenario_index == scenario_index and ev.stage is not None:
+                n = min(n, ev.stage - 1)  # the trainer took inject ``stage`` back
         return n
 
     @property
@@ -359,6 +361,19 @@ class TrainingStore:
         if done >= ex.scenarios[pos].injects:
             raise ExerciseError("Every inject of this scenario has been released.")
         return self._event(ex, "release", scenario_index=pos, stage=done + 1, now=now)
+
+    def withdraw(self, ex: Exercise, now: dt.datetime | None = None) -> Exercise:
+        """Take back the last inject released in the scenario in play (released by mistake or too early).
+        Recorded as an event like any other: nothing is deleted, and answers given after it are kept."""
+        ex = self.get(ex.id)
+        pos, done = ex.position, ex.stage
+        if ex.closed:
+            raise ExerciseError("The exercise is closed.")
+        if ex.debriefed(pos):
+            raise ExerciseError("The debrief of this scenario is open: its injects stay as they were.")
+        if done == 0:
+            raise ExerciseError("No inject of this scenario has been released.")
+        return self._event(ex, "withdraw", scenario_index=pos, stage=done, now=now)
 
     def open_debrief(self, ex: Exercise, now: dt.datetime | None = None) -> Exercise:
         ex = self.get(ex.id)

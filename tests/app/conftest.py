@@ -69,7 +69,10 @@ def open_bundled(at: AppTest, filename: str) -> AppTest:
 def edit_rows(
     at: AppTest, editor: str, edits: dict[int, dict[str, object]], added: list | None = None
 ) -> None:
-    """Seed a data_editor's edit state (AppTest cannot type into its cells)."""
+    """Seed a data_editor's edit state (AppTest cannot type into its cells). The country table's key
+    names the recipient its rows were filled for (riskcheck.app.transfer_form.editor_key)."""
+    if editor == "country":
+        editor = f"country.{at.session_state[wk(at, 'country.for')]}"
     at.session_state[wk(at, editor)] = {"edited_rows": edits, "added_rows": added or [], "deleted_rows": []}
 
 

@@ -18,14 +18,29 @@ from __future__ import annotations
 
 import json
 
+import yaml
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from riskcheck import vocabulary as v
+from riskcheck.app import catalog, evidence_rows
 from riskcheck.app.widgets import STATUS_ICONS
+from riskcheck.facts import FIELDS
 
-from .conftest import decision, decisions, edit_rows, open_bundled, open_tab, submit, texts, wk
+from .conftest import (
+    ROOT,
+    SCENARIOS,
+    decision,
+    decisions,
+    edit_rows,
+    open_bundled,
+    open_tab,
+    submit,
+    texts,
+    wk,
+)
 
 MET, UNMET = STATUS_ICONS["met"], STATUS_ICONS["unmet"]
+WEAK = SCENARIOS / "valdoria-rifles-weak-stockpile.yaml"
 PRE_AND_POST = [
     "euc_government",
     "no_reexport_clause",
@@ -50,7 +65,17 @@ def test_opens_on_a_bundled_scenario_already_assessed(app):
     ]
     page = texts(open_tab(app, "Why"))
     assert "Presumption of denial" in page
-    assert "unit.stockpile_control_demonstrated = no" in page.replace("\\", "")
+    assert "The unit's stockpile control demonstrated = no" in page.replace("\\", "")
+    assert "unit.stockpile_control_demonstrated =" not in page.replace("\\", "")  # a title, not a field name
+
+
+def test_the_scenario_picker_lists_each_scenario_with_its_state_and_file_name(app):
+    """Typing in the picker filters on what it lists: a state's name or the file name must be in it."""
+    labels = app.selectbox(key="start.scenario").options
+    (karvonia,) = [x for x in labels if "Karvonia" in x]
+    assert karvonia.startswith("Artillery ammunition to a state under a UN arms embargo")
+    assert karvonia.endswith("karvonia-embargo")
+    assert sum("Republic of Iraq" in x for x in labels) == 5
 
 
 def test_the_answer_does_not_wait_for_the_what_if_analysis(app, monkeypatch):
@@ -125,7 +150,7 @@ def test_invalid_input_is_shown_next_to_the_field_not_as_a_traceback(app):
     errors = [e.value for e in app.error]
     assert any("correct the fields" in e for e in errors)
     assert any("required" in e for e in errors)
-    assert any(e.startswith("pts:") and "5" in e for e in errors)
+    assert "Political Terror Scale: must be at most 5" in errors
     assert decision(app) == "deny"  # the last valid answer still stands
 
 
@@ -138,7 +163,7 @@ def test_a_recipient_profile_prefills_and_an_override_is_marked(app):
     assert "profile" in case["evidence"]
     frame = open_tab(app, "Why").dataframe
     assert any("override (replaces the profile)" in str(df.value.to_dict()) for df in frame)
-    assert "Profile values overridden for this transfer: `cpi`" in texts(
+    assert "Profile values overridden for this transfer: Corruption Perceptions Index" in texts(
         open_tab(app, "Missing evidence")
     )  # listed among the profile values overridden
 
@@ -227,3 +252,88 @@ def test_memo_downloads_are_offered(app):
     assert "## What would change the outcome" in memo
     assert "## Provenance" in memo
     assert "## Input (scenario as assessed)" in memo
+
+
+def test_missing_evidence_lists_every_item_by_its_title_those_that_could_change_it_first(app):
+    """The unit's whole record left blank: each of the eight unit indicators the baseline reads is missing,
+    plus the one country indicator Valdoria's profile lacks (absorptive capacity). Each is listed once,
+    by its title, and the ones that could change the decision come first."""
+    blank = {i: {"value": None, "confidence": None, "source": None} for i in range(len(v.UNIT_INDICATORS))}
+    edit_rows(app, "unit", blank)
+    submit(app)
+    open_tab(app, "Missing evidence")
+    (table,) = [df.value for df in app.dataframe if "Evidence" in df.value.columns]
+    expected = {f"unit.{k}" for k in v.UNIT_INDICATORS} | {"country.absorptive_capacity_exceeded"}
+    assert set(table["Field"]) == expected and len(table) == len(expected)
+    assert set(table["Evidence"]) == {FIELDS[f].title for f in expected}
+    could = list(table["Could change the decision"])
+    assert could == sorted(could, key=lambda x: x != "yes")  # every "yes" before every "no"
+    assert f"{len(expected)} items of evidence missing" in texts(app)
+    assert "No evidence is contested." in texts(app)
+
+
+def test_headings_do_not_repeat_and_the_form_shows_indicator_titles(app):
+    page = texts(open_tab(app, "Why")).replace("\\", "")
+    assert "Presumption of denial: SALW to destinations whose stocks were lost to armed groups" in page
+    assert "Presumption of denial: Presumption of denial" not in page
+    from riskcheck.app.transfer_form import EVIDENCE_ORDER, _evidence_frame
+
+    frame = _evidence_frame(evidence_rows.evidence_rows(catalog.scenario_data(WEAK), "country"), "country")
+    assert frame["title"][list(v.COUNTRY_INDICATORS).index("pts")] == "Political Terror Scale"
+    assert "indicator" not in EVIDENCE_ORDER  # the raw name is not a column anyone reads
+
+
+def test_a_residual_over_the_deny_threshold_that_only_refers_is_marked_pending_evidence(app):
+    """estmark-unvetted-border-guard: 2(a) reaches the deny threshold only through the unit's unknown
+    record, so the engine refers it; the chart names that instead of colouring it like any referral."""
+    open_bundled(app, "estmark-unvetted-border-guard.yaml")
+    a = app.session_state["rc.built"][1].scenario
+    from riskcheck import assess, load_rules
+    from riskcheck.app.charts import risk_chart
+    from riskcheck.app.widgets import PENDING
+
+    result = assess(load_rules(ROOT / "rules" / "baseline.yaml"), a)
+    spec = risk_chart(result).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    pending = {r["criterion"] for r in rows if r["level"] == PENDING}
+    expected = {
+        f"{c.refusal_code} {c.title.split(':', 1)[-1].strip()}"
+        for c in result.criteria
+        if c.level == "refer" and c.residual >= dict(c.thresholds).get("deny", 99)
+    }
+    assert pending == expected and pending
+
+
+def test_choosing_a_recipient_fills_the_evidence_from_its_profile_at_once(app):
+    """A blank form: choosing Valdoria (which has a bundled profile) fills the country table before
+    anything is assessed, and again after a refused submission; a value typed into that table is kept."""
+    app.radio(key="start.kind").set_value("A blank form").run()
+    app.button(key="start.open").click().run()
+    assert "No bundled profile for this recipient" in texts(app)
+    app.selectbox(key=wk(app, "recipient")).set_value("XVL").run()
+    assert not app.exception
+    profile = yaml.safe_load((SCENARIOS / "profiles" / "valdoria.yaml").read_text())["indicators"]
+    rows = {r["indicator"]: r for r in app.session_state[wk(app, "rows.country")]}
+    assert {k for k, r in rows.items() if r["origin"] == "profile"} == set(profile)
+    assert rows["pts"]["value"] == str(profile["pts"]["value"])
+    assert "Pre-filled from the profile of Republic of Valdoria" in texts(app)
+    submit(app)  # refused: no title, exporter, items ...
+    assert app.session_state["rc.errors"]
+    assert "Pre-filled from the profile of Republic of Valdoria" in texts(app)
+    # the officer overrides the corruption index, completes the form and assesses
+    edit_rows(app, "country", {list(v.COUNTRY_INDICATORS).index("cpi"): {"value": "12"}})
+    app.text_input(key=wk(app, "title")).input("Rifles for Valdoria")
+    app.selectbox(key=wk(app, "exporter")).set_value("XNV")
+    app.text_input(key=wk(app, "end_user")).input("Valdorian Army")
+    app.text_input(key=wk(app, "end_use")).input("Re-equipping")
+    item = {"description": "Rifles", "ml_category": "ML1", "att_category": "small_arms_light_weapons"}
+    app.session_state[wk(app, "items")] = {
+        "edited_rows": {},
+        "added_rows": [{**item, "sensitivity": "salw", "quantity": 100}],
+        "deleted_rows": [],
+    }
+    submit(app)
+    assert not app.session_state["rc.errors"], app.session_state["rc.errors"]
+    case = app.session_state["rc.case"]
+    assert case["evidence"]["profile"] == "profiles/valdoria.yaml"
+    assert list(case["evidence"]["country"]) == ["cpi"] and case["evidence"]["country"]["cpi"]["value"] == 12

@@ -7,10 +7,35 @@ from streamlit.testing.v1 import AppTest
 from riskcheck.app.widgets import md
 from riskcheck.history import History
 
-from .conftest import MAIN, decision, open_bundled, texts, wk
+from .conftest import MAIN, ROOT, decision, open_bundled, submit, texts, wk
+
+
+def test_opening_the_app_records_nothing_until_someone_assesses(db_url):
+    """Ten sessions opening the app (each shows the default scenario, assessed) leave the history empty;
+    pressing Assess in one of them records that one assessment."""
+    sessions = []
+    for _ in range(10):
+        at = AppTest.from_file(str(MAIN), default_timeout=60)
+        at.run()
+        assert not at.exception and decision(at) == "deny"
+        sessions.append(at)
+    assert History(db_url).count() == 0
+    assert "Not recorded" in texts(sessions[0])
+    submit(sessions[3])
+    (rec,) = History(db_url).list()
+    assert rec.scenario_id == "valdoria-rifles-weak-stockpile" and rec.decision == "deny"
+    sessions[3].run()
+    assert History(db_url).count() == 1  # once per session for the same input
+
+
+def test_choosing_another_rule_set_records_the_case_under_it(app, db_url):
+    app.selectbox(key="rc.rules_choice").set_value(str(ROOT / "rules" / "eu-common-position.yaml")).run()
+    (rec,) = History(db_url).list()
+    assert rec.rule_set_id == "eu-common-position"
 
 
 def test_every_assessment_is_recorded_and_listed(app, db_url):
+    submit(app)
     open_bundled(app, "nordvale-g2g-approve.yaml")
     records = History(db_url).list()
     assert [r.scenario_id for r in records] == ["nordvale-g2g-approve", "valdoria-rifles-weak-stockpile"]
@@ -24,12 +49,14 @@ def test_every_assessment_is_recorded_and_listed(app, db_url):
 
 
 def test_rerunning_the_same_assessment_does_not_record_it_twice(app, db_url):
+    submit(app)
     app.run()
-    app.run()
+    submit(app)
     assert History(db_url).count() == 1
 
 
 def test_history_filters_by_decision_and_words(app, db_url):
+    submit(app)
     open_bundled(app, "nordvale-g2g-approve.yaml")
     app.switch_page("views/history.py").run()
     app.multiselect(key="hist.decisions").set_value(["deny"]).run()
@@ -44,9 +71,10 @@ def test_history_filters_by_decision_and_words(app, db_url):
 
 
 def test_a_saved_assessment_reopens_on_the_assess_page(app, db_url):
+    submit(app)
     open_bundled(app, "nordvale-g2g-approve.yaml")
     assert decision(app) == "approve"
-    first = History(db_url).list()[-1]  # the valdoria one, recorded at start
+    first = History(db_url).list()[-1]  # the valdoria one, assessed first
     app.switch_page("views/history.py").run()
     app.selectbox(key="hist.reopen").set_value(first.id).run()
     app.button(key="hist.reopen.go").click().run()
@@ -54,9 +82,11 @@ def test_a_saved_assessment_reopens_on_the_assess_page(app, db_url):
     assert decision(app) == "deny"
     assert app.session_state["rc.case"]["id"] == "valdoria-rifles-weak-stockpile"
     assert app.text_input(key=wk(app, "title")).value == first.title
+    assert History(db_url).count() == 2  # reopening is not a new assessment
 
 
 def test_two_assessments_compare_side_by_side(app, db_url):
+    submit(app)
     open_bundled(app, "valdoria-rifles-rebutted.yaml")
     app.switch_page("views/history.py").run()
     page = texts(app)
@@ -68,6 +98,7 @@ def test_two_assessments_compare_side_by_side(app, db_url):
 
 
 def test_start_from_a_saved_assessment_in_the_sidebar(app, db_url):
+    submit(app)
     open_bundled(app, "karvonia-embargo.yaml")
     assert decision(app) == "prohibited"
     rid = History(db_url).list()[-1].id
@@ -90,8 +121,8 @@ def test_the_signed_in_user_is_recorded_and_listed(db_url, monkeypatch):
     monkeypatch.delenv("RISKCHECK_READ_ONLY", raising=False)
     at = AppTest.from_file(str(MAIN), default_timeout=60)
     at.user = {"is_logged_in": True, "email": "alice@example.org"}
-    at.run()  # opens and assesses the default scenario: recorded
-    assert not at.exception, [e.value for e in at.exception]
+    at.run()
+    submit(at)
     (rec,) = History(db_url).list()
     assert rec.recorded_by == "alice@example.org"
     at.switch_page("views/history.py").run()
@@ -106,6 +137,7 @@ def test_without_sign_in_nobody_is_named(db_url, monkeypatch):
     monkeypatch.delenv("RISKCHECK_AUTH", raising=False)
     at = AppTest.from_file(str(MAIN), default_timeout=60)
     at.run()
+    submit(at)
     (rec,) = History(db_url).list()
     assert rec.recorded_by is None
     at.switch_page("views/history.py").run()

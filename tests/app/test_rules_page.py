@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from riskcheck.history import History
 from riskcheck.rule_edits import sha256_text
 
-from .conftest import MAIN, decision, texts
+from .conftest import MAIN, decision, submit, texts
 from .test_rules_files import CHANGES, STAYS, broken, lowered, make_home
 
 NAME = "baseline.yaml"
@@ -45,9 +45,17 @@ def rules_page(user: dict | None = None, query: dict | None = None) -> AppTest:
     return at
 
 
-def editor(at: AppTest):
-    (box,) = [t for t in at.text_area if str(t.key).startswith(f"rules.editor.{NAME}.")]
-    return box
+class Editor:
+    """The rule editor as a test sees it: the text it holds (the draft) and its component key."""
+
+    def __init__(self, at: AppTest) -> None:
+        draft = at.session_state["rc.rule_drafts"][NAME]
+        self.key = f"rules.editor.{NAME}.{draft['gen']}"
+        self.value = draft["text"]
+
+
+def editor(at: AppTest) -> Editor:
+    return Editor(at)
 
 
 def reason(at: AppTest):
@@ -60,9 +68,23 @@ def save_button(at: AppTest):
 
 
 def typed(at: AppTest, text: str) -> AppTest:
-    editor(at).input(text).run()
+    """What the code editor sends when typing stops: a new event id and the whole text."""
+    typed.n += 1  # type: ignore[attr-defined]
+    event = {
+        "id": f"t{typed.n}",
+        "type": "change",
+        "lang": "yaml",
+        "text": text,
+        "selected": "",
+        "cursor": {},
+    }  # type: ignore[attr-defined]
+    at.session_state[editor(at).key] = event
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+typed.n = 0  # type: ignore[attr-defined]
 
 
 def impacts(at: AppTest) -> list[tuple[str, str, str]]:
@@ -91,10 +113,12 @@ def test_a_rule_set_reads_as_text_with_the_law_beside_each_rule(db_url, home):
     page = plain(texts(at))
     assert "Criterion 2(a): internal repression" in page
     assert "Deny if there is a clear risk the items might be used for internal repression" in page
-    assert "reads `unit.credible_gvhr_information`" in page  # the rule beside the law
+    assert (
+        "reads Gross human-rights violations by the unit (`unit.credible_gvhr_information`)" in page
+    )  # the rule beside the law, by title and by name
     assert re.search(r"`baseline\.yaml:\d+`", page)  # each element names its line in the file
     assert "](https://thearmstradetreaty.org)" in page and "Left to human judgement" in page
-    assert "Prohibited** (refusal code 1a) when `embargo.un` is yes" in page
+    assert "Prohibited** (refusal code 1a) when UN arms embargo (`embargo.un`) is yes" in page
 
 
 # --- the editing journey --------------------------------------------------------------------------
@@ -125,7 +149,21 @@ def test_edit_invalid_then_fix_then_preview_then_save(db_url, home):
     assert not at.error
     assert "Valid: no problem found." in [s.value for s in at.success]
     assert impacts(at) == [(CHANGES, "approve_with_conditions", "deny")]
-    assert "1 changed, 1 unchanged" in texts(at)
+    assert "What this edit changes: 1 of 2 scenarios change outcome" in plain(texts(at))
+    (table,) = [df.value for df in at.dataframe if "Decision after" in df.value.columns]  # first, compact
+    assert (
+        table.to_dict("records")
+        == [
+            {
+                "Scenario": CHANGES,
+                "Decision now": "Approve with conditions",
+                "Decision after": "Deny",
+                "Refusal codes now": "none",
+                "Refusal codes after": table["Refusal codes after"][0],
+            }
+        ]
+        and table["Refusal codes after"][0] != "none"
+    )
     assert "The version is still" in plain(texts(at))  # a semantic change should carry a new version
     assert "thresholds.clear_risk.deny: 3 -> 1.5" in plain(texts(at))
     assert path.read_text() == original  # previewing writes nothing
@@ -172,6 +210,36 @@ def test_the_edit_log_lists_the_edit_and_exports_it(db_url, home):
     from riskcheck.rule_edits import edits_csv
 
     assert "'=HYPERLINK" in edits_csv(History(db_url).rule_edits())  # the CSV neutralises it
+
+
+def test_an_earlier_version_is_restored_in_one_step_with_its_own_impact_and_reason(db_url, home):
+    path = home / "rules" / NAME
+    original = path.read_text()
+    at = rules_page()
+    typed(at, lowered(original))
+    reason(at).input("Lower the thresholds").run()
+    save_button(at).click().run()
+    at.run()
+    assert path.read_text() == lowered(original)
+    (edit,) = History(db_url).rule_edits()
+    # the Edit log offers the version before that edit, with what restoring it would change
+    assert at.selectbox(key=f"rules.restore.{NAME}").value == edit.id
+    page = plain(texts(at))
+    assert "What restoring it changes: 1 of 2 scenarios change outcome" in page
+    tables = [df.value for df in at.dataframe if "Decision after" in df.value.columns]
+    assert [
+        (r["Scenario"], r["Decision now"], r["Decision after"]) for r in tables[-1].to_dict("records")
+    ] == [(CHANGES, "Deny", "Approve with conditions")]  # the edit's own change, backwards
+    assert at.text_input(key=f"rules.restore.reason.{NAME}.{edit.id}").value.startswith(
+        f"Restore the version before edit #{edit.id}"
+    )
+    at.button(key=f"rules.restore.go.{NAME}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert path.read_text() == original
+    restored = History(db_url).rule_edits()[0]
+    assert restored.id != edit.id and restored.text_after == original
+    assert restored.reason.startswith(f"Restore the version before edit #{edit.id}")
+    assert any(f"recorded as rule edit #{restored.id}" in s.value for s in at.success)
 
 
 def test_a_failed_save_leaves_the_original_file_intact(db_url, home, monkeypatch):
@@ -235,7 +303,7 @@ def test_the_second_of_two_sessions_gets_a_conflict_and_keeps_its_text(db_url, h
 def test_read_only_hides_editing(db_url, home, monkeypatch):
     monkeypatch.setenv("RISKCHECK_READ_ONLY", "1")
     at = rules_page()
-    assert not [t for t in at.text_area if str(t.key).startswith("rules.editor.")]
+    assert "rc.rule_drafts" not in at.session_state  # no editor was drawn
     assert not [b for b in at.button if str(b.key).startswith("rules.save.")]
     assert "This deployment is read-only" in texts(at)
     assert "Criterion 2(a): internal repression" in plain(texts(at))  # reading still works
@@ -313,9 +381,11 @@ def test_a_name_in_the_address_opens_a_rule_file_of_the_folder(db_url, home):
 def test_read_only_shows_a_session_only_its_own_assessments(db_url, home, monkeypatch):
     monkeypatch.setenv("RISKCHECK_READ_ONLY", "1")
     first = AppTest.from_file(str(MAIN), default_timeout=60)
-    first.run()  # opens and assesses a bundled scenario: recorded
+    first.run()
+    submit(first)  # assesses the bundled scenario it opened on: recorded
     second = AppTest.from_file(str(MAIN), default_timeout=60)
     second.run()
+    submit(second)
     assert History(db_url).count() == 2  # both were recorded ...
     for at in (first, second):
         at.switch_page("views/history.py").run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
+import yaml
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
@@ -217,6 +218,10 @@ def test_trainer_and_two_trainees_with_one_inject_and_the_debrief(db_url):
     assert metrics["Decision: Fleiss' kappa"] == "-0.33"
     assert metrics["Criterion levels: Fleiss' kappa"] == "0.27"
     assert "kappa = -0.33 (poor: less than chance; 2 items, 4 answers)" in plain(trainer)
+    # two trainees and two stages: the number is shown with its reading, not alone
+    assert "With 2 trainees and 2 items answered, the class is too small for kappa to mean much" in plain(
+        trainer
+    )
 
     # Share agreeing with the tool (deny, deny, conditions; decision deny at both stages):
     #   stage 1: c3 deny,deny vs deny -> 2/2; c7s deny,deny vs deny -> 2/2; c7d conditions,refer vs
@@ -239,6 +244,8 @@ def test_trainer_and_two_trainees_with_one_inject_and_the_debrief(db_url):
     assert row(deb, "DECISION")["Agreeing"] == "1/2 (50%)"
     assert "Internal armed conflict or tension" in row(deb, "3 ")["What explains the tool's view"]
     assert "Criterion 3" in row(deb, "3 ")["Citation"]
+    # the long texts are listed in full under the table, not cut off at its right edge
+    assert row(deb, "3 ")["What explains the tool's view"] in plain(trainer)
     # the chart of the class's spread: two trainees said 'refer' on criterion 3, the tool 'deny'
     chart = trainer.get("vega_lite_chart")[0].proto
     points = [
@@ -248,9 +255,11 @@ def test_trainer_and_two_trainees_with_one_inject_and_the_debrief(db_url):
     assert {"criterion": "3 internal situation", "level": "deny", "tool": "the tool: deny (severe)"} in points
 
     # --- a trainee's debrief: the tool and the class figures, their own answers only ---------------
+    ben.session_state["tr.trainee.tabs"] = "Briefing and evidence"  # where Ben was reading
     ben.run()
     ok(ben)
     assert "Debrief" in [t.label for t in ben.tabs]
+    assert ben.session_state["tr.trainee.tabs"] == "Debrief"  # brought to the debrief when it opened
     mine = table(ben, "Agreeing")
     assert "Ben" in mine.columns and "Ana" not in mine.columns
     assert row(mine, "DECISION")["Agreeing"] == "2/2 (100%)"  # class figures are kept
@@ -298,12 +307,56 @@ def test_saving_needs_a_decision_and_keeps_nothing_half_done(db_url):
     assert store.answers(store.find("Class A").id) == []
 
 
-def test_an_exercise_name_is_taken_once(db_url):
+def test_an_exercise_name_is_taken_once_and_the_taken_one_can_be_reopened(db_url):
     trainer = trainer_session()
     start(trainer, "Class A")
     click(trainer, "Another exercise")
     start(trainer, " class  A ")  # the same name in another case and spacing
-    assert "exists already" in plain(trainer)
+    (error,) = [e.value for e in trainer.error if "is taken" in e.value]
+    assert "class  A" in error.replace("\\", "")
+    click(trainer, "Reopen Class A")
+    assert trainer.session_state["rc.training.exercise"] == TrainingStore.open(db_url).find("Class A").id
+    assert "Trainees join at this address" in plain(trainer)
+    assert not [e for e in trainer.error if "is taken" in e.value]
+
+
+def test_a_released_inject_can_be_withdrawn(db_url):
+    trainer = trainer_session()
+    start(trainer, "Class A")
+    ana = join("Ana")
+    click(trainer, "Release inject 1: IS takes Fallujah; fighting reaches depots in Anbar")
+    store = TrainingStore.open(db_url)
+    assert store.find("Class A").stage == 1
+    click(trainer, "Withdraw inject 1 (undo its release)")
+    assert "Inject 1 withdrawn" in plain(trainer)
+    ex = store.find("Class A")
+    assert ex.stage == 0 and [e.kind for e in ex.events][-2:] == [
+        "release",
+        "withdraw",
+    ]  # recorded, not erased
+    ana.run()
+    ok(ana)
+    assert "initial briefing" in plain(ana) and "New inject" not in plain(ana)
+    assert store.verify() == {}
+    # released again, it is the same inject 1
+    click(trainer, "Release inject 1: IS takes Fallujah; fighting reaches depots in Anbar")
+    assert store.find("Class A").stage == 1
+
+
+def test_the_exercise_picker_counts_injects_and_lists_those_with_injects_first(db_url):
+    counts = {}
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        counts[str(path)] = len(yaml.safe_load(path.read_text()).get("injects") or [])
+    trainer = trainer_session()
+    picker = trainer.multiselect(key="tr.new.scenarios")
+    labels = picker.options
+    assert len(labels) == len(counts)
+    with_injects = sum(1 for n in counts.values() if n)
+    assert 0 < with_injects < len(counts)
+    assert all("(0 injects)" not in x for x in labels[:with_injects])
+    assert all("(0 injects)" in x for x in labels[with_injects:])
+    (iraq,) = [x for x in labels if x.startswith("Iraq 2013: tanks")]
+    assert iraq.endswith(f"({counts[SCENARIO]} injects)") and counts[SCENARIO] == 2
 
 
 def test_two_scenarios_in_order_debrief_and_close(db_url):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from riskcheck.app import forms, upload
+from riskcheck.app import catalog, forms, upload
 from riskcheck.app.upload import MAX_BYTES, MAX_UPLOAD_MB, MIB, read_upload
 from riskcheck.paths import rules_dir, scenarios_dir
 
@@ -62,7 +62,7 @@ def refused(name: str, raw: bytes, root: Path | None = None) -> str:
 def test_a_valid_file_gives_the_same_form_document_as_the_bundled_copy():
     result = read_upload("nordvale-g2g-approve.yaml", NORDVALE.read_bytes())
     assert result.ok and result.errors == ()
-    assert result.data == forms.scenario_data(NORDVALE)
+    assert result.data == catalog.scenario_data(NORDVALE)
     assert "expected" not in result.data  # expectations belong to tests, not to the case
     built = forms.build(result.data)
     assert built.ok
@@ -70,11 +70,11 @@ def test_a_valid_file_gives_the_same_form_document_as_the_bundled_copy():
     assert profile.is_relative_to(scenarios_dir().resolve())
 
 
-@pytest.mark.parametrize("path", sorted(forms.bundled_scenarios()), ids=lambda p: Path(p).name)
+@pytest.mark.parametrize("path", sorted(catalog.bundled_scenarios()), ids=lambda p: Path(p).name)
 def test_every_bundled_scenario_uploads_as_it_opens(path):
     result = read_upload(Path(path).name, Path(path).read_bytes())
     assert result.errors == ()
-    assert result.data == forms.scenario_data(path)
+    assert result.data == catalog.scenario_data(path)
 
 
 def test_a_file_exactly_at_the_limit_is_read():

@@ -86,6 +86,9 @@ def test_main_journey(server, page):
     page.locator('[data-testid="stDataFrame"] canvas').nth(2).wait_for()
     expect(page.get_by_text("Commercial end-user declaration", exact=True).first).to_be_visible()
     shot(page, "01-assess-answer-and-form.png")
+    # the officer assesses the case the app opened on: that records it (opening it recorded nothing)
+    page.get_by_role("button", name="Assess", exact=True).click()
+    expect(page.get_by_text("Not recorded: this is the scenario", exact=False)).to_have_count(0)
 
     # Drill down: the criteria, factor tables and the Altair charts.
     page.get_by_role("tab", name="Why", exact=True).click()
@@ -118,9 +121,9 @@ def test_main_journey(server, page):
     # Another bundled scenario from the sidebar.
     page.get_by_role("tab", name="Transfer", exact=True).click()
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-    page.get_by_role(
-        "option", name="Armoured vehicles to a stable ally under a government-to-government agreement"
-    ).click()
+    # the picker finds a scenario by the recipient's name too (the "Karvonia" finding nothing)
+    page.get_by_role("combobox", name="Scenario").fill("Nordvale")
+    page.get_by_role("option", name="Armoured vehicles to a stable ally", exact=False).click()
     page.get_by_role("button", name="Load into the form", exact=True).click()
     expect(decision_banner(page)).to_have_attribute("data-decision", "approve", timeout=WAIT_MS)
     shot(page, "04-approve-scenario.png")

@@ -8,6 +8,7 @@ and every server started here is stopped.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -69,10 +70,19 @@ def browser_page(headers: dict[str, str] | None = None):
             browser.close()
 
 
+EDITOR_FRAME = 'iframe[title="code_editor.code_editor"]'
+
+
+def ace(page, script: str):
+    """Run ``script`` (a function of the Ace editor object) inside the code editor's frame."""
+    frame = page.frame_locator(EDITOR_FRAME)
+    frame.locator(".ace_editor").wait_for()
+    return frame.locator(".ace_editor").evaluate(f"el => ({script})(el.env.editor)")
+
+
 def type_into_editor(page, text: str) -> None:
-    box = page.locator('[data-testid="stTextArea"] textarea').first
-    box.fill(text)
-    box.press("Control+Enter")  # Streamlit commits a text area on Ctrl+Enter (or when it loses focus)
+    """Replace the editor's text as a paste would; the editor sends it once typing stops."""
+    ace(page, f"ed => ed.setValue({json.dumps(text)}, -1)")
 
 
 def test_rules_page_editing_flow(tmp_path):
@@ -87,7 +97,16 @@ def test_rules_page_editing_flow(tmp_path):
         shot(page, "06-rules-read.png")
 
         page.get_by_role("tab", name="Edit", exact=True).click()
-        expect(page.locator('[data-testid="stTextArea"] textarea').first).to_be_visible()
+        frame = page.frame_locator(EDITOR_FRAME)
+        expect(frame.locator(".ace_editor")).to_be_visible()
+        # a code editor: line numbers in a gutter, YAML highlighting, long lines not wrapped but scrolled
+        expect(frame.locator(".ace_gutter-cell").first).to_have_text("1")
+        expect(frame.locator(".ace_meta, .ace_keyword, .ace_string").first).to_be_visible()
+        assert ace(page, "ed => ed.session.getMode().$id") == "ace/mode/yaml"
+        assert ace(page, "ed => ed.session.getUseWrapMode()") is False
+        width = page.locator(EDITOR_FRAME).bounding_box()["width"]
+        main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["width"]
+        assert width > 0.85 * main, (width, main)  # the page's whole width, not half of it
         bad, line = broken(original)
         type_into_editor(page, bad)
         expect(
@@ -95,14 +114,36 @@ def test_rules_page_editing_flow(tmp_path):
         ).to_be_visible()
         expect(page.get_by_text(f"Line {line}, column", exact=False)).to_be_visible()
         expect(page.get_by_role("button", name="Save", exact=True)).to_be_disabled()
-        page.locator('[data-testid="stTextArea"] textarea').first.evaluate("e => e.scrollTop = 0")
+        # the problem is marked at its line in the editor, and "Go to line" moves the cursor there
+        page.wait_for_function(
+            """([sel, line]) => {
+                 const f = document.querySelector(sel);
+                 const el = f && f.contentDocument && f.contentDocument.querySelector('.ace_editor');
+                 return el && el.env.editor.session.getAnnotations().some(a => a.row === line - 1 && a.type === 'error');
+               }""",
+            arg=[EDITOR_FRAME, line],
+        )
+        ace(page, "ed => { ed.gotoLine(1, 0, false); ed.scrollToLine(0, false, false, () => {}); }")
+        page.get_by_role("button", name=f"Go to line {line}", exact=True).click()
+        page.wait_for_function(
+            """([sel, line]) => {
+                 const f = document.querySelector(sel);
+                 const el = f && f.contentDocument && f.contentDocument.querySelector('.ace_editor');
+                 return el && el.env.editor.getCursorPosition().row === line - 1;
+               }""",
+            arg=[EDITOR_FRAME, line],
+        )
+        first, last = ace(page, "ed => [ed.renderer.getFirstVisibleRow(), ed.renderer.getLastVisibleRow()]")
+        assert first <= line - 1 <= last, (first, last, line)
+        # typing elsewhere does not move the view: the text stays where the reviewer is
+        assert ace(page, "ed => ed.getValue()") == bad
         shot(page, "07-rules-invalid-edit.png")
 
         type_into_editor(page, lowered(original))
         expect(page.get_by_text("Valid: no problem found.", exact=True)).to_be_visible()
         impact = page.locator(f'[data-testid="rc-impact"][data-scenario="{CHANGES}"]')
         expect(impact).to_have_attribute("data-new", "deny")
-        expect(page.get_by_text("1 changed, 1 unchanged", exact=False)).to_be_visible()
+        expect(page.get_by_text("1 of 2 scenarios change outcome", exact=False)).to_be_visible()
         page.get_by_text(f"Why {CHANGES} changes", exact=True).click()
         shot(page, "08-rules-impact-preview.png")
 
@@ -144,7 +185,7 @@ def test_a_proxy_header_names_the_reviewer_only_when_trusted(tmp_path):
             ).to_be_visible()
 
 
-# --- OpenID Connect: the README's configuration against a local provider ---------------------------
+# --- OpenID Connect: docs/deployment.md's configuration against a local provider ---------------------------
 
 
 class MockProvider:
@@ -246,8 +287,8 @@ class MockProvider:
 
 
 def readme_oidc_secrets(app_url: str, provider: MockProvider) -> str:
-    """The README's example secrets.toml, with the example hosts swapped for the local ones."""
-    readme = (ROOT / "README.md").read_text()
+    """docs/deployment.md's example secrets.toml, with the example hosts swapped for the local ones."""
+    readme = (ROOT / "docs" / "deployment.md").read_text()
     after = readme[readme.index("<!-- oidc-example") :]
     block = after[after.index("```toml\n") + len("```toml\n") :]
     block = block[: block.index("```")]
@@ -256,7 +297,7 @@ def readme_oidc_secrets(app_url: str, provider: MockProvider) -> str:
         "https://login.example.org/realms/ministry/.well-known/openid-configuration",
         f"{provider.base}/.well-known/openid-configuration",
     )
-    assert app_url in block and provider.base in block, "the README example changed shape"
+    assert app_url in block and provider.base in block, "the docs/deployment.md example changed shape"
     return block
 
 

@@ -53,7 +53,9 @@ def test_trainer_runs_an_exercise_and_a_trainee_takes_part(server, browser):  # 
     trainer.goto(f"{server}/training", wait_until="domcontentloaded")
     expect(trainer.get_by_text("Start an exercise", exact=True)).to_be_visible(timeout=WAIT_MS)
     trainer.get_by_label("Exercise name", exact=True).fill("Browser class")
-    trainer.get_by_label("Scenarios, in the order the class takes them", exact=True).click()
+    trainer.get_by_label(
+        "Scenarios, in the order the class takes them (those with injects first)", exact=True
+    ).click()
     trainer.get_by_role("option", name=re.compile(r"^Iraq 2013: tanks")).click()
     trainer.keyboard.press("Escape")
     trainer.get_by_role("button", name="Start the exercise", exact=True).click()

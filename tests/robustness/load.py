@@ -34,6 +34,7 @@ from pathlib import Path
 
 from playwright import sync_api
 
+from riskcheck.app.catalog import scenario_index
 from riskcheck.history import History
 from riskcheck.loader import load_scenario
 from tests.browser.server import free_port, serve
@@ -171,9 +172,12 @@ def recorded(url: str) -> tuple[list[str], list[str]]:
 
 
 def pick(page, title: str) -> None:
+    """Choose the scenario titled ``title`` in the sidebar's picker (which lists it with its recipient
+    and file name, ``riskcheck.app.catalog.ScenarioInfo.label``)."""
+    label = next(s.label for s in scenario_index(str(ROOT / "scenarios")).values() if s.title == title)
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name=title, exact=True).click()
-    sync_api.expect(page.get_by_role("combobox", name="Scenario")).to_have_value(title, timeout=WAIT_MS)
+    page.get_by_role("option", name=label, exact=True).click()
+    sync_api.expect(page.get_by_role("combobox", name="Scenario")).to_have_value(label, timeout=WAIT_MS)
 
 
 def drive(url: str, scenarios: list[tuple[Path, str, str]], log: Path, chromium: Path) -> dict:
