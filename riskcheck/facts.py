@@ -114,9 +114,14 @@ FIELDS: dict[str, FieldSpec] = {
         "set", "Sensitivity class of the item line", tuple(v.SENSITIVITY), title="Item sensitivity"
     ),
     "items.ml_category": FieldSpec(
-        "set", "EU Military List category of the item line", tuple(v.MILITARY_LIST), title="Military List categories"
+        "set",
+        "EU Military List category of the item line",
+        tuple(v.MILITARY_LIST),
+        title="Military List category",
     ),
-    "items.att_category": FieldSpec("set", "ATT category of the item line", tuple(v.ATT_CATEGORIES), title="ATT categories"),
+    "items.att_category": FieldSpec(
+        "set", "ATT category of the item line", tuple(v.ATT_CATEGORIES), title="ATT category"
+    ),
     "items.max_service_life_years": FieldSpec(
         "int",
         "Typical service life of the items",
@@ -124,7 +129,9 @@ FIELDS: dict[str, FieldSpec] = {
         title="Service life of the items",
     ),
     "items.portable": FieldSpec("bool", "The items are man-portable", title="Man-portable items"),
-    "items.total_quantity": FieldSpec("int", "Number of items on the line", low=0, title="Quantity on the line"),
+    "items.total_quantity": FieldSpec(
+        "int", "Number of items on the line", low=0, title="Quantity on the line"
+    ),
     "items.total_value_eur": FieldSpec(
         "number", "Value of the line in EUR", low=0, title="Value of the line (EUR)"
     ),
@@ -404,7 +411,7 @@ def derive(
         facts["conflicts.exporter_arms_other_side"] = missing(where.get("conflicts"))
         facts["conflicts.recipient_role"] = missing(where.get("conflicts"), "no conflict check recorded")
     else:
-        facts["conflicts.recipient_role"] = _role(conflicts, recipient, where.get("conflicts"))
+        facts["conflicts.recipient_role"] = recipient_role(conflicts, recipient, where.get("conflicts"))
         mine = [c for c in conflicts if recipient in c.parties]
         facts["conflicts.recipient_party"] = Fact(
             bool(mine),
@@ -436,7 +443,7 @@ def derive(
     return facts
 
 
-def _role(conflicts: Any, recipient: str, at: Location | None) -> Fact:
+def recipient_role(conflicts: Any, recipient: str, at: Location | None) -> Fact:
     """The recipient's gravest role in the conflicts it is a party to; 'none' when it is in none;
     unknown when a conflict it is in records no role for it."""
     mine = [c for c in conflicts if recipient in c.parties]
@@ -517,7 +524,8 @@ def line_facts(transfer_facts: Facts, scenario: Any, index: int, where: dict[str
     facts["item.capability"] = given(cap) if cap is not None else missing(at, "capability not stated")
     patterns = scenario.evidence.patterns
     p_at = where.get("patterns")
-    ihl_clean = facts["country.ihl_violations_credible"].value is False
+    ihl = facts["country.ihl_violations_credible"]
+    ihl_clean = ihl.value is False and not ihl.alternatives
     pts = facts["country.pts"].value
     repression_clean = pts is not None and not facts["country.pts"].alternatives and pts <= CLEAN_PTS
     facts["item.ihl_pattern_link"] = _link(

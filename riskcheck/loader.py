@@ -271,6 +271,12 @@ def scenario_from_document(
     for key in SHARED:
         if getattr(ev, key) is None and profile is not None and getattr(profile, key) is not None:
             ev = ev.model_copy(update={key: getattr(profile, key)})
+    # Patterns are two findings: a scenario that records one keeps the profile's other.
+    own, shared = ev.patterns, profile.patterns if profile is not None else None
+    if own is not None and shared is not None and own is not shared:
+        kept = {k: getattr(shared, k) for k in ("ihl", "repression") if getattr(own, k) is None}
+        if kept:
+            ev = ev.model_copy(update={"patterns": own.model_copy(update=kept)})
     model = model.model_copy(update={"evidence": ev})
 
     def at(*loc: Any, d: Document = doc) -> Location:

@@ -302,11 +302,19 @@ class Evidence(EvidenceChanges):
     profile: Text | None = Field(None, description="Path of a shared profile file, relative to this file")
 
 
+Decision = Literal["prohibited", "deny", "refer", "approve_with_conditions", "approve"]
+
+
 class Expectation(Strict):
-    decision: Literal["prohibited", "deny", "refer", "approve_with_conditions", "approve"]
+    decision: Decision
     refusal_codes: list[Text] | None = Field(None, description="Exactly these codes, in any order")
     reasons: list[Text] = Field(
         default_factory=list, description="Rule ids that must appear among the reasons"
+    )
+    lines: list[Decision] | None = Field(
+        None,
+        description="The decision of each item line, in the transfer's order (a licence is decided line by "
+        "line; the transfer takes the most severe)",
     )
     why: Text = Field(description="One line of legal reasoning behind the expected outcome")
 

@@ -74,6 +74,12 @@ def check_expectation(
         problems.append(f"expected {exp.decision}, got {a.decision} ({a.summary})")
     if exp.refusal_codes is not None and sorted(exp.refusal_codes) != sorted(a.refusal_codes):
         problems.append(f"expected refusal codes {sorted(exp.refusal_codes)}, got {sorted(a.refusal_codes)}")
+    if exp.lines is not None:
+        got = [line.decision for line in a.lines]
+        if len(exp.lines) != len(got):
+            problems.append(f"expected decisions for {len(exp.lines)} item lines, the transfer has {len(got)}")
+        elif exp.lines != got:
+            problems.append(f"expected the item lines {', '.join(exp.lines)}, got {', '.join(got)}")
     given = {r.rule_id.split("/")[0] for r in a.reasons}
     for rid in exp.reasons:
         if rid not in given:

@@ -4,7 +4,8 @@ Rows vary everything the rules read: missing and 'unknown' values, every channel
 controls (with the full rebuttal package now and then), presumption destinations (IRQ, diversion
 records, SALW), embargoes (stated in the row, from a profile check with named forces and non-state
 scopes, or looked up in the rule set's reference list, before and after their start dates),
-MANPADS to every kind of end user, conflicts, prior denials, and (optionally) contested readings
+MANPADS to every kind of end user, what the items are for, conflicts and the recipient's role,
+documented patterns of violations, the record of controls tried, prior denials, and (optionally) contested readings
 and invalid values. The profiles the rows name are written by ``write_profiles`` into a folder of
 the test's own, so the tests do not depend on the bundled training profiles.
 """
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from riskcheck import vocabulary as v
+from riskcheck.facts import CONTROL_RECORD, ROLE_ORDER
 
 PROFILES: dict[str, str] = {
     "alpha": """id: alpha
@@ -38,7 +40,13 @@ embargoes:
   in_force:
     - {id: un-alpha, authority: UN, legal_act: "UNSC res. 1 (synthetic)", scope: whole_state, start: 2020-01-01, source: synthetic}
 conflicts:
-  - {name: Alpha-Beta war, parties: [XAL, XBE], source: synthetic, as_of: 2024-01-01}
+  - name: Alpha-Beta war
+    parties: [XAL, XBE]
+    source: synthetic
+    as_of: 2024-01-01
+    roles: [{party: XAL, role: aggressor, source: synthetic}]
+patterns:
+  ihl: {capabilities: [artillery_rockets, air_delivered_strike], description: shelling of towns, source: synthetic, as_of: 2024-01-01}
 """,
     "beta": """id: beta
 country: XBE
@@ -114,6 +122,7 @@ GOOD_WHEN_TRUE = {
     "ihl_compliance_mechanisms",
     "stockpile_control_demonstrated",
     "quantity_plausible",
+    "type_plausible",
 }
 HIGH_IS_GOOD = {
     "cirights_physint",
@@ -173,7 +182,7 @@ def generate(
         mask = (recipient == country) & (rng.random(n) < profile_share)
         profile[mask] = pid
     sens = pick(list(v.SENSITIVITY), [0.22, 0.15, 0.08, 0.08, 0.17, 0.12, 0.1, 0.08])
-    eut = pick(list(v.END_USER_TYPES), [0.4, 0.2, 0.15, 0.1, 0.15])
+    eut = pick(list(v.END_USER_TYPES), [0.35, 0.18, 0.12, 0.08, 0.12, 0.05, 0.05, 0.05])
     controls = np.array(
         [";".join(sorted(rng.choice(list(v.CONTROLS), k, replace=False))) for k in rng.integers(0, 6, n)],
         dtype=object,
@@ -190,6 +199,7 @@ def generate(
         "ml_category": pick(list(v.MILITARY_LIST)),
         "att_category": pick(list(v.ATT_CATEGORIES)),
         "sensitivity": sens,
+        "capability": blank(pick(list(v.CAPABILITIES)), 0.1),
         "quantity": rng.integers(1, 100_000, n).astype(str).astype(object),
         "value_eur": blank(np.round(rng.random(n) * 1e7, 2).astype(str).astype(object), 0.2),
         "channel": pick(list(v.CHANNELS)),
@@ -221,6 +231,27 @@ def generate(
     may = (party == 0) & counted & (rng.random(n) < 0.5)
     aos[may] = "false"
     data["conflicts.exporter_arms_other_side"] = aos
+    role = np.array([""] * n, dtype=object)
+    role[rp == "true"] = blank(pick(list(ROLE_ORDER)), 0.15)[rp == "true"]
+    role[(rp == "false") & (rng.random(n) < 0.5)] = "none"
+    data["conflicts.recipient_role"] = role
+    for which in ("ihl", "repression"):
+        kinds = [
+            ";".join(sorted(rng.choice(list(v.CAPABILITIES), k, replace=False)))
+            for k in rng.integers(1, 4, n)
+        ]
+        data[f"patterns.{which}"] = np.where(rng.random(n) < 0.2, np.array(kinds, dtype=object), "").astype(
+            object
+        )
+    record = blank(pick(list(CONTROL_RECORD), [0.15, 0.5, 0.35]), 0.6)
+    data["controls.record"] = record
+    breached = np.array([""] * n, dtype=object)
+    found = record == "breaches_found"
+    breached[found] = [
+        ";".join(sorted(rng.choice(list(v.CONTROLS), k, replace=False)))
+        for k in rng.integers(1, 3, int(found.sum()))
+    ]
+    data["controls.breached"] = breached
     # Indicators follow a per-row risk tier, so that every decision occurs in realistic shares.
     tier = rng.choice(3, n, p=[0.55, 0.3, 0.15])
     gone = np.array([0.01, 0.04, 0.1])[tier]

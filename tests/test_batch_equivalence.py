@@ -115,8 +115,13 @@ def test_the_equivalent_scenario_is_a_valid_scenario_file(run: dict) -> None:
     for rec, bad in _records(run["register"])[:40]:
         if bad:
             continue
+        pid = rec.get("profile")
         data = scenario_for_row(
-            rec, rec["date"], "baseline", profiles.path_of(rec["profile"]) if rec.get("profile") else None
+            rec,
+            rec["date"],
+            "baseline",
+            profiles.path_of(pid) if pid else None,
+            profiles.get(pid)[0] if pid else None,
         )
         doc = parse_text(yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False), "x.yaml")
         a = scenario_from_document(doc, ROOT, profile_root=profiles.folder)

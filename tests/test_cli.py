@@ -212,3 +212,27 @@ def test_the_app_launcher_caps_uploads_on_the_server(monkeypatch, capsys):
     assert flags["--server.maxUploadSize"] == "1"
     assert flags["--server.address"] == "127.0.0.1" and flags["--server.port"] == "8599"
     assert flags["--browser.gatherUsageStats"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (
+            "[approve_with_conditions, approve_with_conditions]",
+            "expected the item lines approve_with_conditions, "
+            "approve_with_conditions, got approve_with_conditions, deny",
+        ),
+        ("[deny]", "expected decisions for 1 item lines, the transfer has 2"),
+    ],
+)
+def test_test_checks_each_item_lines_decision(capsys, tmp_path, lines, message):
+    """The mixed licence's expected line decisions (body armour with conditions, rifles refused),
+    edited wrong: `riskcheck test` names what it expected of the lines and what it got."""
+    scen = tmp_path / "scenarios"
+    shutil.copytree(ROOT / "scenarios" / "profiles", scen / "profiles")
+    text = (ROOT / "scenarios" / "corvania-mixed-licence.yaml").read_text()
+    right = "    lines: [approve_with_conditions, deny]\n"
+    assert text.count(right) == 2
+    (scen / "mixed.yaml").write_text(text.replace(right, f"    lines: {lines}\n", 1))
+    code, out, _ = cli(capsys, "test", scen, "--rules", ROOT / "rules" / "baseline.yaml")
+    assert code == 1 and message in out

@@ -197,9 +197,11 @@ def test_reassess_a_register(home, capsys):
     register = home / "register.csv"
     register.write_text(
         "application_id,date,exporter_country,recipient_country,end_user_type,end_user_name,ml_category,"
-        "att_category,sensitivity,quantity,channel,profile\n"
-        "A-1,2025-03-01,XOS,XNV,armed_forces,Army,ML6,armoured_combat_vehicles,major_platform,10,g2g_with_eum,nordvale\n"
-        "A-2,2025-03-01,XOS,XNV,armed_forces,Army,ML6,armoured_combat_vehicles,major_platform,10,g2g_with_eum,\n",
+        "att_category,sensitivity,capability,quantity,channel,profile\n"
+        "A-1,2025-03-01,XOS,XNV,armed_forces,Army,ML6,armoured_combat_vehicles,major_platform,armoured_vehicles,10,"
+        "g2g_with_eum,nordvale\n"
+        "A-2,2025-03-01,XOS,XNV,armed_forces,Army,ML6,armoured_combat_vehicles,major_platform,armoured_vehicles,10,"
+        "g2g_with_eum,\n",
         encoding="utf-8",
     )
     db = home / "none.db"

@@ -59,15 +59,21 @@ def test_exercise_prints_the_debrief_table(capsys, answers_csv):
     assert "Trainees: Ana, Ben" in lines
     # stage 0: criterion 3, tool deny; both trainees said refer (more lenient): 0 of 2 agree
     assert any(ln.split()[:1] == ["3"] and "refer -" in ln and ln.endswith("0/2 (0%)") for ln in lines)
-    assert "Decision: tool Deny (2a, 2c, 3, 7, ATT7(3)); class refer 1, deny 1; agreeing 1/2 (50%)" in lines
-    assert "Decision: tool Deny (2a, 2c, 3, 7, ATT7(3)); class deny 2; agreeing 2/2 (100%)" in lines
+    # the tool refuses on Criterion 3 alone (7(c), 2(a), 2(c) and ATT 7(3) wait for evidence)
+    assert "Decision: tool Deny (3); class refer 1, deny 1; agreeing 1/2 (50%)" in lines
+    assert "Decision: tool Deny (3); class deny 2; agreeing 2/2 (100%)" in lines
     # the factor and citation behind the tool's view where the class differs
     assert "      driving factor: Internal armed conflict or tension 4/4" in out
     assert "cites EU CP 2008/944 Criterion 3" in out
     # hand-computed in tests/app/test_training.py: -1/3 for the decision, 13/49 for the levels
     assert "  decision:         kappa = -0.33 (poor: less than chance; 2 items, 4 answers)" in lines
     assert "  criterion levels: kappa = 0.27 (fair; 6 items, 12 answers)" in lines
-    assert "  Ana: criterion levels 5/6 (83%), decisions 2/2 (100%); stricter 0, more lenient 1" in lines
+    # tool: c3 deny, c7 conditions, 7(c) refer at both stages. Ana: stage 0 refer (-), conditions (=),
+    # deny (+); stage 1 deny (=), conditions (=), deny (+): 3 of 6, stricter 2, more lenient 1.
+    assert "  Ana: criterion levels 3/6 (50%), decisions 2/2 (100%); stricter 2, more lenient 1" in lines
+    # Ben: stage 0 refer (-), acceptable (-), refer (=); stage 1 deny (=), refer (+), deny (+);
+    # decisions refer (-) then deny (=).
+    assert "  Ben: criterion levels 2/6 (33%), decisions 1/2 (50%); stricter 2, more lenient 2" in lines
 
 
 def test_exercise_csv_can_be_scored_again(capsys, answers_csv, tmp_path):

@@ -58,6 +58,7 @@ ITEM_LABELS = {
     "ml_category": "Military List",
     "att_category": "ATT category",
     "sensitivity": "Sensitivity",
+    "capability": "For",
     "model": "Model",
     "quantity": "Quantity",
     "value_eur": "Value (EUR)",

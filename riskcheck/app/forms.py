@@ -28,7 +28,16 @@ from .evidence_rows import blank_to_none, indicators_from_rows
 from .form_errors import field_errors
 
 FORM_PATH = "(form)"
-ITEM_COLUMNS = ("description", "ml_category", "att_category", "sensitivity", "model", "quantity", "value_eur")
+ITEM_COLUMNS = (
+    "description",
+    "ml_category",
+    "att_category",
+    "sensitivity",
+    "capability",
+    "model",
+    "quantity",
+    "value_eur",
+)
 
 
 # --- items ------------------------------------------------------------------------------
@@ -58,7 +67,7 @@ def items_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         val = item.get("value_eur")
         if isinstance(val, float) and val.is_integer():
             item["value_eur"] = int(val)
-        for optional in ("model", "value_eur"):
+        for optional in ("capability", "model", "value_eur"):
             if item.get(optional) is None:
                 item.pop(optional)
         for required in ("description", "ml_category", "att_category", "sensitivity", "quantity"):

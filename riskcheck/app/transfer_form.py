@@ -102,6 +102,13 @@ ITEM_CONFIG = {
         format_func=lambda c: v.SENSITIVITY[c].title if c in v.SENSITIVITY else str(c),
         width=120,
     ),
+    "capability": st.column_config.SelectboxColumn(
+        "For",
+        help="What the items are for: the criteria read it (empty: not stated, and they refer the case)",
+        options=list(v.CAPABILITIES),
+        format_func=lambda c: v.CAPABILITIES[c].title if c in v.CAPABILITIES else str(c),
+        width=130,
+    ),
     "model": st.column_config.TextColumn("Model", width=65),
     "quantity": st.column_config.NumberColumn("Quantity", min_value=1, step=1, format="%d", width=85),
     "value_eur": st.column_config.NumberColumn("Value (EUR)", min_value=0, format="%,.0f", width=100),

@@ -10,12 +10,13 @@ import html
 import re
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from .. import vocabulary as v
 from ..explain import value_text
 from ..explain.memo import DECISION_COLOURS, cite_url
-from ..explain.words import DECISION_WORDS
+from ..explain.words import DECISION_WORDS, capability_words, line_note
 from ..facts import field_label
 from ..trace import Assessment
 
@@ -102,6 +103,35 @@ def answer(a: Assessment) -> None:
         for p in parts[1:]:
             st.markdown("**Also:** " + md(p))
     st.caption(":material/balance: " + md(a.disclaimer.strip()))
+    if len(a.lines) > 1:
+        item_lines(a)
+
+
+def item_lines(a: Assessment) -> None:
+    """Each item line's own decision: a licence approves or refuses its lines one by one, and the
+    transfer takes the most severe (the detail below is the deciding line's)."""
+    st.markdown("**Item lines**")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Line": line.line,
+                    "Item": line.description,
+                    "Quantity": line.quantity,
+                    "For": capability_words(line.capability),
+                    "Decision": DECISION_WORDS[line.decision],
+                    "Refusal criteria": ", ".join(line.refusal_codes),
+                    "Why": line.summary,
+                }
+                for line in a.lines
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    note = line_note(a)
+    if note:
+        st.caption(md(note))
 
 
 # Streamlit scrolls its main block, not the window. The script runs in a component's iframe, which

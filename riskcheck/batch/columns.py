@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import vocabulary as v
 from ..engine.columns import Contested
+from ..facts import CONTROL_RECORD, ROLE_ORDER
 
 # Parse states of a cell.
 EMPTY, VALUE, UNKNOWN, CONTESTED, ERROR = 0, 1, 2, 3, 4
@@ -36,13 +37,14 @@ UNKNOWN_VALUE = _Unknown()  # an indicator stated as 'unknown' (overrides a prof
 @dataclass(frozen=True)
 class Spec:
     name: str
-    kind: str  # id | date | country | text | enum | bool | int | number | controls | profile
+    kind: str  # id | date | country | text | enum | bool | int | number | set | profile
     required: bool = False
     help: str = ""
     values: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
     indicator: bool = False  # country./unit.: 'unknown' overrides a profile; 'a|b' are contested readings
+    noun: str = ""  # a set's member, as its error names it ("'psv' is not a control")
 
 
 def _indicators() -> list[Spec]:
@@ -78,16 +80,24 @@ COLUMNS: dict[str, Spec] = {
         ),
         Spec("att_category", "enum", True, "ATT category", tuple(v.ATT_CATEGORIES)),
         Spec("sensitivity", "enum", True, "Sensitivity class of the item", tuple(v.SENSITIVITY)),
+        Spec(
+            "capability",
+            "enum",
+            False,
+            "What the items are for (empty: not stated, and the criteria that read it refer the case)",
+            tuple(v.CAPABILITIES),
+        ),
         Spec("quantity", "int", True, "Number of items", low=1, high=10**12),
         Spec("value_eur", "number", False, "Value in EUR (empty: unknown)", low=0, high=10**15),
         Spec("end_use", "text", False, "Stated end use"),
         Spec("channel", "enum", True, "Transfer channel", tuple(v.CHANNELS)),
         Spec(
             "controls",
-            "controls",
+            "set",
             False,
             "Controls offered, separated by ';' (empty: none)",
             tuple(v.CONTROLS),
+            noun="control",
         ),
         Spec("profile", "profile", False, "Id of a recipient profile that pre-fills country evidence"),
         Spec("embargo.un", "bool", False, "A UN arms embargo covers this end user (checked)"),
@@ -118,6 +128,46 @@ COLUMNS: dict[str, Spec] = {
             "bool",
             False,
             "The exporter has armed another party to a conflict the recipient is in",
+        ),
+        Spec(
+            "conflicts.recipient_role",
+            "enum",
+            False,
+            "The recipient's part in the conflicts it is a party to, the gravest (with conflicts.recipient_party)",
+            ("none", *ROLE_ORDER),
+        ),
+        Spec(
+            "patterns.ihl",
+            "set",
+            False,
+            "Kinds of items (capabilities) used in the recipient's documented pattern of serious IHL "
+            "violations, separated by ';' (empty: the profile's, else none recorded)",
+            tuple(v.CAPABILITIES),
+            noun="capability",
+        ),
+        Spec(
+            "patterns.repression",
+            "set",
+            False,
+            "Kinds of items (capabilities) used in the recipient's documented pattern of internal "
+            "repression, separated by ';' (empty: the profile's, else none recorded)",
+            tuple(v.CAPABILITIES),
+            noun="capability",
+        ),
+        Spec(
+            "controls.record",
+            "enum",
+            False,
+            "What controls already tried with this recipient showed (empty: no record)",
+            CONTROL_RECORD,
+        ),
+        Spec(
+            "controls.breached",
+            "set",
+            False,
+            "The controls it breached, separated by ';' (with controls.record breaches_found)",
+            tuple(v.CONTROLS),
+            noun="control",
         ),
         *_indicators(),
     ]
@@ -285,7 +335,7 @@ def _parse_one(spec: Spec, raw: Any) -> tuple[int, Any, str | None]:
         if spec.high is not None and x > spec.high:
             return ERROR, None, f"{x} is above the maximum {_num(spec.high)}"
         return VALUE, x, None
-    if k == "controls":
+    if k == "set":
         items = list(raw) if isinstance(raw, list | tuple) else re.split(r"[;,]", str(raw))
         out = []
         for item in items:
@@ -293,7 +343,7 @@ def _parse_one(spec: Spec, raw: Any) -> tuple[int, Any, str | None]:
             if not s:
                 continue
             if s not in spec.values:
-                return ERROR, None, f"{_shown(s)} is not a control{_suggest(s, spec.values)}"
+                return ERROR, None, f"{_shown(s)} is not a {spec.noun}{_suggest(s, spec.values)}"
             out.append(s)
         return VALUE, frozenset(out), None
     raise AssertionError(k)  # pragma: no cover

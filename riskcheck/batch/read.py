@@ -76,7 +76,7 @@ def _readable_type(t: pa.DataType, name: str) -> bool:
     if pa.types.is_dictionary(t):
         return _readable_type(t.value_type, name)
     if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return COLUMNS[name].kind == "controls" and _readable_type(t.value_type, "")
+        return COLUMNS[name].kind == "set" and _readable_type(t.value_type, "")
     return bool(
         pa.types.is_string(t)
         or pa.types.is_large_string(t)
@@ -113,7 +113,7 @@ def _parquet_type_problems(path: Path) -> list[Diagnostic]:
                     "RC607",
                     f"column {name!r} has the Parquet type {f.type}, which no register column holds "
                     "(use text, a number, a boolean or a date"
-                    + ("; a list of text for controls)" if name == "controls" else ")"),
+                    + ("; a list of text for a set)" if COLUMNS[name].kind == "set" else ")"),
                 )
             )
     return out

@@ -35,7 +35,7 @@ import pyarrow as pa
 from .. import vocabulary as v
 from ..engine.columns import Column, Contested, FactTable
 from ..errors import InputError, display_path
-from ..facts import FIELDS
+from ..facts import CLEAN_PTS, FIELDS, LINKS, recipient_role
 from ..loader import LoadedRules, load_profile
 from ..scenario_model import Profile
 from .columns import (
@@ -588,6 +588,10 @@ def parse_chunk(
     aos_codes[(rp == 1) & counted & aos_given] = aos_val[(rp == 1) & counted & aos_given].astype(np.int32)
     base[name] = Column(aos_codes, [False, True])
 
+    _roles(base, col, rp_col, prof_list, prof_codes, flag)
+    _links(base, col, prof_list, prof_codes)
+    _control_record(base, col, flag)
+
     missing_fields = set(FIELDS) - set(base) - {f"embargo.{a}" for a in ("un", "eu", "osce")}
     assert not missing_fields, missing_fields  # every field the rules may read has a column
 
@@ -608,6 +612,94 @@ def parse_chunk(
         emb_given=every,
         blank=raw.blank + len(raw.rows) - n,
     )
+
+
+def _roles(
+    base: dict[str, Column],
+    col: Any,
+    party: Column,
+    prof_list: list[Profile | None],
+    prof_codes: np.ndarray,
+    flag: Any,
+) -> None:
+    """conflicts.recipient_role as ``facts.recipient_role`` reads it: 'none' where the recipient is in no
+    conflict; the row's role where the row records the conflict check, else the profile's; missing
+    where the recipient is a party and no role is recorded."""
+    name = "conflicts.recipient_role"
+    role = col(name)
+    row_party = col("conflicts.recipient_party")
+    given = role.state == VALUE
+    says_none = np.array([x == "none" for x in role.uvalues] + [False], dtype=bool)[role.ucodes]
+    by_row = row_party.state == VALUE
+    party_true = np.array([x is True for x in row_party.uvalues] + [False], dtype=bool)[row_party.ucodes]
+    flag(given & ~by_row, name, "needs conflicts.recipient_party: a role is read with the conflict check")
+    flag(given & by_row & ~party_true & ~says_none, name, "is given, but conflicts.recipient_party is false")
+    flag(given & party_true & says_none, name, "is none, but conflicts.recipient_party is true")
+    out = role.column()
+    if prof_list:
+        roles = [
+            None if p is None or p.conflicts is None else recipient_role(p.conflicts, p.country, None).value
+            for p in prof_list
+        ]
+        prole = Column.from_values(roles)
+        uc = np.append(prole.codes, -1)[prof_codes].astype(np.int32)
+        out = out.where(~by_row & (prof_codes >= 0), Column(uc, prole.values))
+    not_party = np.array([x is False for x in party.values] + [False], dtype=bool)[party.codes]
+    base[name] = out.where(not_party, Column.constant("none", len(not_party)))
+
+
+def _links(
+    base: dict[str, Column], col: Any, prof_list: list[Profile | None], prof_codes: np.ndarray
+) -> None:
+    """item.capability, and the links of the line to the documented patterns as ``facts._link``
+    reads them: the row's pattern (else the profile's) names the kinds of items used; with none
+    recorded, a country with no record to link to reads 'no_pattern', any other is unknown."""
+    cap = col("capability").column()
+    base["item.capability"] = cap
+    ihl = base["country.ihl_violations_credible"]
+    pts = base["country.pts"]
+    clean = {
+        "ihl": _lut(ihl, lambda x: x is False)[ihl.codes],
+        "repression": _lut(pts, lambda x: not isinstance(x, Contested) and x <= CLEAN_PTS)[pts.codes],
+    }
+    for which, field_name in (("ihl", "item.ihl_pattern_link"), ("repression", "item.repression_link")):
+        pattern = col(f"patterns.{which}").column().map(lambda kinds: kinds or None)  # ';' names none
+        if prof_list:
+            caps = []
+            for p in prof_list:
+                found = getattr(p.patterns, which) if p is not None and p.patterns is not None else None
+                caps.append(None if found is None else frozenset(found.capabilities))
+            pp = Column.from_values(caps)
+            uc = np.append(pp.codes, -1)[prof_codes].astype(np.int32)
+            pattern = pattern.where(~pattern.known & (prof_codes >= 0), Column(uc, pp.values))
+        member = np.zeros((len(pattern.values) + 1, len(cap.values) + 1), dtype=bool)
+        for i, kinds in enumerate(pattern.values):
+            for j, c in enumerate(cap.values):
+                member[i, j] = isinstance(kinds, frozenset) and c in kinds  # map leaves 0 where none
+        has_cap, has_pattern = cap.codes >= 0, pattern.codes >= 0
+        codes = np.full(len(cap.codes), -1, dtype=np.int32)
+        codes[has_cap & has_pattern] = np.where(member[pattern.codes, cap.codes], 0, 1)[has_cap & has_pattern]
+        codes[has_cap & ~has_pattern & clean[which]] = 2
+        base[field_name] = Column(codes, list(LINKS))
+
+
+def _control_record(base: dict[str, Column], col: Any, flag: Any) -> None:
+    """controls.record and controls.breached as ``facts._control_record`` reads them: both missing
+    without a record; the controls breached are named exactly when the record found breaches."""
+    record, breached = col("controls.record"), col("controls.breached")
+    rvals = np.array([*record.uvalues, None], dtype=object)[record.ucodes]
+    named = np.array([bool(x) for x in breached.uvalues] + [False], dtype=bool)[breached.ucodes]
+    found = (record.state == VALUE) & (rvals == "breaches_found")
+    flag(
+        found & ~named, "controls.breached", "name the controls breached (controls.record is breaches_found)"
+    )
+    flag(named & ~found, "controls.breached", "needs controls.record breaches_found")
+    has = record.state == VALUE
+    base["controls.record"] = record.column()
+    b = breached.column()
+    none_codes = np.full(len(has), len(b.values), dtype=np.int32)
+    codes = np.where(named, b.codes, none_codes)
+    base["controls.breached"] = Column(np.where(has, codes, -1).astype(np.int32), [*b.values, frozenset()])
 
 
 # --- one row as a scenario (the reference the batch path is tested against) ---------------------
@@ -652,6 +744,8 @@ def scenario_for_row(
     }
     if "value_eur" in r:
         item["value_eur"] = r["value_eur"]
+    if "capability" in r:
+        item["capability"] = r["capability"]
     evidence: dict[str, Any] = {
         "country": {k: indicator(r[f"country.{k}"]) for k in v.COUNTRY_INDICATORS if f"country.{k}" in r},
         "unit": {k: indicator(r[f"unit.{k}"]) for k in v.UNIT_INDICATORS if f"unit.{k}" in r},
@@ -701,10 +795,38 @@ def scenario_for_row(
             if r["conflicts.recipient_party"]
             else []
         )
+        if r["conflicts.recipient_party"] and "conflicts.recipient_role" in r:
+            evidence["conflicts"][0]["roles"] = [
+                {"party": recipient, "role": r["conflicts.recipient_role"], "source": source}
+            ]
     elif profile is not None and profile.conflicts:
         mine = [c for c in profile.conflicts if recipient in c.parties]
         if mine:
             other = next(p for p in mine[0].parties if p != recipient)
+    patterns = {
+        which: {
+            "capabilities": sorted(r[f"patterns.{which}"]),
+            "description": f"recorded in the {source}",
+            "source": source,
+            "as_of": date.isoformat(),
+        }
+        for which in ("ihl", "repression")
+        if r.get(f"patterns.{which}")  # ';' names no kind of item: not recorded
+    }
+    if patterns:  # the profile's other pattern still applies (the loader keeps it)
+        evidence["patterns"] = patterns
+    if "controls.record" in r:
+        found = r["controls.record"]
+        if found == "breaches_found":
+            tried = [(c, "breaches_found") for c in sorted(r.get("controls.breached", ()))]
+        elif found == "compliance_confirmed":  # the register does not name the control that showed it
+            tried = [("psv_consent", "compliance_confirmed")]
+        else:
+            tried = []
+        evidence["control_record"] = [
+            {"control": c, "result": res, "date": date.isoformat(), "source": f"recorded in the {source}"}
+            for c, res in tried
+        ]
     if "prior_transfers.count_5y" in r:
         transfers = [
             {"recipient": recipient, "year": as_of.year, "description": "recorded", "source": source}

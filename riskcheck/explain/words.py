@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from .. import vocabulary as v
+from ..facts import field_label
 from ..rules_model import AllOf, AnyOf, Compare, NotOf
 
 DECISION_WORDS = {
@@ -273,7 +274,7 @@ def criterion_line(
             "until it is established"
         )
         if establish:
-            words += f" (establish: {', '.join(establish)})"
+            words += f" (establish: {'; '.join(field_label(f) for f in establish)})"
     return f"inherent risk {fmt(inherent)}{floor}{mit}; residual {fmt(residual)} ({label}): {words}"
 
 
@@ -387,7 +388,7 @@ def change_sentence(kind: str, field: str, value: Any, established: bool = False
     if kind == "channel":
         return f"make it a {v.CHANNELS[value].lower()} transfer"
     verb = "show instead" if established else "establish"
-    return f"{verb} that {field} is {value_text(value)}"
+    return f"{verb} that '{field_label(field)}' is {value_text(value)}"
 
 
 def remove_line_clause(line: Any) -> str:
@@ -426,12 +427,19 @@ def missing_sentence(m: Any) -> str:
         if m.could_change
         else "would not change the decision"
     )
-    return f"{m.field} - {m.treatment}; establishing it {could}; used by {', '.join(m.used_by)}"
+    return f"{field_label(m.field)} - {m.treatment}; establishing it {could}; used by {', '.join(m.used_by)}"
+
+
+def capability_words(code: str | None) -> str:
+    """What an item line is for, in words ('Protective and non-lethal equipment')."""
+    if code is None:
+        return "what the items are for is not stated"
+    return v.CAPABILITIES[code].title if code in v.CAPABILITIES else code
 
 
 def line_heading(line: Any) -> str:
     """One item line's result in a line: 'Line 2: 500 x Helmets [protective_non_lethal]: Approve'."""
-    cap = f" [{line.capability}]" if line.capability else " [capability not stated]"
+    cap = f" [{capability_words(line.capability)}]"
     codes = f" (refusal criteria {', '.join(line.refusal_codes)})" if line.refusal_codes else ""
     return f"Line {line.line}: {line.quantity:,} x {line.description}{cap}: {DECISION_WORDS[line.decision]}{codes}"
 

@@ -24,6 +24,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from riskcheck import vocabulary as v
 from riskcheck.app import catalog, evidence_rows
 from riskcheck.app.widgets import STATUS_ICONS
+from riskcheck.explain.words import DECISION_WORDS
 from riskcheck.facts import FIELDS
 
 from .conftest import (
@@ -255,15 +256,19 @@ def test_memo_downloads_are_offered(app):
 
 
 def test_missing_evidence_lists_every_item_by_its_title_those_that_could_change_it_first(app):
-    """The unit's whole record left blank: each of the eight unit indicators the baseline reads is missing,
-    plus the one country indicator Valdoria's profile lacks (absorptive capacity). Each is listed once,
-    by its title, and the ones that could change the decision come first."""
+    """The unit's whole record left blank: each unit indicator the baseline reads is missing, plus the
+    one country indicator Valdoria's profile lacks (absorptive capacity) and the record of controls
+    tried with Valdoria, which the scenario does not keep. Each is listed once, by its title, and the
+    ones that could change the decision come first."""
     blank = {i: {"value": None, "confidence": None, "source": None} for i in range(len(v.UNIT_INDICATORS))}
     edit_rows(app, "unit", blank)
     submit(app)
     open_tab(app, "Missing evidence")
     (table,) = [df.value for df in app.dataframe if "Evidence" in df.value.columns]
-    expected = {f"unit.{k}" for k in v.UNIT_INDICATORS} | {"country.absorptive_capacity_exceeded"}
+    expected = {f"unit.{k}" for k in v.UNIT_INDICATORS} | {
+        "country.absorptive_capacity_exceeded",
+        "controls.record",
+    }
     assert set(table["Field"]) == expected and len(table) == len(expected)
     assert set(table["Evidence"]) == {FIELDS[f].title for f in expected}
     could = list(table["Could change the decision"])
@@ -337,3 +342,18 @@ def test_choosing_a_recipient_fills_the_evidence_from_its_profile_at_once(app):
     case = app.session_state["rc.case"]
     assert case["evidence"]["profile"] == "profiles/valdoria.yaml"
     assert list(case["evidence"]["country"]) == ["cpi"] and case["evidence"]["country"]["cpi"]["value"] == 12
+
+
+def test_a_licence_of_several_lines_shows_each_lines_decision(app):
+    """Body armour and rifles on one licence (corvania-mixed-licence): the answer is the rifles'
+    refusal, and a table beside it gives each line's own decision, what its items are for in words,
+    and which line the detail shows. The scenario's expected lines say approve with conditions, deny."""
+    open_bundled(app, "corvania-mixed-licence.yaml")
+    (lines,) = [df.value for df in app.dataframe if "For" in df.value.columns]
+    assert list(lines["Line"]) == [1, 2]
+    assert list(lines["Decision"]) == [DECISION_WORDS["approve_with_conditions"], DECISION_WORDS["deny"]]
+    assert list(lines["For"]) == [
+        v.CAPABILITIES[c].title for c in ("protective_non_lethal", "small_arms_light_weapons")
+    ]
+    assert list(lines["Refusal criteria"]) == ["", "3"]
+    assert "the trace below is line 2" in texts(app).lower()

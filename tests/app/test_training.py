@@ -116,10 +116,12 @@ def test_the_tool_sees_the_scenario_as_this_test_assumes():
     rules, s = load_rules(ROOT / "rules" / "baseline.yaml"), load_scenario(SCENARIO)
     for stage in (0, 1):
         a = assess(rules, with_inject(s, stage))
+        # 7(c) is referred, not refused: whether the division's own depots are in reach of the
+        # fighting is not established (a refusal rests on evidence; CHANGELOG, baseline 1.3).
         assert (a.decision, a.criterion(C3).level, a.criterion(C7S).level, a.criterion(C7D).level) == (
             "deny",
             "deny",
-            "deny",
+            "refer",
             "conditions",
         ), f"stage {stage}"
 
@@ -223,23 +225,25 @@ def test_trainer_and_two_trainees_with_one_inject_and_the_debrief(db_url):
         trainer
     )
 
-    # Share agreeing with the tool (deny, deny, conditions; decision deny at both stages):
-    #   stage 1: c3 deny,deny vs deny -> 2/2; c7s deny,deny vs deny -> 2/2; c7d conditions,refer vs
-    #            conditions -> 1/2; decision deny,deny vs deny -> 2/2
+    # Share agreeing with the tool (c3 deny, c7s refer, c7d conditions; decision deny at both stages):
+    #   stage 1: c3 deny,deny vs deny -> 2/2; c7s deny,deny vs refer -> 0/2 (both stricter);
+    #            c7d conditions,refer vs conditions -> 1/2; decision deny,deny vs deny -> 2/2
     deb = table(trainer, "Agreeing")
     assert row(deb, "3 ")["Agreeing"] == "2/2 (100%)"
-    assert row(deb, "7 Criterion 7(c)")["Agreeing"] == "2/2 (100%)"
+    assert row(deb, "7 Criterion 7(c)")["Agreeing"] == "0/2 (0%)"
+    assert row(deb, "7 Criterion 7(c)")["Ana"] == "deny + stricter"
     assert row(deb, "7 Criterion 7:")["Agreeing"] == "1/2 (50%)"
     assert row(deb, "DECISION")["Agreeing"] == "2/2 (100%)"
     assert row(deb, "7 Criterion 7:")["Ben"] == "refer + stricter"
-    #   stage 0: c3 refer,refer vs deny -> 0/2; c7s deny,refer -> 1/2; c7d conditions,acceptable -> 1/2;
-    #            decision deny,refer vs deny -> 1/2
+    #   stage 0: c3 refer,refer vs deny -> 0/2; c7s deny,refer vs refer -> 1/2 (Ben agrees);
+    #            c7d conditions,acceptable -> 1/2; decision deny,refer vs deny -> 1/2
     trainer.selectbox(key="tr.class.stage.2").set_value(0).run()
     ok(trainer)
     deb = table(trainer, "Agreeing")
     assert row(deb, "3 ")["Agreeing"] == "0/2 (0%)"
     assert row(deb, "3 ")["Ana"] == "refer - more lenient"
     assert row(deb, "7 Criterion 7(c)")["Agreeing"] == "1/2 (50%)"
+    assert row(deb, "7 Criterion 7(c)")["Ben"] == "refer = agrees"
     assert row(deb, "7 Criterion 7:")["Agreeing"] == "1/2 (50%)"
     assert row(deb, "DECISION")["Agreeing"] == "1/2 (50%)"
     assert "Internal armed conflict or tension" in row(deb, "3 ")["What explains the tool's view"]
@@ -252,7 +256,7 @@ def test_trainer_and_two_trainees_with_one_inject_and_the_debrief(db_url):
         p for ds in chart.datasets for p in convert_arrow_bytes_to_pandas_df(ds.data.data).to_dict("records")
     ]
     assert {"criterion": "3 internal situation", "level": "refer", "trainees": 2} in points
-    assert {"criterion": "3 internal situation", "level": "deny", "tool": "the tool: deny (severe)"} in points
+    assert {"criterion": "3 internal situation", "level": "deny", "tool": "the tool: deny (high)"} in points
 
     # --- a trainee's debrief: the tool and the class figures, their own answers only ---------------
     ben.session_state["tr.trainee.tabs"] = "Briefing and evidence"  # where Ben was reading
