@@ -77,7 +77,9 @@ def check_expectation(
     if exp.lines is not None:
         got = [line.decision for line in a.lines]
         if len(exp.lines) != len(got):
-            problems.append(f"expected decisions for {len(exp.lines)} item lines, the transfer has {len(got)}")
+            problems.append(
+                f"expected decisions for {len(exp.lines)} item lines, the transfer has {len(got)}"
+            )
         elif exp.lines != got:
             problems.append(f"expected the item lines {', '.join(exp.lines)}, got {', '.join(got)}")
     given = {r.rule_id.split("/")[0] for r in a.reasons}

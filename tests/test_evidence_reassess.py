@@ -135,6 +135,23 @@ def test_reassess_lists_assessments_the_new_evidence_changes(home, capsys):
     store.dispose()
 
 
+def test_reassess_decides_every_item_line(home):
+    """Body armour (approved with conditions) and rifles (refused) on one licence, recorded as
+    refused. New evidence that touches neither line's decision (Corvania's HDI) must leave the
+    record alone: a re-assessment that read the first line only would report it as 'more
+    permissive' (approve with conditions)."""
+    store = History(f"sqlite:///{home / 'h.db'}")
+    rec = record(store, home, "corvania-mixed-licence.yaml", dt.datetime(2025, 10, 2, tzinfo=dt.UTC))
+    assert rec.decision == "deny"
+    profile = home / "scenarios" / "profiles" / "corvania.yaml"
+    run_set(
+        profile, "hdi", 0.61, source="UNDP HDR 2025", as_of=dt.date(2025, 9, 1), why="new data", by="analyst"
+    )
+    report = reassess_history(store)
+    assert report.evidence_changed == 1 and report.changes == []
+    store.dispose()
+
+
 def test_reassess_replays_under_the_rules_it_was_made_with(home):
     db = f"sqlite:///{home / 'h.db'}"
     store = History(db)

@@ -86,31 +86,31 @@ EVIDENCE_CONFIG = {
 }
 EVIDENCE_ORDER = ["title", "value", "confidence", "origin", "source", "as_of", "alternatives"]
 ITEM_CONFIG = {
-    "description": st.column_config.TextColumn("Description", required=True, width=140),
+    "description": st.column_config.TextColumn("Description", required=True, width=120),
     "ml_category": st.column_config.SelectboxColumn(
         "Military List",
         options=list(v.MILITARY_LIST),
         format_func=lambda c: f"{c} {v.MILITARY_LIST.get(str(c), '')}"[:60],
-        width=130,
+        width=110,
     ),
     "att_category": st.column_config.SelectboxColumn(
-        "ATT category", options=list(v.ATT_CATEGORIES), width=120
+        "ATT category", options=list(v.ATT_CATEGORIES), width=105
     ),
     "sensitivity": st.column_config.SelectboxColumn(
         "Sensitivity",
         options=list(v.SENSITIVITY),
         format_func=lambda c: v.SENSITIVITY[c].title if c in v.SENSITIVITY else str(c),
-        width=120,
+        width=105,
     ),
     "capability": st.column_config.SelectboxColumn(
         "For",
         help="What the items are for: the criteria read it (empty: not stated, and they refer the case)",
         options=list(v.CAPABILITIES),
         format_func=lambda c: v.CAPABILITIES[c].title if c in v.CAPABILITIES else str(c),
-        width=130,
+        width=110,
     ),
-    "model": st.column_config.TextColumn("Model", width=65),
-    "quantity": st.column_config.NumberColumn("Quantity", min_value=1, step=1, format="%d", width=85),
+    "model": st.column_config.TextColumn("Model", width=55),
+    "quantity": st.column_config.NumberColumn("Quantity", min_value=1, step=1, format="%d", width=75),
     "value_eur": st.column_config.NumberColumn("Value (EUR)", min_value=0, format="%,.0f", width=100),
 }
 

@@ -121,7 +121,6 @@ def item_lines(a: Assessment) -> None:
                     "For": capability_words(line.capability),
                     "Decision": DECISION_WORDS[line.decision],
                     "Refusal criteria": ", ".join(line.refusal_codes),
-                    "Why": line.summary,
                 }
                 for line in a.lines
             ]
@@ -132,6 +131,9 @@ def item_lines(a: Assessment) -> None:
     note = line_note(a)
     if note:
         st.caption(md(note))
+    with st.expander("Why each line"):
+        for line in a.lines:
+            st.markdown(f"**Line {line.line}** ({md(DECISION_WORDS[line.decision])}): {md(line.summary)}")
 
 
 # Streamlit scrolls its main block, not the window. The script runs in a component's iframe, which

@@ -359,7 +359,9 @@ class _Run:
                     fields_missing = fields_missing | (self.table.columns[f].codes < 0)
                 applies_gap = applies[1] & fields_missing
             ob_gap = ~outranked & ob_missing if fp.outranked_by else False
-            readings.append(FactorReading(weight, fp.outranked_weight, outranked, applies, ob_gap, applies_gap))
+            readings.append(
+                FactorReading(weight, fp.outranked_weight, outranked, applies, ob_gap, applies_gap)
+            )
         weights, outranked_out = choose_weights(ARRAYS, readings, scores, cp.gap)
         low, high = plan.score_min, plan.score_max
         inherent = criterion_risk(ARRAYS, weights, scores, outranked_out, cp.gap, low, high)[0]
@@ -397,7 +399,6 @@ class _Run:
             residual = np.where(eff, residual, np.nan)
         self.slots.append(Slot(cp.id, sev, cp.spec.refusal_code, gives))
         out["inherent"][cp.id], out["residual"][cp.id], out["level"][cp.id] = inherent, residual, level
-
 
     def _awaiting(
         self,

@@ -240,7 +240,9 @@ def _choices(ops: Ops, readings: Sequence[FactorReading]) -> tuple[list[tuple[in
     return out, open_any
 
 
-def _trial(ops: Ops, readings: Sequence[FactorReading], choices: list[Any], mask: int) -> tuple[list[Any], list[Any]]:
+def _trial(
+    ops: Ops, readings: Sequence[FactorReading], choices: list[Any], mask: int
+) -> tuple[list[Any], list[Any]]:
     flips = [[False, False] for _ in readings]
     for bit, (i, kind, _, _) in enumerate(choices):
         if mask >> bit & 1:
@@ -280,9 +282,7 @@ def choose_weights(
     return best_w, best_o
 
 
-def favourable_risk(
-    ops: Ops, readings: Sequence[FactorReading], scores: Sequence[Any], gap: float
-) -> Any:
+def favourable_risk(ops: Ops, readings: Sequence[FactorReading], scores: Sequence[Any], gap: float) -> Any:
     """The criterion's raw risk were every gap filled the least risky way, while disputed evidence
     keeps its worst reading: the least, over the readings of the choices left open by missing
     evidence, of the most, over the readings of the choices left open by contested evidence."""

@@ -32,9 +32,10 @@ from typing import Any
 from ..engine import Plan, compile_plan
 from ..engine.arrays import evaluate as evaluate_arrays
 from ..engine.columns import FactTable
+from ..engine.steps import transfer_decision
 from ..errors import InputError, display_path
 from ..explain.words import DECISION_WORDS
-from ..facts import facts_for
+from ..facts import facts_for_lines
 from ..loader import (
     LoadedRules,
     LoadedScenario,
@@ -376,10 +377,18 @@ def reassess_history(
 def _decisions(
     cr: Plan, rules: LoadedRules, scenarios: Sequence[LoadedScenario], days: Sequence[dt.date]
 ) -> list[str]:
+    # Every item line is scored (a licence is decided line by line); each case takes its most
+    # severe line's decision, as assess() does.
+    lines = [facts_for_lines(s, d, rules) for s, d in zip(scenarios, days, strict=True)]
     table = FactTable.from_facts(
-        [facts_for(s, d, rules) for s, d in zip(scenarios, days, strict=True)], list(days)
+        [f for case in lines for f in case], [d for case, d in zip(lines, days, strict=True) for _ in case]
     )
-    return [str(x) for x in evaluate_arrays(cr, table).decisions()]
+    decided = [str(x) for x in evaluate_arrays(cr, table).decisions()]
+    out, at = [], 0
+    for case in lines:
+        out.append(transfer_decision(decided[at : at + len(case)])[0])
+        at += len(case)
+    return out
 
 
 def words(decision: str | None) -> str:
