@@ -210,8 +210,11 @@ def _criterion(
         established = any(_established(facts[f]) for f in fp.outranked_by)
         ob_gap = not established and any(facts[f].value is None for f in fp.outranked_by)
         applies_gap = (
-            applies is not None and applies[1] and any(facts[f].value is None for f in fp.applies.fields)
-        )  # type: ignore[union-attr]
+            fp.applies is not None
+            and applies is not None
+            and applies[1]
+            and any(facts[f].value is None for f in fp.applies.fields)
+        )
         readings.append(FactorReading(weight, fp.outranked_weight, established, applies, ob_gap, applies_gap))
     weights, outranked = choose_weights(SCALAR, readings, scores, cp.gap)
     low, high = plan.score_min, plan.score_max
