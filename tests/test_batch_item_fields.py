@@ -15,20 +15,9 @@ import pytest
 from riskcheck.batch.read import iter_chunks
 from riskcheck.batch.register import ParsedChunk, ProfileIndex, SeenIds, parse_chunk
 from tests.register_gen import write_profiles
+from tests.test_batch import BASE_ROW
 
-BASE = {
-    "application_id": "",
-    "date": "2025-01-15",
-    "exporter_country": "XNV",
-    "recipient_country": "XVL",
-    "end_user_type": "armed_forces",
-    "end_user_name": "Army",
-    "ml_category": "ML1",
-    "att_category": "small_arms_light_weapons",
-    "sensitivity": "salw",
-    "quantity": "10",
-    "channel": "g2g_with_eum",
-}
+BASE = {**BASE_ROW, "application_id": ""}
 
 
 def parsed(tmp_path: Path, edits: list[dict[str, str]]) -> ParsedChunk:
