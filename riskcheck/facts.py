@@ -237,8 +237,11 @@ def with_value(fact: Fact, value: Any) -> Fact:
     return replace(fact, value=value, confidence="known", alternatives=(), origin="hypothetical")
 
 
-def indicator_facts(group: Any, doc: Document, prefix: tuple[Any, ...], origin: str) -> dict[str, Fact]:
-    """The indicators set in ``group`` (a pydantic model of indicators), located in ``doc``."""
+def indicator_facts(
+    group: Any, doc: Document | None, prefix: tuple[Any, ...], origin: str
+) -> dict[str, Fact]:
+    """The indicators set in ``group`` (a pydantic model of indicators), located in ``doc`` (None: a
+    kept case, whose indicators have no place in a file)."""
     out: dict[str, Fact] = {}
     for key in type(group).model_fields:
         ind = getattr(group, key)
@@ -251,7 +254,7 @@ def indicator_facts(group: Any, doc: Document, prefix: tuple[Any, ...], origin: 
             as_of=ind.as_of,
             alternatives=tuple(ind.alternatives),
             origin=origin,
-            location=doc.locate((*prefix, key)),
+            location=doc.locate((*prefix, key)) if doc is not None else None,
             note=_with_override(ind.note, getattr(ind, "override_of", None)),
         )
     return out
@@ -501,8 +504,21 @@ def _link(pattern: Any, capability: str | None, clean: bool, at: Location | None
 def line_facts(transfer_facts: Facts, scenario: Any, index: int, where: dict[str, Location]) -> Facts:
     """The facts of item line ``index``: the transfer's facts, with ``items.*`` and ``item.*`` read
     from that line alone (each line of a licence is approved or refused on its own)."""
-    item = scenario.transfer.items[index]
-    at = where.get("transfer")
+    return item_facts(
+        transfer_facts,
+        scenario.transfer.items[index],
+        scenario.evidence.patterns,
+        where.get("transfer"),
+        where.get("patterns"),
+    )
+
+
+def item_facts(
+    transfer_facts: Facts, item: Any, patterns: Any, at: Location | None, p_at: Location | None
+) -> Facts:
+    """The facts of one item line (anything with the fields of ``scenario_model.Item`` the facts
+    read): what ``line_facts`` builds for a scenario's line, and the re-assessment of kept cases
+    (``evidence.cases``) for a line kept as a token row."""
     facts = dict(transfer_facts)
 
     def given(value: Any, origin: str = "transfer") -> Fact:
@@ -522,8 +538,6 @@ def line_facts(transfer_facts: Facts, scenario: Any, index: int, where: dict[str
     )
     cap = item.capability
     facts["item.capability"] = given(cap) if cap is not None else missing(at, "capability not stated")
-    patterns = scenario.evidence.patterns
-    p_at = where.get("patterns")
     ihl = facts["country.ihl_violations_credible"]
     ihl_clean = ihl.value is False and not ihl.alternatives
     pts = facts["country.pts"].value

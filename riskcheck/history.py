@@ -6,6 +6,11 @@ engine version, as-of date), the time it was made, in UTC, and who recorded it
 (``recorded_by``: the signed-in user of a shared deployment; None when nobody signs in, and in
 rows written before the column existed, which opening the database adds).
 
+Rows recorded with their loaded scenario also keep the case in short (``facts_json``, format
+``riskcheck-case/2``, see ``riskcheck.kept_case``) and the outcome in short (``outcome_json``):
+re-assessment replays those without reading the YAML again. Both columns are chained when set;
+rows written before they existed (None) hash as they always did.
+
 A second table, ``rule_edits``, records every rule file saved from the app: who, when, why,
 the file, the content hashes before and after, and both texts (``record_rule_edit``).
 
@@ -49,9 +54,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, make_url
 
-from . import ledger
+from . import kept_case, ledger
 from .ledger import GENESIS as GENESIS  # re-exported: the hash before the first row
 from .ledger import WRITER_OPTION, Anchor, Chain, ChainReport, Ledger, LockKey
+from .loaded import LoadedScenario
 from .trace import Assessment, to_plain
 
 ENV_URL = "RISKCHECK_DB_URL"
@@ -80,6 +86,10 @@ assessments = Table(
     Column("provenance_json", Text, nullable=False),
     Column("note", Text, nullable=True),
     Column("recorded_by", String(200), nullable=True),  # the signed-in user; None: nobody signed in
+    # The case as kept for re-assessment (riskcheck.kept_case) and the outcome in short; None in
+    # rows recorded before they were kept, which re-assessment replays from the scenario text.
+    Column("facts_json", Text, nullable=True),
+    Column("outcome_json", Text, nullable=True),
     Column("prev_hash", String(64), nullable=False),
     Column("row_hash", String(64), nullable=False, unique=True),
 )
@@ -103,14 +113,15 @@ HASHED = (
     "provenance_json",
     "note",
 )
-# Hashed only when not None: ``recorded_by`` came after rows had been chained without it, and
+# Hashed only when not None: ``recorded_by`` (and later the kept case and outcome) came after rows
+# had been chained without it, and
 # hashing a None there would change the hash of every older row, so that none of them would
 # verify. A value that is set is covered like any other field (changing or clearing it breaks the
 # chain); setting one on an older row breaks it too, since the key then enters the hash.
-HASHED_WHEN_SET = ("recorded_by",)
+HASHED_WHEN_SET = ("recorded_by", "facts_json", "outcome_json")
 # Columns added to a table after it was first released (nullable: older rows have no value),
 # added when a database made before them is opened (``History._add_missing_columns``).
-ADDED_COLUMNS: dict[str, tuple[str, ...]] = {"assessments": ("recorded_by",)}
+ADDED_COLUMNS: dict[str, tuple[str, ...]] = {"assessments": ("recorded_by", "facts_json", "outcome_json")}
 rule_edits = Table(
     "rule_edits",
     metadata,
@@ -193,6 +204,8 @@ class Record:
     recorded_by: str | None  # the signed-in user; None: nobody signed in, or recorded before it was kept
     prev_hash: str
     row_hash: str
+    facts_json: str | None = None  # the kept case (riskcheck.kept_case); None: recorded before it was kept
+    outcome_json: str | None = None
 
     @property
     def result(self) -> dict[str, Any]:
@@ -347,9 +360,12 @@ class History:
         note: str | None = None,
         recorded_by: str | None = None,
         now: dt.datetime | None = None,
+        scenario: LoadedScenario | None = None,
     ) -> Record:
         """Append an assessment. ``recorded_by``: the signed-in user who made it (None: nobody
-        signed in, e.g. a single-user computer or the command line)."""
+        signed in, e.g. a single-user computer or the command line). ``scenario``: the loaded case
+        assessed, kept in short for re-assessment (``kept_case``); without it the record is
+        replayed from ``scenario_yaml``."""
         created = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
         values: dict[str, Any] = {
             "created_at": created,
@@ -371,6 +387,8 @@ class History:
             "provenance_json": json.dumps(to_plain(a.provenance), sort_keys=True),
             "note": note,
             "recorded_by": recorded_by,
+            "facts_json": kept_case.case_json(scenario) if scenario is not None else None,
+            "outcome_json": kept_case.outcome_json(a) if scenario is not None else None,
         }
         return self.get(self._append("assessments", values))
 

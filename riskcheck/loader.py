@@ -211,6 +211,22 @@ def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
 SHARED = ("embargoes", "conflicts", "patterns")
 
 
+def with_shared(ev: Any, profile: scenario_model.Profile | None) -> Any:
+    """The evidence of a scenario (or a kept case) with what it leaves to its shared profile:
+    embargoes, conflicts and patterns come from the profile where the scenario records none of
+    its own."""
+    for key in SHARED:
+        if getattr(ev, key) is None and profile is not None and getattr(profile, key) is not None:
+            ev = ev.model_copy(update={key: getattr(profile, key)})
+    # Patterns are two findings: a scenario that records one keeps the profile's other.
+    own, shared = ev.patterns, profile.patterns if profile is not None else None
+    if own is not None and shared is not None and own is not shared:
+        kept = {k: getattr(shared, k) for k in ("ihl", "repression") if getattr(own, k) is None}
+        if kept:
+            ev = ev.model_copy(update={"patterns": own.model_copy(update=kept)})
+    return ev
+
+
 def _profile_version(path: Path, day: dt.date) -> tuple[scenario_model.Profile, Document] | None:
     """The profile as it stood at the end of ``day``, from its version log (None: no log kept)."""
     found = text_as_of(path, day)
@@ -267,17 +283,7 @@ def scenario_from_document(
     country.update(local)
     unit = indicator_facts(ev.unit, doc, ("evidence", "unit"), "scenario")
 
-    # Embargoes, conflicts and patterns may come from the shared profile; the scenario's own wins.
-    for key in SHARED:
-        if getattr(ev, key) is None and profile is not None and getattr(profile, key) is not None:
-            ev = ev.model_copy(update={key: getattr(profile, key)})
-    # Patterns are two findings: a scenario that records one keeps the profile's other.
-    own, shared = ev.patterns, profile.patterns if profile is not None else None
-    if own is not None and shared is not None and own is not shared:
-        kept = {k: getattr(shared, k) for k in ("ihl", "repression") if getattr(own, k) is None}
-        if kept:
-            ev = ev.model_copy(update={"patterns": own.model_copy(update=kept)})
-    model = model.model_copy(update={"evidence": ev})
+    model = model.model_copy(update={"evidence": with_shared(ev, profile)})
 
     def at(*loc: Any, d: Document = doc) -> Location:
         return d.locate(loc)

@@ -31,17 +31,26 @@ def home(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
-def record(store: History, home: Path, name: str, now: dt.datetime):
+@pytest.fixture(params=["kept", "text"])
+def keep(request) -> bool:
+    """Each re-assessment test runs on records that keep their case (as the app records now) and on
+    records that keep only their text (recorded before the case was kept: the slow path)."""
+    return request.param == "kept"
+
+
+def record(store: History, home: Path, name: str, now: dt.datetime, keep: bool = True):
     path = home / "scenarios" / name
     s = load_scenario(path)
     a = assess(load_rules(home / "rules" / f"{s.model.rules}.yaml"), s)
-    # as the app records it: the scenario's text, whose profile path is relative to the scenarios folder
+    # as the app records it: the scenario's text, whose profile path is relative to the scenarios
+    # folder, and the case kept in short (not in a database recorded before it was kept)
     return store.record(
         a,
         path.read_text(),
         recipient=s.model.transfer.recipient.country,
         profile_yaml=s.profile_doc.text,
         now=now,
+        scenario=s if keep else None,
     )
 
 
@@ -101,12 +110,12 @@ def test_as_of_before_a_new_profile_existed_is_an_error(tmp_path):
     assert versions.text_as_of(profile, dt.date(2026, 1, 10))[0] == text
 
 
-def test_reassess_lists_assessments_the_new_evidence_changes(home, capsys):
+def test_reassess_lists_assessments_the_new_evidence_changes(keep, home, capsys):
     db = f"sqlite:///{home / 'h.db'}"
     store = History(db)
     made = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
-    rec = record(store, home, SCENARIO, made)
-    other = record(store, home, "valdoria-rifles-weak-stockpile.yaml", made)
+    rec = record(store, home, SCENARIO, made, keep)
+    other = record(store, home, "valdoria-rifles-weak-stockpile.yaml", made, keep)
     assert rec.decision == "approve"
     assert reassess_history(store).evidence_changed == 0  # nothing changed yet
     profile = home / "scenarios" / "profiles" / "nordvale.yaml"
@@ -135,13 +144,13 @@ def test_reassess_lists_assessments_the_new_evidence_changes(home, capsys):
     store.dispose()
 
 
-def test_reassess_decides_every_item_line(home):
+def test_reassess_decides_every_item_line(keep, home):
     """Body armour (approved with conditions) and rifles (refused) on one licence, recorded as
     refused. New evidence that touches neither line's decision (Corvania's HDI) must leave the
     record alone: a re-assessment that read the first line only would report it as 'more
     permissive' (approve with conditions)."""
     store = History(f"sqlite:///{home / 'h.db'}")
-    rec = record(store, home, "corvania-mixed-licence.yaml", dt.datetime(2025, 10, 2, tzinfo=dt.UTC))
+    rec = record(store, home, "corvania-mixed-licence.yaml", dt.datetime(2025, 10, 2, tzinfo=dt.UTC), keep)
     assert rec.decision == "deny"
     profile = home / "scenarios" / "profiles" / "corvania.yaml"
     run_set(
@@ -152,10 +161,10 @@ def test_reassess_decides_every_item_line(home):
     store.dispose()
 
 
-def test_reassess_replays_under_the_rules_it_was_made_with(home):
+def test_reassess_replays_under_the_rules_it_was_made_with(keep, home):
     db = f"sqlite:///{home / 'h.db'}"
     store = History(db)
-    rec = record(store, home, SCENARIO, dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
+    rec = record(store, home, SCENARIO, dt.datetime(2025, 7, 1, tzinfo=dt.UTC), keep)
     rules = home / "rules" / "baseline.yaml"
     old_text = rules.read_text()
     new_text = old_text.replace("version:", "# edited\nversion:", 1)
@@ -188,7 +197,7 @@ def test_reassess_replays_under_the_rules_it_was_made_with(home):
     run_set(nordvale, "internal_conflict", "none", source="s", as_of=dt.date(2025, 12, 31), why="w")
     rules.write_text(old_text.replace("version:", "# again\nversion:", 1))  # a text nobody kept
     store2 = History(f"sqlite:///{home / 'h2.db'}")
-    rec2 = record(store2, home, SCENARIO, dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
+    rec2 = record(store2, home, SCENARIO, dt.datetime(2025, 7, 1, tzinfo=dt.UTC), keep)
     rules.write_text(old_text)
     run_set(nordvale, "internal_conflict", "war", source="s", as_of=dt.date(2025, 12, 31), why="w")
     [c2] = reassess_history(store2).changes

@@ -296,6 +296,7 @@ def record_once(cur: Current) -> Record | None:
         origin="app",
         note=st.session_state.get(ORIGIN),
         recorded_by=recorded_by,
+        scenario=s,  # kept in short: re-assessment replays it without re-reading the YAML
     )
     done[key] = rec.id
     st.session_state[LAST_RECORD] = rec.id

@@ -27,15 +27,18 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from .. import kept_case
 from ..engine import Plan, compile_plan
 from ..engine.arrays import evaluate as evaluate_arrays
 from ..engine.columns import FactTable
 from ..engine.steps import transfer_decision
 from ..errors import InputError, display_path
 from ..explain.words import DECISION_WORDS
-from ..facts import facts_for_lines
+from ..facts import Facts, facts_for_lines, indicator_facts
+from ..kept_case import Head
 from ..loader import (
     LoadedRules,
     LoadedScenario,
@@ -46,8 +49,10 @@ from ..loader import (
 )
 from ..paths import rules_dir, rules_file_for, scenarios_dir
 from ..pipeline import assess
+from ..scenario_model import Profile
 from ..trace import SEVERITY, Assessment, to_plain
 from ..yamlfile import parse_text
+from .cases import Kept, Prepared, Replay
 
 
 @dataclass
@@ -238,10 +243,12 @@ def reassess_history(
     profiles_dir: Path | None = None,
     full_detail: bool = True,
 ) -> Report:
-    """Replay every recorded assessment whose profile changed since it was made."""
+    """Replay every recorded assessment whose profile changed since it was made: those that keep
+    their case (``kept_case``) from it, at once (``evidence.cases``); older ones from their
+    scenario text."""
     import time
 
-    from sqlalchemy import select
+    from sqlalchemy import or_, select
 
     from ..history import assessments as table
 
@@ -249,7 +256,38 @@ def reassess_history(
     report = Report()
     profiles = Profiles(profiles_dir or scenarios_dir() / "profiles")
     rules = RuleTexts(store)
-    cols = [
+    q = (
+        select(
+            *_COLUMNS(table),
+            table.c.facts_json,
+            table.c.profile_yaml.is_not(None).label("has_profile"),
+        )
+        .where(or_(table.c.profile_yaml.is_not(None), table.c.facts_json.is_not(None)))
+        .order_by(table.c.id)
+    )
+    if since is not None:
+        q = q.where(table.c.created_at >= dt.datetime.combine(since, dt.time()))
+    heads: dict[str, Head] = {}
+    kept: list[Kept] = []
+    old: list[Any] = []
+    with store.engine.connect() as conn:
+        for r in conn.execute(q):
+            k = _kept(r, heads)
+            if k is None:
+                if r.has_profile:
+                    old.append(r)
+            elif k.head.profile_id is not None:  # without a shared profile nothing changes
+                kept.append(k)
+    report.checked = len(kept) + len(old)
+    changes = _replay_kept(store, kept, profiles, rules, report, full_detail)
+    changes += _replay_texts(store, old, profiles, rules, report, full_detail)
+    report.changes = sorted(changes, key=lambda c: (c.direction != "stricter", c.record_id or 0))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _COLUMNS(table: Any) -> list[Any]:  # noqa: N802 - the columns both replays read
+    return [
         table.c.id,
         table.c.created_at,
         table.c.title,
@@ -260,12 +298,146 @@ def reassess_history(
         table.c.as_of,
         table.c.provenance_json,
     ]
-    q = select(*cols).where(table.c.profile_yaml.is_not(None)).order_by(table.c.id)
-    if since is not None:
-        q = q.where(table.c.created_at >= dt.datetime.combine(since, dt.time()))
+
+
+def _kept(r: Any, heads: dict[str, Head]) -> Kept | None:
+    """The record's kept case, or None: none kept, or one of another format (replayed from its text)."""
+    if r.facts_json is None:
+        return None
+    head_text, lines_text = kept_case.split(r.facts_json)
+    head = heads.get(head_text)
+    if head is None:
+        head = heads[head_text] = Head(head_text)
+    if head.format != kept_case.FORMAT:
+        return None
+    return Kept(r, head, kept_case.lines_of(lines_text))
+
+
+def _change(
+    r: Any, now: str, then: str | None, then_rules: LoadedRules | None, today_rules: LoadedRules
+) -> Change | None:
+    way = direction(r.decision, now) or (direction(r.decision, then) if then else None)
+    if way is None:
+        return None
+    ch = Change(
+        f"#{r.id}",
+        r.title,
+        r.recipient,
+        f"{r.created_at:%Y-%m-%d %H:%M} UTC",
+        r.as_of,
+        r.decision,
+        then,
+        now,
+        way,
+        record_id=r.id,
+    )
+    if then_rules is None:
+        ch.notes.append(
+            f"the rule set it was made with (sha256 {r.rules_sha256[:12]}) is not kept: replayed under today's only"
+        )
+    elif then_rules is not today_rules:
+        ch.notes.append(
+            f"the rule set changed since (sha256 {r.rules_sha256[:12]} -> {today_rules.sha256[:12]})"
+        )
+    return ch
+
+
+def _results(store: Any, ids: Sequence[int]) -> dict[int, str]:
+    """The recorded results (``result_json``) of some records, read 500 at a time."""
+    from sqlalchemy import select
+
+    from ..history import assessments as table
+
+    out: dict[int, str] = {}
     with store.engine.connect() as conn:
-        rows = conn.execute(q).all()
-        report.checked = len(rows)
+        for chunk in range(0, len(ids), 500):
+            part = list(ids[chunk : chunk + 500])
+            out.update(
+                conn.execute(select(table.c.id, table.c.result_json).where(table.c.id.in_(part))).all()
+            )
+    return out
+
+
+def _replay_kept(
+    store: Any,
+    kept: list[Kept],
+    profiles: Profiles,
+    rules: RuleTexts,
+    report: Report,
+    full_detail: bool,
+) -> list[Change]:
+    """The records that keep their case: one evaluation of every line per rule set."""
+    now_profiles: dict[str, tuple[Profile, Facts]] = {}
+    prepared: dict[Head, Prepared | None] = {}
+    groups: dict[tuple[str, str], list[Kept]] = {}
+    for k in kept:
+        head = k.head
+        pid = head.profile_id or ""
+        now = profiles.by_id.get(pid)
+        if now is None:
+            report.problems.append(
+                f"#{k.row.id}: its profile {pid!r} is no longer in {display_path(profiles.folder)}"
+            )
+            continue
+        if now[1] == head.profile_sha256:
+            continue
+        report.evidence_changed += 1
+        if k.head not in prepared:
+            if pid not in now_profiles:
+                model, doc = load_profile(now[0])
+                now_profiles[pid] = (
+                    model,
+                    indicator_facts(model.indicators, doc, ("indicators",), "profile"),
+                )
+            model, facts = now_profiles[pid]
+            ok = model.country == head.recipient.country
+            prepared[k.head] = Prepared(head, model, facts) if ok else None
+        if prepared[k.head] is None:
+            report.problems.append(
+                f"#{k.row.id}: cannot be replayed: profile {pid!r} describes {now_profiles[pid][0].country}, "
+                f"but the recipient is {head.recipient.country}"
+            )
+            continue
+        groups.setdefault((k.row.rule_set_id, k.row.rules_sha256), []).append(k)
+    ready = {key: p for key, p in prepared.items() if p is not None}
+    changes: list[tuple[Change, Replay, int]] = []
+    for (rule_set_id, sha), members in groups.items():
+        today_rules = rules.current(rule_set_id)
+        then_rules = rules.by_sha(rule_set_id, sha)
+        if today_rules is None:
+            report.problems.append(
+                f"rule set {rule_set_id!r} no longer exists: {len(members)} assessments not replayed"
+            )
+            continue
+        now = Replay(today_rules, members, ready)
+        then = (
+            now if then_rules is today_rules else Replay(then_rules, members, ready) if then_rules else None
+        )
+        for i, m in enumerate(members):
+            ch = _change(
+                m.row, now.decisions[i], then.decisions[i] if then else None, then_rules, today_rules
+            )
+            if ch is not None:
+                changes.append((ch, now, i))
+    if full_detail:
+        recorded = _results(store, [ch.record_id or 0 for ch, _, _ in changes])
+        for ch, now, i in changes:
+            ch.lines, ch.sources = factor_lines(
+                json.loads(recorded[ch.record_id or 0]), SimpleNamespace(criteria=now.criteria(i))
+            )
+    return [ch for ch, _, _ in changes]
+
+
+def _replay_texts(
+    store: Any, rows: list[Any], profiles: Profiles, rules: RuleTexts, report: Report, full_detail: bool
+) -> list[Change]:
+    """The records that keep no case (recorded before it was kept): each scenario read again from
+    its text with the profile as it is now."""
+    from sqlalchemy import select
+
+    from ..history import assessments as table
+
+    with store.engine.connect() as conn:
         # The profile each record used: its id and sha256 (the provenance has the sha256 since the
         # profile version was recorded; older rows are hashed here). One text per distinct version.
         ids: dict[str, str | None] = {}
@@ -301,7 +473,7 @@ def reassess_history(
                 continue
             if now[1] != record_sha[r.id]:
                 changed.append((r, now[0]))
-        report.evidence_changed = len(changed)
+        report.evidence_changed += len(changed)
         texts = {}
         for chunk in range(0, len(changed), 500):
             part = [r.id for r, _ in changed[chunk : chunk + 500]]
@@ -320,6 +492,7 @@ def reassess_history(
             report.problems.append(f"#{r.id}: cannot be replayed: {e.diagnostics[0]}")
             continue
         groups.setdefault((r.rule_set_id, r.rules_sha256), []).append((r, s))
+    changes: list[Change] = []
     for (rule_set_id, sha), members in groups.items():
         today_rules = rules.current(rule_set_id)
         then_rules = rules.by_sha(rule_set_id, sha)
@@ -341,37 +514,31 @@ def reassess_history(
             else [None] * len(members)
         )
         for (r, s), dn, dt_ in zip(members, now_dec, then_dec, strict=True):
-            way = direction(r.decision, dn) or (direction(r.decision, dt_) if dt_ else None)
-            if way is None:
+            ch = _change(r, dn, dt_, then_rules, today_rules)
+            if ch is None:
                 continue
-            ch = Change(
-                f"#{r.id}",
-                r.title,
-                r.recipient,
-                f"{r.created_at:%Y-%m-%d %H:%M} UTC",
-                r.as_of,
-                r.decision,
-                dt_,
-                dn,
-                way,
-                record_id=r.id,
-            )
-            if then_rules is None:
-                ch.notes.append(
-                    f"the rule set it was made with (sha256 {sha[:12]}) is not kept: replayed under today's only"
-                )
-            elif then_rules is not today_rules:
-                ch.notes.append(
-                    f"the rule set changed since (sha256 {sha[:12]} -> {today_rules.sha256[:12]})"
-                )
             if full_detail:
                 a = assess(today_rules, s, r.as_of)
                 ch.assessment = a
                 ch.lines, ch.sources = factor_lines(json.loads(texts[r.id][1]), a)
-            report.changes.append(ch)
-    report.changes.sort(key=lambda c: (c.direction != "stricter", c.record_id or 0))
-    report.seconds = time.perf_counter() - started
-    return report
+            changes.append(ch)
+    return changes
+
+
+def assessment_now(record: Any, profiles_dir: Path | None = None) -> Assessment | None:
+    """A recorded assessment made again in full with its profile as it is now and today's rules
+    (what the Re-assessment page shows beside the original); None when it cannot be."""
+    profiles = Profiles(profiles_dir or scenarios_dir() / "profiles")
+    pid = _profile_id(record.profile_yaml) if record.profile_yaml else None
+    now = profiles.by_id.get(pid) if pid else None
+    today_rules = RuleTexts(None).current(record.rule_set_id)
+    if now is None or today_rules is None:
+        return None
+    try:
+        s = _scenario_now(record.scenario_yaml, f"history#{record.id}", now[0])
+    except InputError:
+        return None
+    return assess(today_rules, s, record.as_of)
 
 
 def _decisions(
