@@ -236,3 +236,27 @@ def test_reassess_a_register(home, capsys):
     assert "A-1 (row 2)" in out and "A-2" not in out
     assert "the evidence of 1 changed" in out
     assert "Internal armed conflict" in out
+
+
+def test_kept_cases_replay_as_the_scenario_texts_do(tmp_path, monkeypatch):
+    """The same records, once with their kept cases and once without (the slow path, which loads
+    each scenario's text and assesses it in full): the same records change, to the same decisions,
+    with the same factor lines and sources. The profiles' edit (internal conflict 'war' in every
+    profile) turns some of them, not all."""
+    from tests.bench.test_bench_reassess import updated
+
+    monkeypatch.setenv("RISKCHECK_HOME", str(tmp_path / "kept"))
+    fast = updated(tmp_path / "kept", 120, keep=True)
+    kept = reassess_history(fast)
+    monkeypatch.setenv("RISKCHECK_HOME", str(tmp_path / "text"))
+    slow = updated(tmp_path / "text", 120, keep=False)
+    text = reassess_history(slow)
+    assert kept.checked == text.checked == 120 and kept.evidence_changed == text.evidence_changed == 120
+    assert 0 < len(text.changes) < 120 and kept.problems == text.problems == []
+
+    def shown(c):
+        return (c.record_id, c.recorded, c.now, c.then_rules, c.direction, c.lines, c.sources, c.notes)
+
+    assert [shown(c) for c in kept.changes] == [shown(c) for c in text.changes]
+    fast.dispose()
+    slow.dispose()
