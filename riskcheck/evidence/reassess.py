@@ -201,39 +201,56 @@ def _scenario_now(scenario_yaml: str, ref: str, profile_path: Path) -> LoadedSce
     return scenario_from_document(doc, scenarios_dir(), profile_root=profile_path.resolve().parent)
 
 
-def factor_lines(old: dict[str, Any], new: Assessment) -> tuple[list[str], list[str]]:
+def factor_lines(
+    old: dict[str, Any], new: Any, memo: dict[Any, Any] | None = None
+) -> tuple[list[str], list[str]]:
     """Per criterion that changed, its level and the factor lines whose evidence or score changed;
-    and the new evidence's sources (each once)."""
+    and the new evidence's sources (each once). ``new``: an assessment, or what has its criteria.
+    ``memo``: criteria already compared (the same recorded criterion against the same one now)."""
     old_c = {c["id"]: c for c in old.get("criteria", [])}
     lines: list[str] = []
     sources: list[str] = []
     for c in new.criteria:
         oc = old_c.get(c.id, {})
-        old_f = {f["id"]: f for f in oc.get("factors", [])}
-        changed = []
-        for f in c.factors:
-            of = old_f.get(f.id)
-            ov = of["evidence"]["value"] if of else None
-            nv = to_plain(f.evidence.value)
-            if of is not None and ov == nv and round(of["score"], 4) == round(f.score, 4):
-                continue
-            before = f"{of['score']}" if of else "n/a"
-            changed.append(
-                f"  {f.title} [{f.evidence.field}]: {ov!r} -> {nv!r} (score {before} -> {round(f.score, 4)})"
-            )
-            if f.evidence.source:
-                src = f"{f.evidence.field}: {f.evidence.source}" + (
-                    f" (as of {f.evidence.as_of})" if f.evidence.as_of else ""
-                )
-                if src not in sources:
-                    sources.append(src)
-        if changed or oc.get("level") != c.level:
-            lines.append(
-                f"{c.refusal_code} {c.title}: {oc.get('level')} -> {c.level} "
-                f"(residual {oc.get('residual')} -> {round(c.residual, 4)})"
-            )
-            lines += changed
+        if memo is None:
+            found = _criterion_lines(oc, c)
+        else:
+            key = (id(oc), id(c))
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = (*_criterion_lines(oc, c), oc, c)  # keeps both alive: ids stay theirs
+        lines += found[0]
+        sources += [s for s in found[1] if s not in sources]
     return lines, sources
+
+
+def _criterion_lines(oc: dict[str, Any], c: Any) -> tuple[list[str], list[str]]:
+    old_f = {f["id"]: f for f in oc.get("factors", [])}
+    changed = []
+    sources: list[str] = []
+    for f in c.factors:
+        of = old_f.get(f.id)
+        ov = of["evidence"]["value"] if of else None
+        nv = to_plain(f.evidence.value)
+        if of is not None and ov == nv and round(of["score"], 4) == round(f.score, 4):
+            continue
+        before = f"{of['score']}" if of else "n/a"
+        changed.append(
+            f"  {f.title} [{f.evidence.field}]: {ov!r} -> {nv!r} (score {before} -> {round(f.score, 4)})"
+        )
+        if f.evidence.source:
+            src = f"{f.evidence.field}: {f.evidence.source}" + (
+                f" (as of {f.evidence.as_of})" if f.evidence.as_of else ""
+            )
+            if src not in sources:
+                sources.append(src)
+    if changed or oc.get("level") != c.level:
+        head = (
+            f"{c.refusal_code} {c.title}: {oc.get('level')} -> {c.level} "
+            f"(residual {oc.get('residual')} -> {round(c.residual, 4)})"
+        )
+        return [head, *changed], sources
+    return [], sources
 
 
 def reassess_history(
@@ -267,12 +284,13 @@ def reassess_history(
     )
     if since is not None:
         q = q.where(table.c.created_at >= dt.datetime.combine(since, dt.time()))
-    heads: dict[str, Head] = {}
+    heads: dict[str, Head] = {}  # one per distinct text
+    lines: dict[str, tuple[kept_case.Line, ...]] = {}
     kept: list[Kept] = []
     old: list[Any] = []
     with store.engine.connect() as conn:
         for r in conn.execute(q):
-            k = _kept(r, heads)
+            k = _kept(r, heads, lines)
             if k is None:
                 if r.has_profile:
                     old.append(r)
@@ -300,7 +318,7 @@ def _COLUMNS(table: Any) -> list[Any]:  # noqa: N802 - the columns both replays 
     ]
 
 
-def _kept(r: Any, heads: dict[str, Head]) -> Kept | None:
+def _kept(r: Any, heads: dict[str, Head], lines: dict[str, tuple[kept_case.Line, ...]]) -> Kept | None:
     """The record's kept case, or None: none kept, or one of another format (replayed from its text)."""
     if r.facts_json is None:
         return None
@@ -310,7 +328,10 @@ def _kept(r: Any, heads: dict[str, Head]) -> Kept | None:
         head = heads[head_text] = Head(head_text)
     if head.format != kept_case.FORMAT:
         return None
-    return Kept(r, head, kept_case.lines_of(lines_text))
+    found = lines.get(lines_text)
+    if found is None:
+        found = lines[lines_text] = kept_case.lines_of(lines_text)
+    return Kept(r, head, found)
 
 
 def _change(
@@ -421,10 +442,16 @@ def _replay_kept(
                 changes.append((ch, now, i))
     if full_detail:
         recorded = _results(store, [ch.record_id or 0 for ch, _, _ in changes])
+        # equal recorded results are read once, and a recorded criterion is compared once with
+        # each criterion now (lines that differ in quantity alone share most of them)
+        results: dict[str, dict[str, Any]] = {}
+        memo: dict[Any, Any] = {}
         for ch, now, i in changes:
-            ch.lines, ch.sources = factor_lines(
-                json.loads(recorded[ch.record_id or 0]), SimpleNamespace(criteria=now.criteria(i))
-            )
+            text = recorded[ch.record_id or 0]
+            old = results.get(text)
+            if old is None:
+                old = results[text] = json.loads(text)
+            ch.lines, ch.sources = factor_lines(old, SimpleNamespace(criteria=now.criteria(i)), memo)
     return [ch for ch, _, _ in changes]
 
 
