@@ -106,10 +106,11 @@ class Replay:
         self.explained: dict[int, list[Any]] = {}
         self.factors: dict[tuple[Any, ...], Any] = {}  # a factor per distinct reading of its fact
         self.criteria_made: dict[tuple[Any, ...], Any] = {}
-        for mine in self.rows:
-            decision, d = transfer_decision([decided[r] for r in mine])
+        self.line_decisions = [[decided[r] for r in mine] for mine in self.rows]  # each member's lines
+        for lines in self.line_decisions:
+            decision, d = transfer_decision(lines)
             self.decisions.append(decision)
-            self.decisive.append(mine[d])
+            self.decisive.append(self.rows[len(self.decisive)][d])
 
     def criteria(self, k: int) -> list[Any]:
         """Member k's deciding line as an assessment's criteria (what ``reassess.factor_lines`` reads):

@@ -1,0 +1,120 @@
+"""The case kept with a recorded assessment (``riskcheck.kept_case``) replayed from its kept form
+(``evidence.cases``) decides every item line as loading the scenario again and assessing it does,
+whatever the profile became since; and the kept format is pinned by a golden file."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from riskcheck import assess
+from riskcheck.evidence.cases import Kept, Prepared, Replay
+from riskcheck.facts import indicator_facts
+from riskcheck.kept_case import FORMAT, Head, case_json, lines_of, split
+from riskcheck.loader import load_profile, load_rules, load_scenario
+from tests.profile_edits import edit_case, edit_profile
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data):  # riskcheck files refuse anchors
+        return True
+
+
+def _dump(data) -> str:
+    return yaml.dump(data, Dumper=_NoAliases, sort_keys=False)
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "kept-case"
+
+
+@pytest.mark.parametrize("name", ["corvania-mixed-licence", "nordvale-g2g-approve"])
+def test_kept_case_format_golden(name: str, update_golden: bool, monkeypatch: pytest.MonkeyPatch):
+    """A change to the kept format is deliberate: bump ``kept_case.FORMAT`` (older records are then
+    replayed from their text) and regenerate with `make golden`."""
+    monkeypatch.chdir(ROOT)
+    out = case_json(load_scenario(ROOT / "scenarios" / f"{name}.yaml")) + "\n"
+    golden = GOLDEN / f"{name}.json"
+    if update_golden:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(out)
+        pytest.skip("golden file updated")
+    assert FORMAT == "riskcheck-case/2" and f'"format":"{FORMAT}"' in out
+    assert out == golden.read_text(), (
+        f"{golden.name} differs: bump kept_case.FORMAT if meant, then `make golden`"
+    )
+
+
+def test_the_kept_case_leaves_the_profiles_evidence_to_the_profile():
+    """Corvania's scenario records no conflicts or patterns of its own: its kept case holds none
+    (the profile's, as they are at replay, are read); it holds its own unit record and both lines."""
+    s = load_scenario(ROOT / "scenarios" / "corvania-mixed-licence.yaml")
+    head_text, lines_text = split(case_json(s))
+    head = Head(head_text)
+    assert head.profile_id == "corvania" and len(head.profile_sha256 or "") == 64
+    assert (
+        head.evidence.conflicts is None and head.evidence.patterns is None and head.evidence.embargoes is None
+    )
+    assert head.evidence.unit.quantity_plausible.value is True
+    assert [(x.sensitivity, x.capability, x.quantity) for x in lines_of(lines_text)] == [
+        ("protective_non_lethal", "protective_non_lethal", 3000),
+        ("salw", "small_arms_light_weapons", 3000),
+    ]
+
+
+def _cases(home: Path, n: int, seed: int) -> list[tuple[Path, Path, str]]:
+    """n random cases, each with a profile of its own: (scenario file, profile file, kept case)."""
+    rng = random.Random(seed)
+    bases = [p for p in sorted((home / "scenarios").glob("*.yaml")) if load_scenario(p).profile is not None]
+    out = []
+    while len(out) < n:
+        base = rng.choice(bases)
+        data = yaml.safe_load(base.read_text())
+        i = len(out)
+        ppath = home / "scenarios" / "profiles" / f"t{i}.yaml"
+        pdata = yaml.safe_load((base.parent / data["evidence"]["profile"]).read_text())
+        pdata["id"] = f"t{i}"
+        ppath.write_text(_dump(pdata))
+        data["evidence"]["profile"] = f"profiles/t{i}.yaml"
+        spath = home / "scenarios" / f"t{i}.yaml"
+        spath.write_text(_dump(edit_case(data, rng)))
+        out.append((spath, ppath, case_json(load_scenario(spath))))
+    for _, ppath, _ in out:  # the evidence changes after the cases were recorded
+        ppath.write_text(_dump(edit_profile(yaml.safe_load(ppath.read_text()), rng)))
+    return out
+
+
+def _replay(cases: list[tuple[Path, Path, str]], rules, first_line_only: bool = False) -> Replay:
+    members, prepared = [], {}
+    for i, (spath, ppath, kept) in enumerate(cases):
+        head_text, lines_text = split(kept)
+        head = Head(head_text)
+        model, doc = load_profile(ppath)
+        prepared[head] = Prepared(
+            head, model, indicator_facts(model.indicators, doc, ("indicators",), "profile")
+        )
+        lines = lines_of(lines_text)
+        row = SimpleNamespace(id=i, as_of=load_scenario(spath).model.date)
+        members.append(Kept(row, head, lines[:1] if first_line_only else lines))
+    return Replay(rules, members, prepared)
+
+
+def test_kept_cases_decide_every_line_as_the_scenario_does(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    monkeypatch.setenv("RISKCHECK_HOME", str(tmp_path))
+    rules = load_rules(tmp_path / "rules" / "baseline.yaml")
+    cases = _cases(tmp_path, 80, seed=15)
+    truth = [[line.decision for line in assess(rules, load_scenario(s)).lines] for s, _, _ in cases]
+    assert any(len(t) > 1 for t in truth) and len({x for t in truth for x in t}) >= 3  # the draw has variety
+    replay = _replay(cases, rules)
+    assert replay.line_decisions == truth
+    # the check has teeth: a replay that read only each case's first line is caught
+    lazy = _replay(cases, rules, first_line_only=True)
+    assert lazy.decisions != [assess(rules, load_scenario(s)).decision for s, _, _ in cases]
