@@ -37,7 +37,20 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("load and check", ("checks", "loader")),
     ("engine", ("engine",)),
     ("explain", ("trace", "explain", "pipeline")),
-    ("services", ("whatif", "robustness", "diff", "compare", "scenarios", "rule_edits", "history", "ledger")),
+    (
+        "services",
+        (
+            "whatif",
+            "robustness",
+            "diff",
+            "compare",
+            "scenarios",
+            "rule_edits",
+            "history",
+            "kept_case",
+            "ledger",
+        ),
+    ),
     ("front ends over files", ("batch", "training", "evidence", "pytest_plugin")),
     ("front ends", ("cli", "app", "__init__", "__main__")),
 ]

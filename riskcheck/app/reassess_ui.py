@@ -11,7 +11,7 @@ import streamlit as st
 
 from riskcheck.app import state
 from riskcheck.app.widgets import md
-from riskcheck.evidence.reassess import Change, reassess_history
+from riskcheck.evidence.reassess import Change, assessment_now, reassess_history
 from riskcheck.explain.memo import DECISION_COLOURS
 from riskcheck.explain.words import DECISION_WORDS
 from riskcheck.history import Record
@@ -27,6 +27,8 @@ def _banner(decision: str | None, label: str) -> str:
 
 
 def side_by_side(rec: Record, ch: Change) -> None:
+    if ch.assessment is None:  # replayed from its kept case: assessed in full now it is opened
+        ch.assessment = assessment_now(rec)
     left, right = st.columns(2)
     with left:
         st.markdown(_banner(rec.decision, f"#{rec.id} as recorded"), unsafe_allow_html=True)

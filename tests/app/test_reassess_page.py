@@ -49,3 +49,12 @@ def test_new_information_lists_the_approved_assessment_for_review(home):
     assert "as recorded: Approve" in shown and "with the evidence now: Deny" in shown
     assert "UCDP/PRIO ACD 25" in shown  # the source, Markdown-escaped
     assert any("'none' -> 'war'" in c.value for c in at.code)
+    # replayed from the case kept with the record, then assessed in full once opened: the criteria
+    # table beside the original (C2 internal conflict now at deny)
+    from riskcheck.app import state
+
+    [rec] = state.store().list()
+    assert rec.facts_json is not None and rec.facts_json.startswith('{"head":')
+    assert len(at.dataframe) == 2
+    criteria = at.dataframe[1].value
+    assert "deny" in set(criteria["Now level"])

@@ -89,6 +89,7 @@ def figures(data: dict[str, Any]) -> dict[str, Any]:
         ("test_robustness_whatif", "robustness_s"),
         ("test_robustness_reference", "robustness_reference_s"),
         ("test_reassess_after_a_profile_update", "reassess_s"),
+        ("test_reassess_records_without_kept_cases", "reassess_old_s"),
     ):
         m = median(name)
         if m is not None:
