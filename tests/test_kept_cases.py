@@ -118,3 +118,62 @@ def test_kept_cases_decide_every_line_as_the_scenario_does(tmp_path, monkeypatch
     # the check has teeth: a replay that read only each case's first line is caught
     lazy = _replay(cases, rules, first_line_only=True)
     assert lazy.decisions != [assess(rules, load_scenario(s)).decision for s, _, _ in cases]
+
+
+def test_an_older_database_gets_the_columns_its_rows_verify_and_both_kinds_replay(tmp_path, monkeypatch):
+    """A database made before the kept case: the columns are added on open, its rows (hashed
+    without them) still verify, a new row's kept case is chained (changing it breaks the chain at
+    that row), and re-assessment replays the old row from its text and the new one from its kept
+    case to the same answer."""
+    import datetime as dt
+    import sqlite3
+    from contextlib import closing
+
+    from riskcheck.evidence.commands import run_set
+    from riskcheck.evidence.reassess import reassess_history
+    from riskcheck.history import History
+    from tests.test_history_chain import _sql
+
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    monkeypatch.setenv("RISKCHECK_HOME", str(tmp_path))
+    path = tmp_path / "scenarios" / "nordvale-g2g-approve.yaml"
+    s = load_scenario(path)
+    a = assess(load_rules(tmp_path / "rules" / "baseline.yaml"), s)
+    db = tmp_path / "old.db"
+    store = History(f"sqlite:///{db}")
+    made = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
+    old = store.record(a, path.read_text(), recipient="XNV", profile_yaml=s.profile_doc.text, now=made)
+    store.dispose()
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("ALTER TABLE assessments DROP COLUMN facts_json")
+        conn.execute("ALTER TABLE assessments DROP COLUMN outcome_json")
+    store = History(f"sqlite:///{db}")  # as this version opens it
+    try:
+        assert store.get(old.id).facts_json is None and store.verify() == {}
+        new = store.record(
+            a, path.read_text(), recipient="XNV", profile_yaml=s.profile_doc.text, now=made, scenario=s
+        )
+        assert new.facts_json and new.outcome_json and store.verify() == {}
+        assert new.outcome_json == '{"decision":"approve","levels":[' + new.outcome_json.split("[", 1)[1]
+        run_set(
+            tmp_path / "scenarios" / "profiles" / "nordvale.yaml",
+            "internal_conflict",
+            "war",
+            source="UCDP/PRIO ACD 25.1",
+            as_of=dt.date(2025, 12, 31),
+            why="new data",
+        )
+        report = reassess_history(store)
+        assert report.checked == 2 and report.evidence_changed == 2
+        by_id = {c.record_id: c for c in report.changes}
+        assert set(by_id) == {old.id, new.id}
+        assert by_id[old.id].now == by_id[new.id].now == "deny"
+        assert by_id[old.id].lines == by_id[new.id].lines and by_id[new.id].lines
+        _sql(
+            store,
+            f"UPDATE assessments SET facts_json = replace(facts_json, 'XNV', 'XZZ') WHERE id = {new.id}",
+        )
+        assert store.verify()["assessments"].broken == (new.id,)
+    finally:
+        store.dispose()
