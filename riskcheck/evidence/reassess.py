@@ -212,6 +212,7 @@ def factor_lines(
     sources: list[str] = []
     for c in new.criteria:
         oc = old_c.get(c.id, {})
+        found: Any
         if memo is None:
             found = _criterion_lines(oc, c)
         else:
@@ -394,18 +395,18 @@ def _replay_kept(
     for k in kept:
         head = k.head
         pid = head.profile_id or ""
-        now = profiles.by_id.get(pid)
-        if now is None:
+        current = profiles.by_id.get(pid)
+        if current is None:
             report.problems.append(
                 f"#{k.row.id}: its profile {pid!r} is no longer in {display_path(profiles.folder)}"
             )
             continue
-        if now[1] == head.profile_sha256:
+        if current[1] == head.profile_sha256:
             continue
         report.evidence_changed += 1
         if k.head not in prepared:
             if pid not in now_profiles:
-                model, doc = load_profile(now[0])
+                model, doc = load_profile(current[0])
                 now_profiles[pid] = (
                     model,
                     indicator_facts(model.indicators, doc, ("indicators",), "profile"),
@@ -430,28 +431,28 @@ def _replay_kept(
                 f"rule set {rule_set_id!r} no longer exists: {len(members)} assessments not replayed"
             )
             continue
-        now = Replay(today_rules, members, ready)
+        today = Replay(today_rules, members, ready)
         then = (
-            now if then_rules is today_rules else Replay(then_rules, members, ready) if then_rules else None
+            today if then_rules is today_rules else Replay(then_rules, members, ready) if then_rules else None
         )
         for i, m in enumerate(members):
             ch = _change(
-                m.row, now.decisions[i], then.decisions[i] if then else None, then_rules, today_rules
+                m.row, today.decisions[i], then.decisions[i] if then else None, then_rules, today_rules
             )
             if ch is not None:
-                changes.append((ch, now, i))
+                changes.append((ch, today, i))
     if full_detail:
         recorded = _results(store, [ch.record_id or 0 for ch, _, _ in changes])
         # equal recorded results are read once, and a recorded criterion is compared once with
         # each criterion now (lines that differ in quantity alone share most of them)
         results: dict[str, dict[str, Any]] = {}
         memo: dict[Any, Any] = {}
-        for ch, now, i in changes:
+        for ch, replay, i in changes:
             text = recorded[ch.record_id or 0]
             old = results.get(text)
             if old is None:
                 old = results[text] = json.loads(text)
-            ch.lines, ch.sources = factor_lines(old, SimpleNamespace(criteria=now.criteria(i)), memo)
+            ch.lines, ch.sources = factor_lines(old, SimpleNamespace(criteria=replay.criteria(i)), memo)
     return [ch for ch, _, _ in changes]
 
 
