@@ -3,8 +3,8 @@ keep their case are replayed without reading their YAML again.
 
 The facts of every item line of every record are built with the functions of ``facts.py`` that
 loading the scenario would run (``derive`` for the transfer, ``item_facts`` for each line), from the
-kept case and the recipient profile as it is now, read once per profile; cases that share a head
-and a date share the transfer's facts, and equal lines the line's facts. All lines go into one
+kept case and the recipient profile as it is now, read once per profile; cases that share a head,
+a date and the kinds of items share the transfer's facts, and equal lines the line's facts. All lines go into one
 ``FactTable``, which the array interpreter evaluates at once; each record takes its most severe
 line's decision, as ``assess`` does. For a record whose decision changes, the decisive line's
 criteria and factors are read back from the same evaluation (levels and residuals from the
@@ -74,7 +74,7 @@ class Replay:
     def __init__(self, rules: LoadedRules, members: Sequence[Kept], prepared: dict[Head, Prepared]):
         self.plan = compile_plan(rules)
         reference = rules.embargoes
-        bases: dict[tuple[Head, dt.date], Facts] = {}
+        bases: dict[tuple[Head, dt.date, tuple[Any, ...]], Facts] = {}
         index: dict[tuple[Head, dt.date, Line], int] = {}
         self.facts: list[Facts] = []
         days: list[dt.date] = []
@@ -83,9 +83,12 @@ class Replay:
         for m in members:
             day = m.row.as_of
             p = prepared[m.head]
-            base = bases.get((m.head, day))
+            # What the transfer's facts may read of its lines: all but the quantities and values,
+            # which only ``items.total_*`` sums read, and every line sets its own of those.
+            kinds = tuple((x.sensitivity, x.ml_category, x.att_category, x.capability) for x in m.lines)
+            base = bases.get((m.head, day, kinds))
             if base is None:
-                base = bases[(m.head, day)] = derive(
+                base = bases[(m.head, day, kinds)] = derive(
                     p.scenario(m.lines), p.country, p.unit, {}, day, reference, None
                 )
             mine = []
