@@ -82,13 +82,13 @@ def build(home: Path, n: int, keep: bool = True) -> History:
         case = kept_case.case_of(s)
         probe = tmp_scenario(home, path, text.replace("quantity: ", "quantity: 10", 1))
         assert probe.model.transfer.items[0].quantity == int(f"10{case['lines'][0][3]}"), path
-        bases.append((text, s, a, case, kept_case.outcome_json(a)))
+        bases.append((text, s, a, case, kept_case.outcome_json(a), _compact(a)))  # rendered once each
     chain = CHAINS["assessments"]
     prev = GENESIS
     rows = []
     made = dt.datetime(2025, 3, 1)
     for i in range(n):
-        text, s, a, kept, outcome = bases[i % len(bases)]
+        text, s, a, kept, outcome, result = bases[i % len(bases)]
         r = rng.randint(1, 900)
         case = text.replace(f"title: {s.model.title}", f"title: {s.model.title} no. {i}", 1)
         case = case.replace("quantity: ", f"quantity: {r}0", 1)
@@ -111,7 +111,7 @@ def build(home: Path, n: int, keep: bool = True) -> History:
             "as_of": p.as_of,
             "scenario_yaml": case,
             "profile_yaml": s.profile_doc.text,
-            "result_json": _compact(a),
+            "result_json": result,
             "provenance_json": json.dumps(to_plain(p), sort_keys=True),
             "note": None,
             "recorded_by": None,
