@@ -550,6 +550,8 @@ def parse_chunk(
         pc = col(name)
         faults = {}
         for u, text in enumerate(pc.uvalues):
+            if text is None:
+                continue
             try:
                 parse(text)
             except ValueError as e:
