@@ -14,7 +14,8 @@ How a row becomes facts mirrors ``facts.derive`` on the equivalent scenario
 - ``country.*`` from the row, else from the row's ``profile`` (scenarios/profiles), else missing;
   ``unknown`` in the row overrides the profile with "not established".
 - ``embargo.*`` and ``suspension.*``, per row (one item line), by ``facts.embargo_facts`` itself on
-  each distinct combination of what they read: the row's own check (UN, EU and OSCE all three or
+  each distinct combination of what the entries in play read (the date only by which entries are
+  in force on it): the row's own check (UN, EU and OSCE all three or
   none, and ``embargo.national``), else the profile's embargo check, else the rule set's embargo
   reference data for the recipient, in force on the assessment date (dated: a re-assessment with
   ``--as-of`` sees an embargo that started since), with the row's item, end user, sanctions
@@ -231,27 +232,63 @@ class ParsedChunk:
 
     def _embargoes(self, rules: LoadedRules, as_of: np.ndarray) -> dict[str, Column]:
         """embargo.* and suspension.* as ``facts.embargo_facts`` finds them for the equivalent scenario,
-        computed once per distinct combination of the inputs it reads (few in a chunk)."""
+        computed once per distinct combination of what the entries in play can turn on: rows are
+        grouped by where their entries come from (the row's own check, a profile's, the reference
+        data for the recipient); within a group only the inputs those entries read are compared, and
+        the date only by which entries are in force on it."""
         n = self.n
         source = np.full(n, -1, dtype=np.int64)  # -1: the rule set's reference data
         source[self.emb_given] = -2  # the row's own check
         for pi, profile in enumerate(self.profiles):
             if profile is not None and profile.embargoes is not None:
                 source[~self.emb_given & (self.profile_codes == pi)] = pi
-        parts = [source, as_of.astype("datetime64[D]").astype(np.int64)]
-        parts += [self.base[f].codes for f in ("recipient.country", "exporter.country", "end_user.type")]
-        parts += [self._codes(c) for c in _EMBARGO_INPUTS]
-        keys, inverse = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
-        results = [
-            self._embargo_facts(rules, int(k[0]), k, int(i))
-            for i, k in zip(_first_rows(inverse.ravel(), len(keys)), keys, strict=True)
-        ]
+        own = [self._codes(c) for c in (*EMBARGO, "embargo.national")]
+        group_cols = [source, self.base["recipient.country"].codes, *own]
+        groups, g_inv = np.unique(np.stack(group_cols, axis=1), axis=0, return_inverse=True)
+        g_inv = g_inv.ravel()
+        days = as_of.astype("datetime64[D]").astype(np.int64)
+        inputs = {c: self._codes(c) for c in _EMBARGO_INPUTS if c not in own_names()}
+        inputs["exporter.country"] = self.base["exporter.country"].codes
+        inputs["end_user.type"] = self.base["end_user.type"].codes
+        key = np.full((n, 2 + len(inputs)), -1, dtype=np.int64)
+        key[:, 0] = g_inv
+        first = _first_rows(g_inv, len(groups))
+        for g in range(len(groups)):
+            rows = g_inv == g
+            entries = self._entries(rules, int(groups[g][0]), int(first[g]))
+            if not entries:
+                continue  # nothing in play: every row of the group reads the same
+            bounds = np.array(
+                sorted({_day(e.start) for e in entries} | {_day(e.end) + 1 for e in entries if e.end})
+            )
+            key[rows, 1] = np.searchsorted(bounds, days[rows], side="right")
+            read = _inputs_read(entries)
+            for j, (name, codes) in enumerate(inputs.items()):
+                if name in read:
+                    key[rows, 2 + j] = codes[rows]
+        keys, inverse = np.unique(key, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        reps = _first_rows(inverse, len(keys))
+        results = [self._embargo_facts(rules, int(source[i]), days[i], int(i)) for i in reps]
         out: dict[str, Column] = {}
         for name in _EMBARGO_FIELDS:
             values: list[Any] = [False, True] if FIELDS[name].kind == "bool" else list(FIELDS[name].values)
             lut = np.array([values.index(r[name]) if r.get(name) is not None else -1 for r in results] + [-1])
-            out[name] = Column(lut[inverse.ravel()].astype(np.int32), values)
+            out[name] = Column(lut[inverse].astype(np.int32), values)
         return out
+
+    def _entries(self, rules: LoadedRules, source: int, row: int) -> list[Any]:
+        """The embargo entries a row reads, by where they come from."""
+        r = self.record(row)
+        if source == -2:
+            return _own_check(r)
+        if source >= 0:
+            profile = self.profiles[source]
+            assert profile is not None and profile.embargoes is not None  # chosen so in _embargoes
+            return list(profile.embargoes.in_force)
+        if rules.embargoes is None:
+            return []
+        return [e for e in rules.embargoes.entries if e.country == r.get("recipient_country")]
 
     def _codes(self, name: str) -> np.ndarray:
         col = self.cols.get(name)
@@ -259,12 +296,12 @@ class ParsedChunk:
             return np.full(self.n, -1, dtype=np.int32)
         return np.where(col.state == VALUE, col.ucodes, -1).astype(np.int32)
 
-    def _embargo_facts(self, rules: LoadedRules, source: int, key: np.ndarray, row: int) -> dict[str, Any]:
-        """The embargo facts' values for the combination of inputs ``row`` has (None: missing)."""
+    def _embargo_facts(self, rules: LoadedRules, source: int, day_number: int, row: int) -> dict[str, Any]:
+        """The embargo facts' values for the inputs ``row`` has (None: missing)."""
         r = self.record(row)
         if not all(c in r for c in ("recipient_country", "exporter_country", "end_user_type", "ml_category")):
             return {}  # the row is invalid and not scored
-        day = np.datetime64(int(key[1]), "D").astype(dt.date)
+        day = np.datetime64(int(day_number), "D").astype(dt.date)
         if source == -2:
             check: EmbargoCheck | None = EmbargoCheck(tuple(_own_check(r)), "register", day, None)
         elif source >= 0:
@@ -308,6 +345,39 @@ _EMBARGO_INPUTS = (
     "sanctions_procedures",
     "derogation_conditions",
 )
+
+
+def own_names() -> tuple[str, ...]:
+    """The columns of a row's own embargo check (they choose the entries, not how they read)."""
+    return (*EMBARGO, "embargo.national")
+
+
+def _day(d: dt.date) -> int:
+    return int(np.datetime64(d, "D").astype(np.int64))
+
+
+def _inputs_read(entries: list[Any]) -> set[str]:
+    """The register columns the reading of these entries can turn on (facts.read_embargo): the
+    others are left out of the comparison, so rows differing only there are read once."""
+    read = {"end_user.type"}
+    derogations = [d for e in entries for d in e.derogations]
+    if any(e.authority == "national" and e.imposed_by for e in entries):
+        read.add("exporter.country")
+    if any(e.scope == "named_forces" for e in entries) or any(d.named for d in derogations):
+        read |= {"end_user_name", "end_user_unit"}
+    scopes = [e.items for e in entries] + [d.items for d in derogations]
+    if any(sc is not None and not sc.all for sc in scopes):
+        read |= {"ml_category", "att_category", "capability", "item_model"}
+    committee = set(v.PROCEDURE_CONDITIONS)
+    if any(e.government_treatment.startswith("exempt_with") for e in entries) or any(
+        set(d.requires) & committee for d in derogations
+    ):
+        read.add("sanctions_procedures")
+    if any(set(d.requires) - committee for d in derogations):
+        read.add("derogation_conditions")
+    if any(e.contracts_before for e in entries):
+        read.add("contract_date")
+    return read
 
 
 def _first_rows(inverse: np.ndarray, k: int) -> np.ndarray:
