@@ -131,6 +131,35 @@ RoleCode = Literal[tuple(v.CONFLICT_ROLES)]  # type: ignore[valid-type]
 ControlResult = Literal[tuple(v.CONTROL_RESULTS)]  # type: ignore[valid-type]
 
 
+ConditionStatus = Literal[tuple(v.CONDITION_STATUSES)]  # type: ignore[valid-type]
+DerogationCondition = Literal[tuple(v.DEROGATION_CONDITIONS)]  # type: ignore[valid-type]
+DerogationEndUser = Literal[tuple(v.DEROGATION_END_USERS)]  # type: ignore[valid-type]
+
+# One field per derogation condition a transfer records as met / not_met / unknown (absent =
+# unknown). The committee procedures are not here: they are recorded per embargo, with their
+# status, in ``transfer.sanctions_procedures``.
+DerogationConditions = create_model(  # type: ignore[call-overload]
+    "DerogationConditions",
+    __base__=Strict,
+    __doc__="Whether the transfer meets each condition an embargo's derogation may require",
+    **{
+        key: (ConditionStatus | None, Field(None, description=text))
+        for key, text in v.DEROGATION_CONDITIONS.items()
+        if key not in v.PROCEDURE_CONDITIONS
+    },
+)
+
+
+class SanctionsProcedure(Strict):
+    """A notification to, or an approval by, the sanctions committee an embargo names, and where it stands."""
+
+    embargo: Id = Field(description="The id of the embargo entry the procedure belongs to")
+    kind: Literal["notification", "approval"]
+    status: Literal[tuple(v.PROCEDURE_STATUSES)]  # type: ignore[valid-type]
+    date: dt.date | None = None
+    source: Text | None = Field(None, description="Where the procedure is recorded (reference, letter)")
+
+
 class Item(Strict):
     description: Text
     ml_category: MLCode
@@ -143,6 +172,11 @@ class Item(Strict):
         None,
         description="What the item is for (air_delivered_strike, air_missile_defence ...); absent: not "
         "stated, which the criteria that read it treat as unknown",
+    )
+    derogation_conditions: DerogationConditions | None = Field(  # type: ignore[valid-type]
+        None,
+        description="This line's own record of an embargo derogation's conditions (e.g. that the "
+        "helmets are solely for protective use); it overrides the transfer's for the conditions it sets",
     )
 
 
@@ -170,21 +204,156 @@ class Transfer(Strict):
     arguments: list[ArgumentCode] = Field(
         default_factory=list, description="Arguments put forward for approval (recorded; never lower risk)"
     )
+    contract_date: dt.date | None = Field(
+        None,
+        description="When the contract was concluded; read only where an embargo's act exempts contracts "
+        "concluded before a date (contracts_before)",
+    )
+    sanctions_procedures: Annotated[list[SanctionsProcedure], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Notifications to and approvals by sanctions committees, per embargo; absent = none made",
+    )
+    derogation_conditions: DerogationConditions = Field(  # type: ignore[valid-type]
+        default_factory=DerogationConditions,
+        description="Whether the transfer meets each derogation condition (met / not_met / unknown; "
+        "absent = unknown); an item line may set its own",
+    )
+
+    @model_validator(mode="after")
+    def _one_procedure_each(self) -> Transfer:
+        seen: set[tuple[str, str]] = set()
+        for p in self.sanctions_procedures:
+            if (p.embargo, p.kind) in seen:
+                raise ValueError(f"two {p.kind}s recorded for embargo '{p.embargo}': keep one")
+            seen.add((p.embargo, p.kind))
+        return self
+
+
+class ItemScope(Strict):
+    """The items an embargo (or one of its derogations) covers: all arms, or any line that falls in
+    one of the listed Military List or ATT categories, capabilities or named systems."""
+
+    all: StrictBool = Field(False, description="All arms and related materiel")
+    ml_categories: list[MLCode] = Field(default_factory=list)
+    att_categories: list[ATTCategory] = Field(default_factory=list)
+    capabilities: list[CapabilityCode] = Field(
+        default_factory=list, description="riskcheck capability codes (what the items are for)"
+    )
+    systems: list[Text] = Field(
+        default_factory=list, description="Named systems, matched against an item line's model"
+    )
+    note: Text | None = Field(None, description="The act's own words for the scope")
+
+    @model_validator(mode="after")
+    def _says_something(self) -> ItemScope:
+        listed = self.ml_categories or self.att_categories or self.capabilities or self.systems
+        if self.all and listed:
+            raise ValueError("'all: true' covers every item: list no categories, capabilities or systems")
+        if not self.all and not listed:
+            raise ValueError(
+                "an item scope says 'all: true' or lists ml_categories, att_categories, capabilities or systems"
+            )
+        return self
+
+
+class Derogation(Strict):
+    """An exception the act itself writes: the items and end users it can cover, and the conditions
+    the transfer must meet (all of them) for a line to be out of the embargo."""
+
+    id: Id
+    summary: Text
+    items: ItemScope | None = Field(None, description="Items it can cover; absent = any item")
+    end_users: Annotated[list[DerogationEndUser], Field(min_length=1)] | None = Field(
+        None, description="End users it can cover; absent = any"
+    )
+    named: list[Text] = Field(default_factory=list, description="Named end users (with end_users: [named])")
+    requires: list[DerogationCondition] = Field(
+        default_factory=list, description="Conditions the transfer must meet, all of them"
+    )
+    source: Text = Field(description="The act's paragraph that writes the derogation")
+
+    @model_validator(mode="after")
+    def _named(self) -> Derogation:
+        says_named = self.end_users is not None and "named" in self.end_users
+        if says_named != bool(self.named):
+            raise ValueError("'named' lists the end users exactly when end_users includes 'named'")
+        if len(set(self.requires)) != len(self.requires):
+            raise ValueError("'requires' names a condition twice")
+        return self
 
 
 class Embargo(Strict):
     id: Id
     country: CountryCode | None = Field(None, description="The state concerned (required in reference data)")
     authority: Literal["UN", "EU", "OSCE", "national"]
+    kind: Literal["embargo", "suspension"] = Field(
+        "embargo",
+        description="embargo: a legal prohibition; suspension: a political decision to suspend licences "
+        "(not a legal prohibition; each rule set declares whether it refers or denies)",
+    )
     legal_act: Text
     scope: Literal["whole_state", "non_state_actors", "named_forces"]
     targets: list[Text] = Field(
         default_factory=list, description="Named forces or groups (scope named_forces)"
     )
+    government: Literal["covered", "exempt", "exempt_with_notification", "exempt_with_approval"] | None = (
+        Field(
+            None,
+            description="How the government's own forces are treated (absent: covered under whole_state, "
+            "exempt otherwise)",
+        )
+    )
+    items: ItemScope | None = Field(None, description="Items covered; absent = all arms and related materiel")
+    derogations: list[Derogation] = Field(default_factory=list)
+    criterion: Literal[tuple(v.SUSPENSION_CRITERIA)] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="A suspension: the EU Common Position criterion the act rests on, where it names one "
+        "(e.g. 2a for internal repression)",
+    )
+    imposed_by: CountryCode | None = Field(
+        None,
+        description="A national measure: the state that imposed it (absent: the exporting state's own)",
+    )
+    contracts_before: dt.date | None = Field(
+        None,
+        description="Only where the act says so: contracts concluded before this date are not covered "
+        "(the transfer records contract_date)",
+    )
     start: dt.date
-    end: dt.date | None = None
+    end: dt.date | None = Field(None, description="Last day in force (lifted or expired entries are kept)")
     source: Text
+    verified: Literal["V", "M"] | None = Field(
+        None, description="V: checked against a stored public copy (verified_against); M: from memory"
+    )
+    verified_against: Text | None = None
     uncertain: Text | None = Field(None, description="What about this entry is not verified")
+
+    @property
+    def government_treatment(self) -> str:
+        if self.government is not None:
+            return self.government
+        return "covered" if self.scope == "whole_state" else "exempt"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Embargo:
+        if self.scope == "named_forces" and not self.targets:
+            raise ValueError("scope 'named_forces' lists the forces or groups in 'targets'")
+        if self.scope != "named_forces" and self.targets:
+            raise ValueError(f"'targets' is for scope 'named_forces', not '{self.scope}'")
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"'end' ({self.end}) is before 'start' ({self.start})")
+        if self.criterion is not None and self.kind != "suspension":
+            raise ValueError("'criterion' is for a suspension (an embargo is Criterion 1)")
+        if self.imposed_by is not None and self.authority != "national":
+            raise ValueError("'imposed_by' is for a national measure")
+        if self.verified == "V" and self.verified_against is None:
+            raise ValueError(
+                "a 'V' entry says in 'verified_against' which stored copy it was checked against"
+            )
+        ids = [d.id for d in self.derogations]
+        if len(set(ids)) != len(ids):
+            raise ValueError("two derogations share an id")
+        return self
 
 
 class EmbargoCheck(Strict):
@@ -381,7 +550,11 @@ class EmbargoList(Strict):
 
     @model_validator(mode="after")
     def _countries(self) -> EmbargoList:
+        seen: set[str] = set()
         for i, e in enumerate(self.entries):
             if e.country is None:
                 raise ValueError(f"entry {i + 1} ({e.id}) needs 'country'")
+            if e.id in seen:
+                raise ValueError(f"entry {i + 1}: id '{e.id}' is used by an earlier entry")
+            seen.add(e.id)
         return self

@@ -175,6 +175,43 @@ END_USER_TYPES: dict[str, str] = {
     "humanitarian_or_media": "Humanitarian or development workers, or media",
 }
 
+# Conditions an embargo's derogation may require of a transfer (the agreed entry format,
+# embargo-schema.md). The two committee procedures are recorded per embargo in the transfer's
+# ``sanctions_procedures`` (given / pending / refused); the others in ``derogation_conditions``
+# (met / not_met / unknown). A derogation takes a line out of its embargo only when every one is met.
+DEROGATION_CONDITIONS: dict[str, str] = {
+    "committee_notification": "The sanctions committee (or the authority the act names) was notified in advance",
+    "committee_approval": "The sanctions committee approved the transfer in advance",
+    "un_or_authorised_mission": "For the use of a UN mission or a force the Security Council (or EU / AU) authorised",
+    "government_security_forces": "The end user is the government's own security forces",
+    "humanitarian_or_protective_use": "Non-lethal equipment intended solely for humanitarian or protective use",
+    "personal_protective_use": "Protective clothing and helmets temporarily exported for the personal use of UN "
+    "personnel, media, humanitarian or development workers",
+    "security_sector_reform": "For security-sector reform, training or institution-building programmes",
+    "demining": "For demining or the destruction of stockpiles",
+}
+# The two conditions that are committee procedures, recorded in ``transfer.sanctions_procedures``.
+PROCEDURE_CONDITIONS: dict[str, str] = {
+    "committee_notification": "notification",
+    "committee_approval": "approval",
+}
+CONDITION_STATUSES = ("met", "not_met", "unknown")
+PROCEDURE_STATUSES = ("given", "pending", "refused")
+
+# The EU Common Position criteria a suspension of licences may rest on (its refusal codes).
+SUSPENSION_CRITERIA = ("2a", "2b", "2c", "3", "4", "5", "6", "7", "8")
+
+# Who a derogation may name as end users, and the end-user types each one covers.
+DEROGATION_END_USERS: dict[str, tuple[str, ...]] = {
+    "government": ("armed_forces", "police_security", "other_government"),
+    "un_mission": ("un_peace_operation",),
+    "international_force": ("un_peace_operation",),
+    "humanitarian": ("humanitarian_or_media",),
+    "media": ("humanitarian_or_media",),
+    "named": (),  # matched by name against the derogation's ``named`` list
+}
+GOVERNMENT_END_USERS = DEROGATION_END_USERS["government"]
+
 CONTROLS: dict[str, str] = {
     "euc_commercial": "Commercial end-user declaration",
     "euc_government": "Government-certified end-user certificate (authenticated signatory)",

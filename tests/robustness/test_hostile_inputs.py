@@ -137,7 +137,8 @@ def path_cases(d: Path) -> list[Case]:
 
 def oversized_cases(d: Path) -> list[Case]:
     cases = []
-    for kind, n in (("mitigations", 8000), ("factors", 4000)):
+    # 7,500 mitigations: the baseline plus them stays under the 1 MiB limit with room for the baseline to grow
+    for kind, n in (("mitigations", 7500), ("factors", 4000)):
         f = big_rules.write(d / "big", kind, n)
         cases += [
             Case(f"check {n} {kind}", ["check", str(f)], (0,)),
