@@ -26,6 +26,7 @@ way, from its scenario text.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -37,7 +38,16 @@ if TYPE_CHECKING:
     from .trace import Assessment
 
 FORMAT = "riskcheck-case/2"
-LINE_FIELDS = ("sensitivity", "ml_category", "att_category", "quantity", "value_eur", "capability")
+LINE_FIELDS = (
+    "sensitivity",
+    "ml_category",
+    "att_category",
+    "quantity",
+    "value_eur",
+    "capability",
+    "model",
+    "derogation_conditions",
+)
 _LINES = ',"lines":'
 
 
@@ -50,6 +60,17 @@ class Line(NamedTuple):
     quantity: int
     value_eur: int | float | None
     capability: str | None
+    model: str | None = None  # what an embargo naming systems reads
+    conditions: str | None = None  # the line's own record of derogation conditions, canonical JSON
+
+    @property
+    def derogation_conditions(self) -> Any:
+        """The line's own record as ``scenario_model.Item`` holds it (what the embargo reading reads)."""
+        if self.conditions is None:
+            return None
+        from .scenario_model import DerogationConditions
+
+        return DerogationConditions.model_validate_json(self.conditions)
 
 
 def canonical(data: Any) -> str:
@@ -82,12 +103,30 @@ def case_of(scenario: LoadedScenario) -> dict[str, Any]:
         "format": FORMAT,
         "profile": profile,
         "transfer": t.model_dump(
-            mode="json", include={"exporter", "recipient", "end_user", "channel", "controls"}
+            mode="json",
+            include={
+                "exporter",
+                "recipient",
+                "end_user",
+                "channel",
+                "controls",
+                "contract_date",
+                "sanctions_procedures",
+                "derogation_conditions",
+            },
+            exclude_none=True,
         ),
         "evidence": own_evidence(scenario),
     }
-    lines = [[getattr(i, f) for f in LINE_FIELDS] for i in t.items]
+    lines = [[_token(i, f) for f in LINE_FIELDS] for i in t.items]
     return {"head": head, "lines": lines}
+
+
+def _token(item: Any, name: str) -> Any:
+    value = getattr(item, name)
+    if name == "derogation_conditions" and value is not None:
+        return canonical(value.model_dump(mode="json", exclude_none=True))
+    return value
 
 
 def case_json(scenario: LoadedScenario) -> str:
@@ -122,7 +161,7 @@ class Head:
     """A kept case's head, parsed: the transfer and the scenario's own evidence as models."""
 
     def __init__(self, text: str):
-        from .scenario_model import EndUser, Party
+        from .scenario_model import DerogationConditions, EndUser, Party, SanctionsProcedure
 
         data = json.loads(text)
         self.format: str = data.get("format", "")
@@ -135,4 +174,10 @@ class Head:
         self.end_user = EndUser.model_validate(t["end_user"])
         self.channel: str = t["channel"]
         self.controls: tuple[str, ...] = tuple(t["controls"])
+        # what the embargo reading reads of the transfer (absent in a case kept before they existed)
+        self.contract_date = dt.date.fromisoformat(t["contract_date"]) if t.get("contract_date") else None
+        self.sanctions_procedures = tuple(
+            SanctionsProcedure.model_validate(x) for x in t.get("sanctions_procedures", ())
+        )
+        self.derogation_conditions = DerogationConditions.model_validate(t.get("derogation_conditions", {}))
         self.evidence = EvidenceChanges.model_validate_json(canonical(data["evidence"]))

@@ -26,7 +26,7 @@ from ..engine.arrays import evaluate as evaluate_arrays
 from ..engine.columns import Column, FactTable, of_fact
 from ..engine.steps import LEVELS, score_fact, transfer_decision
 from ..explain.assessment import shown_value
-from ..facts import FIELDS, Facts, derive, indicator_facts, item_facts
+from ..facts import FIELDS, Facts, derive, embargo_check, embargo_facts, indicator_facts, item_facts
 from ..kept_case import Head, Line
 from ..loaded import LoadedRules
 from ..loader import with_shared
@@ -63,6 +63,9 @@ class Prepared:
             end_user=h.end_user,
             channel=h.channel,
             controls=h.controls,
+            contract_date=h.contract_date,
+            sanctions_procedures=h.sanctions_procedures,
+            derogation_conditions=h.derogation_conditions,
             items=list(lines),
         )
         return SimpleNamespace(transfer=transfer, evidence=self.evidence)
@@ -78,6 +81,8 @@ class Replay:
         index: dict[tuple[Head, dt.date, Line], int] = {}
         self.facts: list[Facts] = []
         days: list[dt.date] = []
+        checks: dict[Head, Any] = {}
+        transfers: dict[Head, Any] = {}
         base_of: list[Facts] = []  # the transfer's facts each row's line facts were built from
         self.rows: list[list[int]] = []
         for m in members:
@@ -88,16 +93,22 @@ class Replay:
             kinds = tuple((x.sensitivity, x.ml_category, x.att_category, x.capability) for x in m.lines)
             base = bases.get((m.head, day, kinds))
             if base is None:
-                base = bases[(m.head, day, kinds)] = derive(
-                    p.scenario(m.lines), p.country, p.unit, {}, day, reference, None
-                )
+                base = bases[(m.head, day, kinds)] = derive(p.scenario(m.lines), p.country, p.unit, {}, day)
+            check = checks.get(m.head, False)
+            if check is False:  # the embargo entries in play: the case's own check, else the reference's
+                case = p.scenario(m.lines)
+                check = checks[m.head] = embargo_check(case, reference, None, None)
+                transfers[m.head] = case.transfer
             mine = []
             for line in m.lines:
                 key = (m.head, day, line)
                 at = index.get(key)
                 if at is None:
                     at = index[key] = len(self.facts)
-                    self.facts.append(item_facts(base, line, p.evidence.patterns, None, None))
+                    self.facts.append(
+                        item_facts(base, line, p.evidence.patterns, None, None)
+                        | embargo_facts(check, transfers[m.head], line, day)
+                    )
                     days.append(day)
                     base_of.append(base)
                 mine.append(at)
