@@ -63,11 +63,13 @@ def problems(entries: list[Any]) -> list[str]:
 
 
 def overlaps(entries: list[Any]) -> list[str]:
-    """Two entries of one authority, state, kind and end-user scope in force on the same day:
-    the data should have one (or split them by date)."""
+    """Two entries of one authority, state, kind, end-user scope and item scope in force on the same
+    day: the data should have one (or split them by date). Different item scopes are different measures
+    (UN Iran: missile technology from 2006, major arms from 2010)."""
     groups: dict[tuple[str, ...], list[Any]] = defaultdict(list)
     for e in entries:
-        key = (e.authority, e.country or "", e.kind, e.scope, ",".join(sorted(e.targets)))
+        items = e.items.model_dump_json() if e.items else "all"
+        key = (e.authority, e.country or "", e.kind, e.scope, ",".join(sorted(e.targets)), items)
         groups[key].append(e)
     out = []
     far = dt.date.max
