@@ -15,6 +15,11 @@ RC322 more open choices (outranked_by, applies_when) in one criterion than every
 Warnings (lint; `riskcheck check --strict` fails on them):
 RC320 a score band no value of its field can fall in
 RC321 a criterion whose factors can never reach one of its thresholds
+RC323 a rule set with embargo reference data that does not read national embargoes or suspensions
+RC330 embargo reference data: entries for one state and authority overlapping in time (contradictory
+      scopes, or a duplicate)
+RC331 embargo reference data: a derogation for items the embargo does not cover
+RC332 embargo reference data: an entry marked M (not verified) that says nothing in 'uncertain'
 RC501 a criterion that no scenario brings to its conditions threshold (with --scenarios)
 """
 
@@ -175,9 +180,14 @@ def check_rules(lr: LoadedRules) -> list[Diagnostic]:
         for fi, f in enumerate(c.factors):
             if f.applies_when is not None:
                 conds.append((f.applies_when, ("criteria", ci, "factors", fi, "applies_when")))
+    read: set[str] = set()
     for cond, loc in conds:
         for cmp, sub in walk_compares(cond, loc):
             _check_compare(cmp, sub, err)
+            read.add(cmp.field)
+    read |= {f.input for c in rs.criteria for f in c.factors}
+    if "embargoes" in rs.reference_data:
+        _check_embargo_reading(read, warn)
 
     # Criteria and factors.
     crit_by_id = {c.id: c for c in rs.criteria}
@@ -445,3 +455,92 @@ def _check_table(rows: list[Any], spec: Any, field: str, loc: tuple[Any, ...], e
     if left:
         shown = ", ".join(sorted(str(x).lower() if isinstance(x, bool) else str(x) for x in left))
         err(loc, "RC308", f"no score for {field} = {shown}")
+
+
+def _check_embargo_reading(read: set[str], warn: Any) -> None:
+    """A rule set that reads embargo reference data must say what it does with national measures
+    and with suspensions: an entry the data records but no step reads would otherwise be ignored
+    without a word."""
+    if "embargo.national" not in read:
+        warn(
+            ("prohibitions",),
+            "RC323",
+            "no step reads embargo.national: national arms embargoes in the data are not applied by this rule set",
+        )
+    if not read & {"suspension.in_force", "suspension.criterion"}:
+        warn(
+            ("escalations",),
+            "RC323",
+            "no step reads suspension.in_force: suspensions of licences in the data are not applied by this rule set",
+        )
+
+
+# --- embargo reference data ------------------------------------------------------------------------
+
+
+def check_embargo_list(elist: Any, doc: Any) -> list[Diagnostic]:
+    """Lint of an embargo list: overlapping entries, derogations outside the scope, unverified entries
+    that do not say what is uncertain. All warnings: each is a question for whoever keeps the data."""
+    out: list[Diagnostic] = []
+
+    def warn(loc: tuple[Any, ...], code: str, msg: str) -> None:
+        out.append(Diagnostic(doc.locate(("entries", *loc)), code, msg, "warning"))
+
+    entries = elist.entries
+    for i, e in enumerate(entries):
+        if e.verified == "M" and not e.uncertain:
+            warn((i, "verified"), "RC332", f"{e.id} is marked M: say in 'uncertain' what is not verified")
+        for di, d in enumerate(e.derogations):
+            outside = _outside(d.items, e.items)
+            if outside:
+                warn(
+                    (i, "derogations", di, "items"),
+                    "RC331",
+                    f"derogation {d.id} of {e.id} lists {', '.join(outside)}, which the embargo does not cover",
+                )
+        for j in range(i):
+            o = entries[j]
+            if (o.country, o.authority, o.kind) != (e.country, e.authority, e.kind) or not _overlap(o, e):
+                continue
+            clash = _clash(o, e)
+            if clash is not None:
+                warn((i, "start"), "RC330", f"{e.id} overlaps {o.id} ({e.country}, {e.authority}): {clash}")
+    return sorted(out)
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    return (a.end is None or b.start <= a.end) and (b.end is None or a.start <= b.end)
+
+
+def _scope(e: Any) -> tuple[Any, ...]:
+    return (e.scope, tuple(sorted(t.casefold() for t in e.targets)), e.government_treatment, e.items)
+
+
+def _clash(a: Any, b: Any) -> str | None:
+    """Why two overlapping entries of one state and authority conflict, or None when they are
+    separate measures (e.g. one on non-state actors, one on named forces)."""
+    if _scope(a) == _scope(b):
+        return "the same scope in force twice (a duplicate, or an amended act not ended)"
+    if "whole_state" in (a.scope, b.scope):
+        return "different scopes for the whole state in force at once (end the earlier entry)"
+    if a.scope == b.scope == "non_state_actors":
+        return "two scopes for non-state actors in force at once"
+    shared = {t.casefold() for t in a.targets} & {t.casefold() for t in b.targets}
+    if a.scope == b.scope == "named_forces" and shared:
+        return f"different scopes for {', '.join(sorted(shared))} in force at once"
+    return None
+
+
+def _outside(derogation: Any, embargo: Any) -> list[str]:
+    """What a derogation's item scope lists that the embargo's does not cover (by the same kind of
+    entry: a category, a capability, a system). An embargo on all arms covers everything."""
+    if derogation is None or embargo is None or embargo.all:
+        return []
+    if derogation.all:
+        return ["all arms"]
+    out = [c for c in derogation.ml_categories if c not in embargo.ml_categories]
+    out += [c for c in derogation.att_categories if c not in embargo.att_categories]
+    out += [c for c in derogation.capabilities if c not in embargo.capabilities]
+    systems = [s.casefold() for s in embargo.systems]
+    out += [s for s in derogation.systems if s.casefold() not in systems]
+    return out

@@ -312,6 +312,7 @@ def _kind_of(data: object) -> str:
 def check_paths(paths: list[Path], scenarios: list[Path] | None = None) -> tuple[list[Diagnostic], int]:
     """Every problem in every file named (folders: their *.yaml, recursively), lint warnings included;
     with ``scenarios``, also the criteria of each rule set that no scenario exercises."""
+    from .checks import check_embargo_list
     from .loader import load_embargo_list, load_profile, scenario_from_document, validate_rules_document
     from .yamlfile import read_document
 
@@ -333,7 +334,7 @@ def check_paths(paths: list[Path], scenarios: list[Path] | None = None) -> tuple
             elif kind == "profile":
                 load_profile(f)
             elif kind == "embargo_list":
-                load_embargo_list(f)
+                diags += check_embargo_list(*load_embargo_list(f))
             else:
                 rules = validate_rules_document(doc, f.resolve().parent)
                 diags += rules.warnings

@@ -151,13 +151,30 @@ FIELDS: dict[str, FieldSpec] = {
         title="Items of a kind used in the pattern of repression",
     ),
     "embargo.un": FieldSpec(
-        "bool", "A UN arms embargo in force covers this end user", title="UN arms embargo"
+        "bool", "A UN arms embargo in force covers this end user and item line", title="UN arms embargo"
     ),
     "embargo.eu": FieldSpec(
-        "bool", "An EU arms embargo in force covers this end user", title="EU arms embargo"
+        "bool", "An EU arms embargo in force covers this end user and item line", title="EU arms embargo"
     ),
     "embargo.osce": FieldSpec(
-        "bool", "An OSCE arms embargo in force covers this end user", title="OSCE arms embargo"
+        "bool", "An OSCE arms embargo in force covers this end user and item line", title="OSCE arms embargo"
+    ),
+    "embargo.national": FieldSpec(
+        "bool",
+        "A national arms embargo of the exporting state in force covers this end user and item line",
+        title="National arms embargo",
+    ),
+    "suspension.in_force": FieldSpec(
+        "bool",
+        "A decision to suspend licences (not a legal embargo) in force covers this end user and item line",
+        title="Suspension of licences",
+    ),
+    "suspension.criterion": FieldSpec(
+        "enum",
+        "The EU Common Position criterion the suspension covering this line rests on ('none': the act "
+        "names none)",
+        ("none", *v.SUSPENSION_CRITERIA),
+        title="Criterion the suspension rests on",
     ),
     "prior_denials.identical_within_3y": FieldSpec(
         "bool",
@@ -268,15 +285,6 @@ def _with_override(note: str | None, over: Any) -> str | None:
     return f"{note} {told}" if note else told
 
 
-def _covers(embargo: Any, end_user: Any) -> bool:
-    if embargo.scope == "whole_state":
-        return True
-    if embargo.scope == "non_state_actors":
-        return bool(end_user.type == "non_state_armed_group")
-    names = {end_user.name.casefold(), (end_user.unit or "").casefold()}
-    return any(t.casefold() in names for t in embargo.targets)
-
-
 def _in_force(start: dt.date, end: dt.date | None, on: dt.date) -> bool:
     return start <= on and (end is None or on <= end)
 
@@ -294,11 +302,9 @@ def derive(
     unit: dict[str, Fact],
     where: dict[str, Location],
     as_of: dt.date,
-    reference: Any = None,
-    reference_at: Location | None = None,
 ) -> Facts:
-    """All facts for one scenario. ``where`` maps evidence keys to their file positions;
-    ``reference`` is the rule set's embargo list, used when the scenario records no embargo check."""
+    """All facts for one scenario that every item line shares (the embargo facts are each line's
+    own: ``embargo_facts``). ``where`` maps evidence keys to their file positions."""
     t = scenario.transfer
     ev = scenario.evidence
     transfer_loc = where.get("transfer")
@@ -330,40 +336,6 @@ def derive(
         if None not in values
         else missing(transfer_loc, "an item has no value_eur")
     )
-
-    emb = ev.embargoes
-    emb_at = where.get("embargoes")
-    if emb is None and reference is not None:
-        from .scenario_model import EmbargoCheck
-
-        emb = EmbargoCheck(
-            source=f"{reference.title} ({reference.source})",
-            as_of=reference.as_of,
-            in_force=[e for e in reference.entries if e.country == t.recipient.country],
-        )
-        emb_at = reference_at
-    for authority in ("un", "eu", "osce"):
-        key = f"embargo.{authority}"
-        if emb is None:
-            facts[key] = missing(where.get("embargoes"), "no embargo check recorded")
-            continue
-        hits = [
-            e
-            for e in emb.in_force
-            if e.authority.lower() == authority
-            and _in_force(e.start, e.end, as_of)
-            and _covers(e, t.end_user)
-        ]
-        doubts = "; ".join(f"{e.id}: {e.uncertain}" for e in hits if e.uncertain) or None
-        facts[key] = Fact(
-            bool(hits),
-            "known",
-            source="; ".join(e.legal_act for e in hits) or emb.source,
-            as_of=emb.as_of,
-            origin="derived",
-            location=emb_at,
-            note=doubts,
-        )
 
     pd = ev.prior_denials
     if pd is None:
@@ -550,7 +522,302 @@ def facts_for_lines(
     """The facts of each item line of a loaded scenario on ``as_of``."""
     reference = rules.embargoes if rules is not None else None
     at = Location(rules.embargoes_path) if rules is not None and rules.embargoes_path else None
-    base = derive(scenario.model, scenario.country, scenario.unit, scenario.where, as_of, reference, at)
+    model = scenario.model
+    base = derive(model, scenario.country, scenario.unit, scenario.where, as_of)
+    check = embargo_check(model, reference, scenario.where.get("embargoes"), at)
     return [
-        line_facts(base, scenario.model, i, scenario.where) for i in range(len(scenario.model.transfer.items))
+        line_facts(base, model, i, scenario.where) | embargo_facts(check, model.transfer, item, as_of)
+        for i, item in enumerate(model.transfer.items)
     ]
+
+
+# --- embargoes, line by line ----------------------------------------------------------------------
+#
+# An embargo covers an item line when its end-user scope covers the end user (the government's own
+# forces as the act treats them) and its item scope covers the line; a derogation written in the act
+# whose items and end users match and whose conditions are all met takes the line out (the criteria
+# still apply: UN Charter Art. 25 and 41, ATT Art. 6(1), EU CP Art. 1 and Criterion 1). Anything the
+# answer turns on that is not recorded makes the line's reading unknown, never "not covered".
+
+AUTHORITIES = ("un", "eu", "osce", "national")
+NON_STATE = ("non_state_armed_group", "private", "humanitarian_or_media")
+
+
+@dataclass(frozen=True, slots=True)
+class EmbargoCheck:
+    """The embargo entries an assessment reads: the scenario's own check, else the rule set's
+    reference data for the recipient; ``at`` is where they were read."""
+
+    entries: tuple[Any, ...]
+    source: str
+    as_of: dt.date
+    at: Location | None
+
+
+@dataclass(frozen=True, slots=True)
+class EmbargoReading:
+    """One embargo (or suspension) read against one item line: covered (True), not (False) or
+    unknown (None), with the reason in a sentence; ``derogation`` names the exception read, and
+    ``conditions`` each of its conditions with its status (met / not_met / unknown)."""
+
+    entry: Any
+    covered: bool | None
+    reason: str
+    derogation: str | None = None
+    conditions: tuple[tuple[str, str], ...] = ()
+
+
+def embargo_check(
+    scenario: Any, reference: Any, own_at: Location | None, reference_at: Location | None
+) -> EmbargoCheck | None:
+    """The scenario's own embargo check, else the reference list's entries for the recipient;
+    None when neither exists (not checked)."""
+    own = scenario.evidence.embargoes
+    if own is not None:
+        return EmbargoCheck(tuple(own.in_force), own.source, own.as_of, own_at)
+    if reference is None:
+        return None
+    recipient = scenario.transfer.recipient.country
+    return EmbargoCheck(
+        tuple(e for e in reference.entries if e.country == recipient),
+        f"{reference.title} ({reference.source})",
+        reference.as_of,
+        reference_at,
+    )
+
+
+def _procedure(transfer: Any, embargo_id: str, kind: str) -> str | None:
+    """given / pending / refused, or None when the transfer records no such procedure."""
+    for p in transfer.sanctions_procedures:
+        if p.embargo == embargo_id and p.kind == kind:
+            return str(p.status)
+    return None
+
+
+PROCEDURE_MEETS = {"given": "met", "refused": "not_met", "pending": "unknown", None: "unknown"}
+
+
+def condition_status(condition: str, entry: Any, transfer: Any, item: Any) -> str:
+    """met / not_met / unknown: a committee procedure from the transfer's record for this embargo,
+    any other condition from the line's own record, else the transfer's (absent = unknown)."""
+    kind = v.PROCEDURE_CONDITIONS.get(condition)
+    if kind is not None:
+        return PROCEDURE_MEETS[_procedure(transfer, entry.id, kind)]
+    own = item.derogation_conditions
+    status = getattr(own, condition) if own is not None else None
+    if status is None:
+        status = getattr(transfer.derogation_conditions, condition)
+    return str(status) if status is not None else "unknown"
+
+
+def items_cover(scope: Any, item: Any) -> tuple[bool | None, str]:
+    """Whether an item scope (absent: all arms) covers the line: True, False or None when it turns on
+    what the line does not say (its capability or model)."""
+    if scope is None or scope.all:
+        return True, "all arms and related materiel"
+    if item.ml_category in scope.ml_categories:
+        return True, f"{item.ml_category} is listed"
+    if item.att_category in scope.att_categories:
+        return True, f"ATT category {item.att_category} is listed"
+    if item.capability is not None and item.capability in scope.capabilities:
+        return True, f"{item.capability} is listed"
+    model = (item.model or "").casefold()
+    hit = next((s for s in scope.systems if model and s.casefold() in model), None)
+    if hit is not None:
+        return True, f"the system {hit} is listed"
+    if scope.capabilities and item.capability is None:
+        return None, "the line does not say what the items are for (capability), which the scope lists"
+    if scope.systems and item.model is None:
+        return None, "the line names no model, and the scope lists named systems"
+    return False, "the line is outside the item scope"
+
+
+def _end_user_covered(entry: Any, transfer: Any) -> tuple[bool | None, str]:
+    eu = transfer.end_user
+    if eu.type in v.GOVERNMENT_END_USERS:
+        treatment = entry.government_treatment
+        if treatment == "covered":
+            return True, "the government's own forces are covered"
+        if treatment == "exempt":
+            return False, "the government's own forces are exempt"
+        kind = "notification" if treatment == "exempt_with_notification" else "approval"
+        status = _procedure(transfer, entry.id, kind)
+        if status == "given":
+            return False, f"the government is exempt with the committee's {kind}, which was given"
+        if status == "refused":
+            return True, f"the government is exempt only with the committee's {kind}, which was refused"
+        said = "is pending" if status == "pending" else "is not recorded"
+        return None, f"the government is exempt only with the committee's {kind}, which {said}"
+    if entry.scope == "whole_state":
+        return True, "the embargo covers every end user in the state"
+    if entry.scope == "non_state_actors":
+        if eu.type in NON_STATE:
+            return True, "the end user is a non-state actor"
+        if eu.type == "sub_state_authority":
+            return (
+                None,
+                "whether a sub-state authority counts as a non-state actor under the act is not established",
+            )
+        return False, "the embargo covers non-state actors only"
+    names = {eu.name.casefold(), (eu.unit or "").casefold()}
+    hit = next((t for t in entry.targets if t.casefold() in names), None)
+    if hit is not None:
+        return True, f"the end user is the named force {hit}"
+    return False, "the end user is not a named force"
+
+
+def _derogation_end_users(d: Any, end_user: Any) -> bool:
+    if d.end_users is None:
+        return True
+    if any(end_user.type in v.DEROGATION_END_USERS[u] for u in d.end_users):
+        return True
+    names = {end_user.name.casefold(), (end_user.unit or "").casefold()}
+    return any(n.casefold() in names for n in d.named)
+
+
+def _derogation(entry: Any, d: Any, transfer: Any, item: Any) -> EmbargoReading | None:
+    """The reading a derogation gives the line: out (False) when it applies and every condition is
+    met, unknown (None) when it may apply and nothing it requires is refused; None when it cannot
+    take the line out."""
+    if not _derogation_end_users(d, transfer.end_user):
+        return None
+    fits, why_items = items_cover(d.items, item)
+    if fits is False:
+        return None
+    conditions = tuple((c, condition_status(c, entry, transfer, item)) for c in d.requires)
+    if any(status == "not_met" for _, status in conditions):
+        return None
+    listed = ", ".join(f"{c}: {s}" for c, s in conditions) or "none"
+    if fits is None:
+        return EmbargoReading(entry, None, f"derogation {d.id} may apply, but {why_items}", d.id, conditions)
+    unknown = [c for c, s in conditions if s == "unknown"]
+    if unknown:
+        reason = (
+            f"within derogation {d.id} only if {', '.join(unknown)} is established (conditions: {listed})"
+        )
+        return EmbargoReading(entry, None, reason, d.id, conditions)
+    return EmbargoReading(
+        entry, False, f"within derogation {d.id}: conditions met ({listed})", d.id, conditions
+    )
+
+
+def _refused_derogations(entry: Any, transfer: Any, item: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The first derogation that fits the line but has a condition not met (said in the reason)."""
+    for d in entry.derogations:
+        if not _derogation_end_users(d, transfer.end_user) or items_cover(d.items, item)[0] is False:
+            continue
+        conditions = tuple((c, condition_status(c, entry, transfer, item)) for c in d.requires)
+        missed = [c for c, s in conditions if s == "not_met"]
+        if missed:
+            return f"; derogation {d.id} does not apply: {', '.join(missed)} not met", conditions
+    return "", ()
+
+
+def read_embargo(entry: Any, transfer: Any, item: Any) -> EmbargoReading:
+    """One embargo (or suspension) read against one item line, on a day it is in force."""
+    users, why_users = _end_user_covered(entry, transfer)
+    if users is False:
+        return EmbargoReading(entry, False, why_users)
+    goods, why_goods = items_cover(entry.items, item)
+    if goods is False:
+        return EmbargoReading(entry, False, why_goods)
+    before = entry.contracts_before
+    if before is not None and transfer.contract_date is not None and transfer.contract_date < before:
+        return EmbargoReading(
+            entry, False, f"the contract ({transfer.contract_date}) predates {before}, which the act exempts"
+        )
+    out = [r for d in entry.derogations if (r := _derogation(entry, d, transfer, item)) is not None]
+    met = next((r for r in out if r.covered is False), None)
+    if met is not None:
+        return met
+    if out:
+        return out[0]
+    reason = f"{why_users}; {why_goods}"
+    refused, conditions = _refused_derogations(entry, transfer, item)
+    return EmbargoReading(
+        entry, None if users is None or goods is None else True, reason + refused, None, conditions
+    )
+
+
+def embargo_readings(
+    check: EmbargoCheck | None, transfer: Any, item: Any, as_of: dt.date
+) -> list[EmbargoReading]:
+    """Every embargo and suspension of the check in force on ``as_of`` read against one item line
+    (a national measure only when it is the exporting state's own)."""
+    if check is None:
+        return []
+    exporter = transfer.exporter.country
+    return [
+        read_embargo(e, transfer, item)
+        for e in check.entries
+        if _in_force(e.start, e.end, as_of)
+        and (e.authority != "national" or e.imposed_by in (None, exporter))
+    ]
+
+
+def _any_of(readings: list[EmbargoReading]) -> bool | None:
+    """Three-valued 'any': covered by one → True; else unknown on one → None; else False."""
+    if any(r.covered is True for r in readings):
+        return True
+    if any(r.covered is None for r in readings):
+        return None
+    return False
+
+
+def _said(readings: list[EmbargoReading]) -> str | None:
+    parts = [f"{r.entry.id}: {r.reason}" for r in readings]
+    parts += [
+        f"{r.entry.id}: {r.entry.uncertain}" for r in readings if r.entry.uncertain and r.covered is not False
+    ]
+    return "; ".join(parts) or None
+
+
+def embargo_facts(check: EmbargoCheck | None, transfer: Any, item: Any, as_of: dt.date) -> Facts:
+    """The embargo facts of one item line (``embargo.*``, ``suspension.*``): the one definition both
+    the scenario path and the register's array path read."""
+    if check is None:
+        out = {f"embargo.{a}": missing(None, "no embargo check recorded") for a in AUTHORITIES}
+        out["suspension.in_force"] = missing(None, "no embargo check recorded")
+        out["suspension.criterion"] = missing(None, "no embargo check recorded")
+        return out
+    readings = embargo_readings(check, transfer, item, as_of)
+    out = {}
+    groups = {
+        a: [r for r in readings if r.entry.kind == "embargo" and r.entry.authority.lower() == a]
+        for a in AUTHORITIES
+    }
+    groups_s = [r for r in readings if r.entry.kind == "suspension"]
+    for key, group in [*((f"embargo.{a}", g) for a, g in groups.items()), ("suspension.in_force", groups_s)]:
+        value = _any_of(group)
+        hits = [r for r in group if r.covered is True]
+        note = _said(group)
+        out[key] = (
+            Fact(
+                value,
+                "known",
+                source="; ".join(r.entry.legal_act for r in hits) or check.source,
+                as_of=check.as_of,
+                origin="derived",
+                location=check.at,
+                note=note,
+            )
+            if value is not None
+            else missing(check.at, note)
+        )
+    suspended = next((r for r in groups_s if r.covered is True), None)
+    if suspended is not None:
+        out["suspension.criterion"] = Fact(
+            suspended.entry.criterion or "none",
+            "known",
+            source=suspended.entry.legal_act,
+            as_of=check.as_of,
+            origin="derived",
+            location=check.at,
+        )
+    elif out["suspension.in_force"].value is False:
+        out["suspension.criterion"] = Fact(
+            "none", "known", source=check.source, origin="derived", location=check.at
+        )
+    else:
+        out["suspension.criterion"] = missing(check.at, "whether a suspension covers the line is unknown")
+    return out

@@ -296,16 +296,16 @@ class Embargo(Strict):
     targets: list[Text] = Field(
         default_factory=list, description="Named forces or groups (scope named_forces)"
     )
-    government: (
-        Literal["covered", "exempt", "exempt_with_notification", "exempt_with_approval"] | None
-    ) = Field(
-        None,
-        description="How the government's own forces are treated (absent: covered under whole_state, "
-        "exempt otherwise)",
+    government: Literal["covered", "exempt", "exempt_with_notification", "exempt_with_approval"] | None = (
+        Field(
+            None,
+            description="How the government's own forces are treated (absent: covered under whole_state, "
+            "exempt otherwise)",
+        )
     )
     items: ItemScope | None = Field(None, description="Items covered; absent = all arms and related materiel")
     derogations: list[Derogation] = Field(default_factory=list)
-    criterion: Annotated[str, Field(pattern=r"^[1-8][a-z]{0,2}$")] | None = Field(
+    criterion: Literal[tuple(v.SUSPENSION_CRITERIA)] | None = Field(  # type: ignore[valid-type]
         None,
         description="A suspension: the EU Common Position criterion the act rests on, where it names one "
         "(e.g. 2a for internal repression)",
@@ -347,7 +347,9 @@ class Embargo(Strict):
         if self.imposed_by is not None and self.authority != "national":
             raise ValueError("'imposed_by' is for a national measure")
         if self.verified == "V" and self.verified_against is None:
-            raise ValueError("a 'V' entry says in 'verified_against' which stored copy it was checked against")
+            raise ValueError(
+                "a 'V' entry says in 'verified_against' which stored copy it was checked against"
+            )
         ids = [d.id for d in self.derogations]
         if len(set(ids)) != len(ids):
             raise ValueError("two derogations share an id")

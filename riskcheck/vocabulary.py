@@ -198,6 +198,9 @@ PROCEDURE_CONDITIONS: dict[str, str] = {
 CONDITION_STATUSES = ("met", "not_met", "unknown")
 PROCEDURE_STATUSES = ("given", "pending", "refused")
 
+# The EU Common Position criteria a suspension of licences may rest on (its refusal codes).
+SUSPENSION_CRITERIA = ("2a", "2b", "2c", "3", "4", "5", "6", "7", "8")
+
 # Who a derogation may name as end users, and the end-user types each one covers.
 DEROGATION_END_USERS: dict[str, tuple[str, ...]] = {
     "government": ("armed_forces", "police_security", "other_government"),

@@ -65,6 +65,55 @@ embargoes:
     - {id: osce-beta, authority: OSCE, legal_act: "OSCE decision (synthetic)", scope: non_state_actors, start: 2018-01-01, end: 2024-12-31, source: synthetic}
 conflicts: []
 """,
+    # Embargoes as the law writes them: item scope, the government exempt with notification,
+    # derogations with conditions, a national measure (of one exporter only), a suspension naming
+    # the criterion it rests on, and contracts concluded before a date exempt.
+    "delta": """id: delta
+country: XDE
+name: Delta (synthetic)
+fictional: true
+indicators:
+  pts: {value: 3, confidence: known, source: synthetic, as_of: 2024-01-01}
+embargoes:
+  source: synthetic embargo check
+  as_of: 2024-01-01
+  in_force:
+    - id: un-delta
+      authority: UN
+      legal_act: "UNSC res. 2 (synthetic)"
+      scope: whole_state
+      government: exempt_with_notification
+      items: {ml_categories: [ML1, ML2, ML3, ML4], capabilities: [small_arms_light_weapons], systems: [T-72]}
+      derogations:
+        - id: protective
+          summary: protective clothing for media and humanitarian workers
+          items: {ml_categories: [ML1]}
+          end_users: [media, humanitarian]
+          requires: [personal_protective_use]
+          source: "res. 2 para. 3 (synthetic)"
+        - id: mission
+          summary: arms for the UN mission, notified
+          end_users: [un_mission]
+          requires: [committee_notification, un_or_authorised_mission]
+          source: "res. 2 para. 4 (synthetic)"
+      start: 2015-01-01
+      source: synthetic
+    - id: eu-delta-rebels
+      authority: EU
+      legal_act: "EU decision 2 (synthetic)"
+      scope: non_state_actors
+      derogations:
+        - id: humanitarian
+          summary: non-lethal equipment for humanitarian or protective use
+          items: {capabilities: [protective_non_lethal]}
+          requires: [humanitarian_or_protective_use]
+          source: "decision 2 art. 2 (synthetic)"
+      contracts_before: 2016-06-01
+      start: 2016-06-01
+      source: synthetic
+    - {id: xnv-delta, authority: national, imposed_by: XNV, legal_act: "XNV decree (synthetic)", scope: whole_state, items: {ml_categories: [ML10]}, start: 2017-01-01, source: synthetic}
+    - {id: eu-delta-suspension, authority: EU, kind: suspension, criterion: 2a, legal_act: "Council conclusions (synthetic)", scope: whole_state, items: {capabilities: [riot_control_internal_security]}, start: 2018-01-01, end: 2025-12-31, source: synthetic}
+""",
     "gamma": """id: gamma
 country: XGA
 name: Gamma (synthetic)
@@ -75,11 +124,12 @@ indicators:
   stockpile_audit: {value: 2, confidence: known, source: synthetic, as_of: 2024-01-01}
 """,
 }
-PROFILE_COUNTRY = {"alpha": "XAL", "beta": "XBE", "gamma": "XGA"}
+PROFILE_COUNTRY = {"alpha": "XAL", "beta": "XBE", "gamma": "XGA", "delta": "XDE"}
 PROFILE_PARTY = {
     "alpha": True,
     "beta": False,
     "gamma": None,
+    "delta": None,
 }  # recipient a party to a conflict (None: no check)
 
 RECIPIENTS = ["XAL", "XBE", "XGA", "IRQ", "SYR", "RUS", "PRK", "XVL", "USA", "XZZ"]
@@ -286,6 +336,7 @@ def generate(
             values = _ordered_values(key, spec)
             a, b = rng.choice(len(values), 2, replace=False)
             data[name][r] = f"{values[a]}|{values[b]}"
+    _embargo_inputs(data, n, seed)
     frame = pd.DataFrame(data)
     if invalid:
         rows = np.flatnonzero(rng.random(n) < invalid)
@@ -294,6 +345,47 @@ def generate(
             column, bad = INVALID[w]
             frame.iat[r, frame.columns.get_loc(column)] = bad
     return frame
+
+
+def _embargo_inputs(data: dict[str, np.ndarray], n: int, seed: int) -> None:
+    """What the embargo facts read beyond the parties and the item: half the XZZ rows become XDE
+    rows (the delta profile's scoped embargoes), and rows carry models, sanctions procedures,
+    derogation conditions, contract dates and national checks. A generator of its own, so that the
+    other columns are the same as before these inputs existed."""
+    rng = np.random.default_rng(seed + 7919)
+
+    def pick(options: list[str]) -> np.ndarray:
+        return np.array(options, dtype=object)[rng.choice(len(options), n)]
+
+    moved = (data["recipient_country"] == "XZZ") & (rng.random(n) < 0.5)
+    data["recipient_country"][moved] = "XDE"
+    data["profile"][moved & (rng.random(n) < 0.7)] = "delta"
+    data["item_model"] = pick(["", "", "T-72B3", "Mi-24", "AK-103"])
+    data["sanctions_procedures"] = pick(
+        [
+            "",
+            "",
+            "un-delta:notification:given",
+            "un-delta:notification:pending",
+            "un-xzz:approval:refused",
+            "un-xzz:approval:given;un-delta:notification:given",
+        ]
+    )
+    data["derogation_conditions"] = pick(
+        [
+            "",
+            "",
+            "personal_protective_use=met",
+            "humanitarian_or_protective_use=not_met",
+            "humanitarian_or_protective_use=met;un_or_authorised_mission=met",
+            "personal_protective_use=unknown",
+        ]
+    )
+    data["contract_date"] = pick(["", "", "", "2015-03-01", "2017-09-30"])
+    national = np.where(rng.random(n) < 0.05, "true", "false").astype(object)
+    national[data["embargo.un"] == ""] = ""
+    national[rng.random(n) < 0.3] = ""
+    data["embargo.national"] = national
 
 
 def write_register(path: Path, n: int, seed: int = 0, chunk: int = 100_000, **kw: float) -> Path:

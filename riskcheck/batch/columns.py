@@ -104,6 +104,35 @@ COLUMNS: dict[str, Spec] = {
         Spec("embargo.eu", "bool", False, "An EU arms embargo covers this end user (checked)"),
         Spec("embargo.osce", "bool", False, "An OSCE arms embargo covers this end user (checked)"),
         Spec(
+            "embargo.national",
+            "bool",
+            False,
+            "The exporting state's own arms embargo covers this end user (with the three above; empty: none)",
+        ),
+        Spec(
+            "item_model", "text", False, "The item's model or system (matched against named-system embargoes)"
+        ),
+        Spec(
+            "contract_date",
+            "date",
+            False,
+            "When the contract was concluded (read only where an embargo's act exempts earlier contracts)",
+        ),
+        Spec(
+            "sanctions_procedures",
+            "text",
+            False,
+            "Sanctions-committee procedures, 'embargo-id:notification|approval:given|pending|refused', "
+            "separated by ';' (empty: none made)",
+        ),
+        Spec(
+            "derogation_conditions",
+            "text",
+            False,
+            "Embargo derogation conditions, 'condition=met|not_met|unknown', separated by ';' "
+            "(empty: none recorded, so unknown)",
+        ),
+        Spec(
             "prior_denials.identical_within_3y",
             "bool",
             False,
@@ -173,7 +202,52 @@ COLUMNS: dict[str, Spec] = {
     ]
 }
 REQUIRED = tuple(name for name, s in COLUMNS.items() if s.required)
-EMBARGO = ("embargo.un", "embargo.eu", "embargo.osce")
+EMBARGO = ("embargo.un", "embargo.eu", "embargo.osce")  # a row's own check: all three or none
+_PROC_KINDS = tuple(v.PROCEDURE_CONDITIONS.values())
+_CONDITIONS = tuple(c for c in v.DEROGATION_CONDITIONS if c not in v.PROCEDURE_CONDITIONS)
+
+
+def parse_procedures(text: str) -> tuple[tuple[str, str, str], ...]:
+    """'un-x:notification:given; ...' as (embargo, kind, status) triples; ValueError names the fault."""
+    out: list[tuple[str, str, str]] = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        bits = [b.strip() for b in part.split(":")]
+        if len(bits) != 3:
+            raise ValueError(
+                f"{_shown(part)} is not 'embargo-id:notification|approval:given|pending|refused'"
+            )
+        emb, kind, status = bits
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", emb):
+            raise ValueError(f"{_shown(emb)} is not an embargo id")
+        if kind not in _PROC_KINDS:
+            raise ValueError(f"{_shown(kind)} is not a procedure{_suggest(kind, _PROC_KINDS)}")
+        if status not in v.PROCEDURE_STATUSES:
+            raise ValueError(f"{_shown(status)} is not a status{_suggest(status, v.PROCEDURE_STATUSES)}")
+        if any(o[:2] == (emb, kind) for o in out):
+            raise ValueError(f"two {kind}s for embargo {emb}")
+        out.append((emb, kind, status))
+    return tuple(out)
+
+
+def parse_conditions(text: str) -> dict[str, str]:
+    """'humanitarian_or_protective_use=met; ...' as a mapping; ValueError names the fault."""
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, eq, status = (b.strip() for b in part.partition("="))
+        if not eq:
+            raise ValueError(f"{_shown(part)} is not 'condition=met|not_met|unknown'")
+        if name in v.PROCEDURE_CONDITIONS:
+            raise ValueError(f"{name} is a committee procedure: record it in sanctions_procedures")
+        if name not in _CONDITIONS:
+            raise ValueError(f"{_shown(name)} is not a derogation condition{_suggest(name, _CONDITIONS)}")
+        if status not in v.CONDITION_STATUSES:
+            raise ValueError(f"{_shown(status)} is not a status{_suggest(status, v.CONDITION_STATUSES)}")
+        if name in out:
+            raise ValueError(f"{name} is given twice")
+        out[name] = status
+    return out
+
+
 IGNORED_PREFIX = "x_"  # columns of the register's own (officer, notes, ...) are allowed and ignored
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

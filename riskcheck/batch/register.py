@@ -13,10 +13,12 @@ How a row becomes facts mirrors ``facts.derive`` on the equivalent scenario
 
 - ``country.*`` from the row, else from the row's ``profile`` (scenarios/profiles), else missing;
   ``unknown`` in the row overrides the profile with "not established".
-- ``embargo.*`` from the row (all three or none: a check covers UN, EU and OSCE), else from the
-  profile's embargo check, else looked up in the rule set's embargo reference data for the
-  recipient as of the assessment date (dated: a re-assessment with ``--as-of`` sees an embargo
-  that started since), else missing.
+- ``embargo.*`` and ``suspension.*``, per row (one item line), by ``facts.embargo_facts`` itself on
+  each distinct combination of what they read: the row's own check (UN, EU and OSCE all three or
+  none, and ``embargo.national``), else the profile's embargo check, else the rule set's embargo
+  reference data for the recipient, in force on the assessment date (dated: a re-assessment with
+  ``--as-of`` sees an embargo that started since), with the row's item, end user, sanctions
+  procedures and derogation conditions; else missing.
 - ``conflicts.exporter_arms_other_side`` needs the conflict check and the prior-transfer
   record, as ``derive`` does: where the recipient is a party, it must be stated.
 """
@@ -27,6 +29,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -35,9 +38,9 @@ import pyarrow as pa
 from .. import vocabulary as v
 from ..engine.columns import Column, Contested, FactTable
 from ..errors import InputError, display_path
-from ..facts import CLEAN_PTS, FIELDS, LINKS, recipient_role
+from ..facts import CLEAN_PTS, FIELDS, LINKS, EmbargoCheck, embargo_facts, recipient_role
 from ..loader import LoadedRules, load_profile
-from ..scenario_model import Profile
+from ..scenario_model import DerogationConditions, Embargo, Profile, SanctionsProcedure
 from .columns import (
     COLUMNS,
     CONTESTED,
@@ -52,6 +55,8 @@ from .columns import (
     Spec,
     _suggest,
     _Unknown,
+    parse_conditions,
+    parse_procedures,
     parse_value,
 )
 from .parse import parse_distinct
@@ -225,64 +230,135 @@ class ParsedChunk:
         return FactTable(self.n, cols, as_of)
 
     def _embargoes(self, rules: LoadedRules, as_of: np.ndarray) -> dict[str, Column]:
-        """embargo.* as facts.derive finds them: the row's own check, else the profile's, else the
-        rule set's reference list for the recipient, in force on the assessment date."""
+        """embargo.* and suspension.* as ``facts.embargo_facts`` finds them for the equivalent scenario,
+        computed once per distinct combination of the inputs it reads (few in a chunk)."""
         n = self.n
-        state = {a: np.full(n, -1, dtype=np.int8) for a in ("un", "eu", "osce")}
-        if self.emb_given.any():
-            for a in state:
-                given = self.cols[f"embargo.{a}"].column()
-                lut = np.array([int(bool(x)) for x in given.values] + [-1], dtype=np.int8)
-                state[a] = np.where(self.emb_given, lut[given.codes], -1).astype(np.int8)
-        todo = ~self.emb_given
+        source = np.full(n, -1, dtype=np.int64)  # -1: the rule set's reference data
+        source[self.emb_given] = -2  # the row's own check
         for pi, profile in enumerate(self.profiles):
-            if profile is None or profile.embargoes is None:
-                continue
-            rows = todo & (self.profile_codes == pi)
-            self._apply_check(state, rows, profile.embargoes.in_force, as_of, by_country=False)
-            todo &= ~rows
-        if rules.embargoes is not None and todo.any():
-            self._apply_check(state, todo, rules.embargoes.entries, as_of, by_country=True)
-        return {
-            f"embargo.{a}": Column(np.where(s >= 0, s, -1).astype(np.int32), [False, True])
-            for a, s in state.items()
-        }
+            if profile is not None and profile.embargoes is not None:
+                source[~self.emb_given & (self.profile_codes == pi)] = pi
+        parts = [source, as_of.astype("datetime64[D]").astype(np.int64)]
+        parts += [self.base[f].codes for f in ("recipient.country", "exporter.country", "end_user.type")]
+        parts += [self._codes(c) for c in _EMBARGO_INPUTS]
+        keys, inverse = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
+        results = [
+            self._embargo_facts(rules, int(k[0]), k, int(i))
+            for i, k in zip(_first_rows(inverse.ravel(), len(keys)), keys, strict=True)
+        ]
+        out: dict[str, Column] = {}
+        for name in _EMBARGO_FIELDS:
+            values: list[Any] = [False, True] if FIELDS[name].kind == "bool" else list(FIELDS[name].values)
+            lut = np.array([values.index(r[name]) if r.get(name) is not None else -1 for r in results] + [-1])
+            out[name] = Column(lut[inverse.ravel()].astype(np.int32), values)
+        return out
 
-    def _apply_check(
-        self,
-        state: dict[str, np.ndarray],
-        rows: np.ndarray,
-        entries: list[Any],
-        as_of: np.ndarray,
-        by_country: bool,
-    ) -> None:
-        for a in state:
-            state[a][rows] = 0
-        if not rows.any():
-            return
-        recipient = self.base["recipient.country"]
-        eut = self.base["end_user.type"]
-        nsag = _lut(eut, lambda x: x == "non_state_armed_group")[eut.codes]
-        for e in entries:
-            a = e.authority.lower()
-            if a not in state:
-                continue
-            hit = rows & (as_of >= np.datetime64(e.start, "D"))
-            if e.end is not None:
-                hit &= as_of <= np.datetime64(e.end, "D")
-            if by_country:
-                hit &= _lut(recipient, lambda x, c=e.country: x == c)[recipient.codes]
-            if e.scope == "non_state_actors":
-                hit &= nsag
-            elif e.scope == "named_forces":
-                targets = {t.casefold() for t in e.targets}
-                name = self.cols["end_user_name"].column()
-                unit = self.cols["end_user_unit"].column() if "end_user_unit" in self.cols else None
-                named = _lut(name, lambda x, t=targets: x.casefold() in t)[name.codes]
-                if unit is not None:
-                    named |= _lut(unit, lambda x, t=targets: x.casefold() in t)[unit.codes]
-                hit &= named
-            state[a][hit] = 1
+    def _codes(self, name: str) -> np.ndarray:
+        col = self.cols.get(name)
+        if col is None:
+            return np.full(self.n, -1, dtype=np.int32)
+        return np.where(col.state == VALUE, col.ucodes, -1).astype(np.int32)
+
+    def _embargo_facts(self, rules: LoadedRules, source: int, key: np.ndarray, row: int) -> dict[str, Any]:
+        """The embargo facts' values for the combination of inputs ``row`` has (None: missing)."""
+        r = self.record(row)
+        if not all(c in r for c in ("recipient_country", "exporter_country", "end_user_type", "ml_category")):
+            return {}  # the row is invalid and not scored
+        day = np.datetime64(int(key[1]), "D").astype(dt.date)
+        if source == -2:
+            check: EmbargoCheck | None = EmbargoCheck(tuple(_own_check(r)), "register", day, None)
+        elif source >= 0:
+            own = self.profiles[source].embargoes  # type: ignore[union-attr]
+            check = EmbargoCheck(tuple(own.in_force), own.source, own.as_of, None)
+        elif rules.embargoes is not None:
+            ref = rules.embargoes
+            entries = tuple(e for e in ref.entries if e.country == r["recipient_country"])
+            check = EmbargoCheck(entries, ref.title, ref.as_of, None)
+        else:
+            check = None
+        try:
+            transfer, item = _line_inputs(r)
+        except ValueError:  # a faulty cell: the row is reported invalid and not scored
+            return {}
+        facts = embargo_facts(check, transfer, item, day)
+        return {name: facts[name].value for name in _EMBARGO_FIELDS}
+
+
+_EMBARGO_FIELDS = (
+    "embargo.un",
+    "embargo.eu",
+    "embargo.osce",
+    "embargo.national",
+    "suspension.in_force",
+    "suspension.criterion",
+)
+# The register's columns the embargo facts read (besides recipient, exporter and end-user type).
+_EMBARGO_INPUTS = (
+    *EMBARGO,
+    "embargo.national",
+    "end_user_name",
+    "end_user_unit",
+    "ml_category",
+    "att_category",
+    "capability",
+    "item_model",
+    "contract_date",
+    "sanctions_procedures",
+    "derogation_conditions",
+)
+
+
+def _first_rows(inverse: np.ndarray, k: int) -> np.ndarray:
+    """For each of k distinct keys, the first row that has it."""
+    first = np.full(k, len(inverse), dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(len(inverse)))
+    return first
+
+
+def _own_check(r: dict[str, Any]) -> list[Embargo]:
+    """A row's own embargo check as entries, as ``scenario_for_row`` writes them."""
+    return [Embargo.model_validate(e) for e in _own_entries(r, "register")]
+
+
+def _own_entries(r: dict[str, Any], source: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"register-{a.split('.')[1]}",
+            "authority": "national" if a == "embargo.national" else a.split(".")[1].upper(),
+            "legal_act": f"recorded in the {source}",
+            "scope": "whole_state",
+            "start": "1900-01-01",
+            "source": source,
+        }
+        for a in (*EMBARGO, "embargo.national")
+        if r.get(a)
+    ]
+
+
+def _line_inputs(r: dict[str, Any]) -> tuple[Any, Any]:
+    """The transfer and item line of a row, as far as the embargo facts read them."""
+    procedures = [
+        SanctionsProcedure(embargo=e, kind=k, status=st)  # type: ignore[arg-type]
+        for e, k, st in parse_procedures(r.get("sanctions_procedures", ""))
+    ]
+    conditions = DerogationConditions(**parse_conditions(r.get("derogation_conditions", "")))
+    transfer = SimpleNamespace(
+        exporter=SimpleNamespace(country=r["exporter_country"]),
+        end_user=SimpleNamespace(
+            type=r["end_user_type"], name=r.get("end_user_name", ""), unit=r.get("end_user_unit")
+        ),
+        sanctions_procedures=procedures,
+        derogation_conditions=conditions,
+        contract_date=r.get("contract_date"),
+    )
+    item = SimpleNamespace(
+        ml_category=r["ml_category"],
+        att_category=r.get("att_category"),
+        capability=r.get("capability"),
+        model=r.get("item_model"),
+        derogation_conditions=None,
+    )
+    return transfer, item
 
 
 def _lut(col: Column, fn: Any) -> np.ndarray:
@@ -466,6 +542,29 @@ def parse_chunk(
             some & ~given[a], a, f"required when {others} is given (an embargo check covers UN, EU and OSCE)"
         )
 
+    # Sanctions procedures and derogation conditions: each distinct cell parsed once.
+    for name, parse in (
+        ("sanctions_procedures", parse_procedures),
+        ("derogation_conditions", parse_conditions),
+    ):
+        pc = col(name)
+        faults = {}
+        for u, text in enumerate(pc.uvalues):
+            if text is None:
+                continue
+            try:
+                parse(text)
+            except ValueError as e:
+                faults[u] = str(e)
+        if faults:
+            lut = np.array([faults.get(u, "") for u in range(len(pc.uvalues))] + [""], dtype=object)
+            flag((pc.state == VALUE) & (lut[pc.ucodes] != ""), name, lut[pc.ucodes])
+    flag(
+        (col("embargo.national").state == VALUE) & ~every,
+        "embargo.national",
+        "given only with embargo.un, embargo.eu and embargo.osce (the row's own check)",
+    )
+
     # Profiles.
     pcol = col("profile")
     prof_list: list[Profile | None] = []
@@ -592,7 +691,7 @@ def parse_chunk(
     _links(base, col, prof_list, prof_codes)
     _control_record(base, col, flag)
 
-    missing_fields = set(FIELDS) - set(base) - {f"embargo.{a}" for a in ("un", "eu", "osce")}
+    missing_fields = set(FIELDS) - set(base) - set(_EMBARGO_FIELDS)
     assert not missing_fields, missing_fields  # every field the rules may read has a column
 
     date_col = col("date")
@@ -752,22 +851,13 @@ def scenario_for_row(
     }
     if profile_path is not None:
         evidence["profile"] = str(profile_path.resolve())
+    if "item_model" in r:
+        item["model"] = r["item_model"]
     if all(a in r for a in EMBARGO):
         evidence["embargoes"] = {
             "source": source,
             "as_of": date.isoformat(),
-            "in_force": [
-                {
-                    "id": f"register-{a.split('.')[1]}",
-                    "authority": a.split(".")[1].upper(),
-                    "legal_act": f"recorded in the {source}",
-                    "scope": "whole_state",
-                    "start": "1900-01-01",
-                    "source": source,
-                }
-                for a in EMBARGO
-                if r[a]
-            ],
+            "in_force": _own_entries(r, source),
         }
     if "prior_denials.identical_within_3y" in r:
         denial = {
@@ -854,6 +944,22 @@ def scenario_for_row(
             "end_use": r.get("end_use", "Not stated in the register"),
             "channel": r["channel"],
             "controls": sorted(r.get("controls", frozenset())),
+            **_embargo_inputs(r),
         },
         "evidence": evidence,
     }
+
+
+def _embargo_inputs(r: dict[str, Any]) -> dict[str, Any]:
+    """The transfer's contract date, sanctions procedures and derogation conditions, where given."""
+    out: dict[str, Any] = {}
+    if "contract_date" in r:
+        out["contract_date"] = r["contract_date"].isoformat()
+    if r.get("sanctions_procedures"):
+        out["sanctions_procedures"] = [
+            {"embargo": e, "kind": k, "status": st}
+            for e, k, st in parse_procedures(r["sanctions_procedures"])
+        ]
+    if r.get("derogation_conditions"):
+        out["derogation_conditions"] = parse_conditions(r["derogation_conditions"])
+    return out
