@@ -764,12 +764,32 @@ def _any_of(readings: list[EmbargoReading]) -> bool | None:
     return False
 
 
+STATUS_WORDS = {True: "applies", False: "does not apply", None: "unknown"}
+EMBARGO_FACTS = (*(f"embargo.{a}" for a in AUTHORITIES), "suspension.in_force")
+
+
+def reading_sentence(r: EmbargoReading) -> str:
+    """'UN embargo un-x: does not apply - within derogation d: conditions met (...) [act]': what the
+    answer shows for one embargo on one line (the part before ' - ' is its status in a table)."""
+    e = r.entry
+    kind = "suspension" if e.kind == "suspension" else "embargo"
+    authority = "national" if e.authority == "national" else e.authority
+    doubt = f" Not verified: {e.uncertain}" if e.uncertain and r.covered is not False else ""
+    return f"{authority} {kind} {e.id}: {STATUS_WORDS[r.covered]} - {r.reason} [{e.legal_act}].{doubt}"
+
+
 def _said(readings: list[EmbargoReading]) -> str | None:
-    parts = [f"{r.entry.id}: {r.reason}" for r in readings]
-    parts += [
-        f"{r.entry.id}: {r.entry.uncertain}" for r in readings if r.entry.uncertain and r.covered is not False
-    ]
-    return "; ".join(parts) or None
+    """One sentence per embargo read, a line each (``embargo_lines`` reads them back)."""
+    return "\n".join(reading_sentence(r) for r in readings) or None
+
+
+def embargo_lines(facts: Facts) -> tuple[str, ...]:
+    """The sentences saying how each embargo and suspension in force reads on this item line."""
+    out: list[str] = []
+    for key in EMBARGO_FACTS:
+        note = facts[key].note if key in facts else None
+        out += [s for s in (note or "").split("\n") if " - " in s]
+    return tuple(out)
 
 
 def embargo_facts(check: EmbargoCheck | None, transfer: Any, item: Any, as_of: dt.date) -> Facts:

@@ -221,6 +221,9 @@ class LineResult:
     conditions: tuple[AttachCondition, ...]
     criteria: tuple[tuple[str, str, float], ...]  # (criterion id, level, residual risk)
     missing: tuple[str, ...]  # the fields of missing evidence it used
+    # How each embargo and suspension in force reads on this line: 'UN embargo un-x: does not apply
+    # - within derogation d: conditions met (...) [act]' (facts.reading_sentence)
+    embargoes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,12 +55,18 @@ def item_table_rows(rows: list[dict[str, Any]]) -> list[int]:
     ]
 
 
-def items_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def items_from_rows(rows: list[dict[str, Any]], previous: list[Any] | None = None) -> list[dict[str, Any]]:
+    """The items the table describes. A line's keys the table does not show (its own record of an
+    embargo derogation's conditions) are carried over from ``previous`` while the row at that place
+    still describes the same item: nothing the officer cannot see is lost."""
     out = []
-    for row in rows:
+    for i, row in enumerate(rows):
         item = {c: blank_to_none(row.get(c)) for c in ITEM_COLUMNS}
         if all(x is None for x in item.values()):
             continue  # an empty row added by mistake
+        before = previous[i] if previous is not None and i < len(previous) else None
+        if isinstance(before, dict) and before.get("description") == item.get("description"):
+            item.update({k: x for k, x in before.items() if k not in ITEM_COLUMNS})
         q = item.get("quantity")
         if isinstance(q, float) and q.is_integer():
             item["quantity"] = int(q)
@@ -167,7 +173,7 @@ def apply_form(base: dict[str, Any], f: FormInput, rules_id: str, root: str | No
                 "name": f.recipient_name.strip() or (official_name(rc) if rc else ""),
             },
             "end_user": end_user,
-            "items": items_from_rows(f.items),
+            "items": items_from_rows(f.items, transfer.get("items")),
             "end_use": f.end_use.strip(),
             "channel": f.channel,
             "controls": list(f.controls),

@@ -103,7 +103,7 @@ def answer(a: Assessment) -> None:
         for p in parts[1:]:
             st.markdown("**Also:** " + md(p))
     st.caption(":material/balance: " + md(a.disclaimer.strip()))
-    if len(a.lines) > 1:
+    if len(a.lines) > 1 or any(line.embargoes for line in a.lines):
         item_lines(a)
 
 
@@ -121,6 +121,7 @@ def item_lines(a: Assessment) -> None:
                     "For": capability_words(line.capability),
                     "Decision": DECISION_WORDS[line.decision],
                     "Refusal criteria": ", ".join(line.refusal_codes),
+                    "Embargoes": embargo_status(line.embargoes),
                 }
                 for line in a.lines
             ]
@@ -134,6 +135,13 @@ def item_lines(a: Assessment) -> None:
     with st.expander("Why each line"):
         for line in a.lines:
             st.markdown(f"**Line {line.line}** ({md(DECISION_WORDS[line.decision])}): {md(line.summary)}")
+            for sentence in line.embargoes:
+                st.markdown(f"- {md(sentence)}")
+
+
+def embargo_status(sentences: tuple[str, ...]) -> str:
+    """The table's short form of a line's embargo sentences: 'UN embargo un-x: does not apply'."""
+    return "; ".join(s.split(" - ", 1)[0] for s in sentences) or "none in force"
 
 
 # Streamlit scrolls its main block, not the window. The script runs in a component's iframe, which

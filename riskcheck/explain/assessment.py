@@ -14,7 +14,7 @@ from typing import Any
 from ..engine.plan import Plan
 from ..engine.steps import SEVERITY, transfer_decision
 from ..engine.values import Evaluation
-from ..facts import Fact, Facts
+from ..facts import Fact, Facts, embargo_lines
 from ..trace import (
     ArgumentResult,
     Assessment,
@@ -393,7 +393,7 @@ def explain_lines(
     codes, and every line's own result."""
     decision, d = transfer_decision([ev.decision for ev in evaluations])
     explained = [explain(plan, f, meta, ev) for f, ev in zip(lines, evaluations, strict=True)]
-    results = tuple(_line(i, items[i], a) for i, a in enumerate(explained))
+    results = tuple(_line(i, items[i], a, lines[i]) for i, a in enumerate(explained))
     main = explained[d]
     if len(results) == 1:
         return dataclasses.replace(main, lines=results, decisive_line=1)
@@ -408,7 +408,7 @@ def explain_lines(
     )
 
 
-def _line(i: int, item: Any, a: Assessment) -> LineResult:
+def _line(i: int, item: Any, a: Assessment, facts: Facts) -> LineResult:
     return LineResult(
         i + 1,
         item.description,
@@ -421,4 +421,5 @@ def _line(i: int, item: Any, a: Assessment) -> LineResult:
         a.conditions,
         tuple((c.id, c.level, c.residual) for c in a.criteria),
         tuple(m.field for m in a.missing),
+        embargo_lines(facts),
     )

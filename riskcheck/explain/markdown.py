@@ -75,6 +75,8 @@ def as_markdown(a: Assessment) -> str:
                 f"- **{md_escape(line_heading(line))}**"
                 + (f" - {md_escape(line.summary)}" if len(a.lines) > 1 else "")
             )
+            for sentence in line.embargoes:
+                w(f"  - {md_escape(sentence)}")
         which = line_note(a)
         if which:
             w("")

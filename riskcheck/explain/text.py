@@ -40,6 +40,8 @@ def as_text(a: Assessment) -> str:
             w(f"  - {line_heading(line)}")
             if len(a.lines) > 1:
                 w(f"      {line.summary}")
+            for sentence in line.embargoes:
+                w(f"      {sentence}")
         which = line_note(a)
         if which:
             w(which)

@@ -357,3 +357,23 @@ def test_a_licence_of_several_lines_shows_each_lines_decision(app):
     ]
     assert list(lines["Refusal criteria"]) == ["", "3"]
     assert "the trace below is line 2" in texts(app).lower()
+
+
+def test_each_line_shows_how_the_embargo_reads_on_it(app):
+    """corvania-embargo-mixed-licence: a UN embargo on Corvania with a derogation for protective
+    equipment (conditions met for the body armour). The item-line table says, line by line, which
+    embargo applies and which does not; 'Why each line' names the derogation and its conditions.
+    The rifles are prohibited (outside the derogation), the body armour approved with conditions."""
+    open_bundled(app, "corvania-embargo-mixed-licence.yaml")
+    (lines,) = [df.value for df in app.dataframe if "Embargoes" in df.value.columns]
+    assert list(lines["Decision"]) == [
+        DECISION_WORDS["prohibited"],
+        DECISION_WORDS["approve_with_conditions"],
+    ]
+    assert list(lines["Embargoes"]) == [
+        "UN embargo un-corvania-2025b: applies",
+        "UN embargo un-corvania-2025b: does not apply",
+    ]
+    said = texts(app).replace("\\", "")  # the markdown escapes '_' and '-'
+    assert "within derogation protective: conditions met" in said
+    assert "humanitarian_or_protective_use: met, committee_notification: met" in said

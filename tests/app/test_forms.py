@@ -146,3 +146,17 @@ def test_item_errors_name_the_table_row_counting_blank_rows_and_say_it_plainly()
     assert built.errors == {
         "evidence.unit.quantity_plausible": ["Quantity plausible for the unit: must be yes or no"]
     }
+
+
+def test_a_lines_record_of_derogation_conditions_survives_the_form():
+    """corvania-embargo-mixed-licence records on line 2 that the body armour is solely for
+    protective use (the derogation's condition); the items table does not show it, so an
+    unchanged form keeps it, and a row that now describes another item does not inherit it."""
+    data = catalog.scenario_data(SCENARIOS / "corvania-embargo-mixed-licence.yaml")
+    new = forms.apply_form(data, form_for(data), "baseline")
+    assert new["transfer"] == data["transfer"]
+    assert new["transfer"]["items"][1]["derogation_conditions"] == {"humanitarian_or_protective_use": "met"}
+    rows = forms.item_rows(data)
+    rows[1]["description"] = "Helmets only"
+    changed = forms.apply_form(data, form_for(data, items=rows), "baseline")
+    assert "derogation_conditions" not in changed["transfer"]["items"][1]
