@@ -130,9 +130,13 @@ def test_the_data_covers_the_embargoes_since_1990():
 
 
 def test_verified_entries_name_a_stored_copy_of_the_act_or_sipri():
+    # V means checked against a stored copy of the act or of SIPRI's entry: the note names which
+    # (SIPRI's database, EUR-Lex, or the text or record of the act) and when it was read.
     for e in EMBARGOES.entries:
         if e.verified == "V":
-            assert "SIPRI" in e.verified_against or "EUR-Lex" in e.verified_against, e.id
+            va = e.verified_against
+            assert any(k in va for k in ("SIPRI", "EUR-Lex", "text of", "record of")), e.id
+            assert "read 20" in va, e.id
 
 
 # --- Spot checks, each worked by hand from the act or SIPRI's entry named in the comment. ---
