@@ -634,6 +634,12 @@ def items_cover(scope: Any, item: Any) -> tuple[bool | None, str]:
 
 def _end_user_covered(entry: Any, transfer: Any) -> tuple[bool | None, str]:
     eu = transfer.end_user
+    if entry.scope == "named_forces":  # a named force is covered whoever it belongs to
+        names = {eu.name.casefold(), (eu.unit or "").casefold()}
+        hit = next((t for t in entry.targets if t.casefold() in names), None)
+        if hit is not None:
+            return True, f"the end user is the named force {hit}"
+        return False, "the end user is not a named force"
     if eu.type in v.GOVERNMENT_END_USERS:
         treatment = entry.government_treatment
         if treatment == "covered":
@@ -658,12 +664,7 @@ def _end_user_covered(entry: Any, transfer: Any) -> tuple[bool | None, str]:
                 None,
                 "whether a sub-state authority counts as a non-state actor under the act is not established",
             )
-        return False, "the embargo covers non-state actors only"
-    names = {eu.name.casefold(), (eu.unit or "").casefold()}
-    hit = next((t for t in entry.targets if t.casefold() in names), None)
-    if hit is not None:
-        return True, f"the end user is the named force {hit}"
-    return False, "the end user is not a named force"
+    return False, "the embargo covers non-state actors only"
 
 
 def _derogation_end_users(d: Any, end_user: Any) -> bool:

@@ -268,7 +268,9 @@ class ParsedChunk:
         if source == -2:
             check: EmbargoCheck | None = EmbargoCheck(tuple(_own_check(r)), "register", day, None)
         elif source >= 0:
-            own = self.profiles[source].embargoes  # type: ignore[union-attr]
+            profile = self.profiles[source]
+            assert profile is not None and profile.embargoes is not None  # chosen so in _embargoes
+            own = profile.embargoes
             check = EmbargoCheck(tuple(own.in_force), own.source, own.as_of, None)
         elif rules.embargoes is not None:
             ref = rules.embargoes
@@ -338,7 +340,7 @@ def _own_entries(r: dict[str, Any], source: str) -> list[dict[str, Any]]:
 def _line_inputs(r: dict[str, Any]) -> tuple[Any, Any]:
     """The transfer and item line of a row, as far as the embargo facts read them."""
     procedures = [
-        SanctionsProcedure(embargo=e, kind=k, status=st)  # type: ignore[arg-type]
+        SanctionsProcedure.model_validate({"embargo": e, "kind": k, "status": st})
         for e, k, st in parse_procedures(r.get("sanctions_procedures", ""))
     ]
     conditions = DerogationConditions(**parse_conditions(r.get("derogation_conditions", "")))
