@@ -221,3 +221,21 @@ def test_libya_2011_whole_state_with_the_committee_route_of_para_9c():
 )
 def test_spot_checks(country, on, end_user, authority, expected, why):
     assert embargo_facts(country, on, end_user)[authority] is expected, why
+
+
+def test_dprk_item_scope_and_the_salw_notification_of_res_1874():
+    # Res. 1718 (2006) covered the seven UN Register categories, not small arms; the EU's Common
+    # Position 2006/795 covered all arms. Res. 1874 (2009), para. 10, took in all arms but let small
+    # arms through on five days' notice; res. 2270 (2016) took them in too.
+    assert embargo_facts("PRK", "2007-06-01") == {"un": False, "eu": True, "osce": False}
+    notified = approval("un-dprk", "given", kind="notification")
+    assert embargo_facts("PRK", "2012-06-01", sanctions_procedures=notified)["un"] is False
+    assert embargo_facts("PRK", "2012-06-01")["un"] is None  # notification not recorded: referred
+    assert embargo_facts("PRK", "2017-06-01", sanctions_procedures=notified)["un"] is True
+
+
+def test_iran_un_major_arms_only_eu_all_arms():
+    # Res. 1929 (2010) covered the UN Register categories (rifles are outside them); the EU's
+    # Common Position 2007/246 covered all arms and still does after the UN's restrictions ended.
+    assert embargo_facts("IRN", "2012-06-01") == {"un": False, "eu": True, "osce": False}
+    assert embargo_facts("IRN", "2021-06-01")["eu"] is True
