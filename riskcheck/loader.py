@@ -25,6 +25,7 @@ from .errors import Diagnostic, InputError, Location, display_path, suggest
 from .facts import Fact, indicator_facts, missing
 from .loaded import LoadedRules, LoadedScenario
 from .profile_versions import text_as_of
+from .rule_layers import resolve_layers
 from .safe_read import PathOutside, confine, resolve
 from .yamlfile import Document, parse_text, read_document
 
@@ -103,7 +104,10 @@ def canonical_hash(obj: Any) -> str:
 
 
 def validate_rules_document(doc: Document, base_dir: Path | None = None) -> LoadedRules:
-    """Validate a parsed rule file; ``base_dir`` is where its reference data files are looked up."""
+    """Validate a parsed rule file; ``base_dir`` is where its reference data files (and the rule file
+    it extends) are looked up."""
+    if base_dir is not None:
+        doc = resolve_layers(doc, base_dir)
     try:
         model = rules_model.RuleSet.model_validate(doc.data)
     except ValidationError as e:
