@@ -77,6 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=("markdown", "json"), default="markdown")
     d.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
+    k = sub.add_parser(
+        "compare",
+        help="one scenario under several rule sets: decisions, deciding steps, where they disagree and why",
+    )
+    k.add_argument("scenario", type=Path)
+    k.add_argument(
+        "--rules",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="rule files, at least two (default: every bundled rule set)",
+    )
+    k.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    k.add_argument("--as-of", type=_date, help="assess as on this date (default: the scenario's date)")
+    k.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
     b = sub.add_parser(
         "batch",
         help="score a licensing register (CSV, Parquet or Excel) or a folder of scenarios",
@@ -428,6 +444,30 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import as_json, as_markdown, compare
+    from .loader import load_rules, load_scenario
+    from .paths import rules_dir
+    from .pipeline import assess
+
+    paths = args.rules or sorted(rules_dir().glob("*.yaml"))
+    if len(paths) < 2:
+        raise UsageError("compare needs at least two rule files (--rules A B ...)")
+    scenario = load_scenario(args.scenario, profile_as_of=args.as_of)
+    problems: list[Diagnostic] = []
+    loaded = []
+    for path in paths:  # report the problems of every file at once
+        try:
+            loaded.append(load_rules(path))
+        except InputError as e:
+            problems += e.diagnostics
+    if problems:
+        raise InputError(problems)
+    c = compare([assess(r, scenario, args.as_of) for r in loaded])
+    _emit(as_json(c) if args.format == "json" else as_markdown(c), args.output)
+    return 0
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import BatchOptions, run_batch
     from .batch.run import explain_application
@@ -651,6 +691,7 @@ COMMANDS = {
     "test": cmd_test,
     "schema": cmd_schema,
     "diff": cmd_diff,
+    "compare": cmd_compare,
     "batch": cmd_batch,
     "report": cmd_report,
     "app": cmd_app,

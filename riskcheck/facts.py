@@ -344,7 +344,9 @@ def derive(
     own = recipient or {}
     not_state = None if kind != "state" else "the recipient is a state: its own record is the country's"
     for k in v.RECIPIENT_INDICATORS:
-        facts[f"recipient.{k}"] = own.get(k) or missing(None if not_state else where.get("recipient"), not_state)
+        facts[f"recipient.{k}"] = own.get(k) or missing(
+            None if not_state else where.get("recipient"), not_state
+        )
     facts["recipient.kind"] = Fact(
         kind, "known", source="recipient profile", origin="profile", location=where.get("profile")
     )

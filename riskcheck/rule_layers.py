@@ -52,7 +52,9 @@ class LayeredDocument(Document):
 
     def locate(self, loc: PathKey) -> Location:
         probe = tuple(loc)
-        best = max((p for p in self.parts if probe[: len(p[0])] == p[0]), key=lambda p: len(p[0]), default=None)
+        best = max(
+            (p for p in self.parts if probe[: len(p[0])] == p[0]), key=lambda p: len(p[0]), default=None
+        )
         if best is None:
             return super().locate(probe)
         prefix, doc, there = best
@@ -95,7 +97,11 @@ def resolve_layers(doc: Document, base_dir: Path, chain: tuple[str, ...] = ()) -
         if first.code == "RC106":
             raise InputError([Diagnostic(here, "RC340", f"extends {written!r}: {first.message}")]) from None
         raise
-    if not isinstance(base_doc.data, dict) or "criteria" not in base_doc.data and "extends" not in base_doc.data:
+    if (
+        not isinstance(base_doc.data, dict)
+        or "criteria" not in base_doc.data
+        and "extends" not in base_doc.data
+    ):
         raise InputError([Diagnostic(here, "RC340", f"extends {written!r}: that file is not a rule set")])
     base = resolve_layers(base_doc, resolve(base_path).parent, chain)
     return _merge(doc, base)

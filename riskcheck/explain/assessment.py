@@ -351,6 +351,7 @@ def explain(plan: Plan, facts: Facts, meta: dict[str, Any], ev: Evaluation) -> A
         disclaimer=rs.disclaimer,
         sources=sources,
         provenance=meta["provenance"],
+        request=meta.get("request", ""),
     )
 
 
