@@ -318,7 +318,7 @@ def _kind_of(data: object) -> str:
     if isinstance(data, dict):
         if "transfer" in data:
             return "scenario"
-        if "indicators" in data and "criteria" not in data:
+        if ("indicators" in data or "kind" in data) and "criteria" not in data:
             return "profile"
         if "entries" in data and "criteria" not in data:
             return "embargo_list"

@@ -210,7 +210,13 @@ def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
                 )
             ]
         )
-    return _validate(doc, scenario_model.Profile), doc
+    profile: scenario_model.Profile = _validate(doc, scenario_model.Profile)
+    problems = _profile_kind_problems(profile, doc)
+    if profile.kind != "state" and profile.host_profile is not None and not problems:
+        _host_of(profile, doc, resolve(path).parent, None)
+    if problems:
+        raise InputError(problems)
+    return profile, doc
 
 
 # Evidence a shared profile may hold for every scenario that names it.
@@ -360,10 +366,9 @@ def _not_for_a_state(doc: Document, why: str) -> None:
     )
 
 
-def _check_profile_kind(
-    profile: scenario_model.Profile, pdoc: Document, model: scenario_model.Scenario, doc: Document
-) -> None:
-    """A profile holds what its kind can hold, and serves end users of that kind: every problem at once."""
+def _profile_kind_problems(profile: scenario_model.Profile, pdoc: Document) -> list[Diagnostic]:
+    """What a profile of its kind cannot hold: a state's profile has no host, no own 'recipient' or
+    'unit' indicators; another kind's profile holds only its own record among the indicators."""
     problems = []
     if profile.kind == "state":
         for key in ("host_profile", "recipient", "unit"):
@@ -376,15 +381,6 @@ def _check_profile_kind(
                         f"(set 'kind': {', '.join(k for k in v.PROFILE_KINDS if k != 'state')})",
                     )
                 )
-        if model.evidence.recipient.model_fields_set:
-            problems.append(
-                Diagnostic(
-                    doc.locate(("evidence", "recipient")),
-                    "RC404",
-                    f"'recipient' indicators describe a non-state or sub-state recipient, but profile "
-                    f"{profile.id!r} is a state's",
-                )
-            )
     else:
         for key in sorted(profile.indicators.model_fields_set - set(v.RECORD_INDICATORS)):
             problems.append(
@@ -395,6 +391,24 @@ def _check_profile_kind(
                     f"('host_profile'); a {profile.kind} profile holds its own record only",
                 )
             )
+    return problems
+
+
+def _check_profile_kind(
+    profile: scenario_model.Profile, pdoc: Document, model: scenario_model.Scenario, doc: Document
+) -> None:
+    """A profile serves end users of its kind, and only a non-state or sub-state recipient has
+    'recipient' indicators: every problem at once."""
+    problems = _profile_kind_problems(profile, pdoc)
+    if profile.kind == "state" and model.evidence.recipient.model_fields_set:
+        problems.append(
+            Diagnostic(
+                doc.locate(("evidence", "recipient")),
+                "RC404",
+                f"'recipient' indicators describe a non-state or sub-state recipient, but profile "
+                f"{profile.id!r} is a state's",
+            )
+        )
     allowed = v.PROFILE_KIND_END_USERS[profile.kind]
     if model.transfer.end_user.type not in allowed:
         problems.append(
