@@ -144,7 +144,7 @@ def _holder(f: FormInput, old: dict[str, Any] | None) -> dict[str, Any]:
                 {
                     "control": "no_reexport_clause",
                     "result": result[f.holder_record],
-                    "date": f.date,
+                    "date": f.date.isoformat(),  # a string: one date object twice would be a YAML anchor
                     "source": "entered in the riskcheck app",
                 }
             ]
