@@ -322,12 +322,12 @@ def derive(
     as_of: dt.date,
     reference: Any = None,
     reference_at: Location | None = None,
-    recipient: dict[str, Fact] | None = None,
+    recipient_facts: dict[str, Fact] | None = None,
     kind: str = "state",
 ) -> Facts:
     """All facts for one scenario. ``where`` maps evidence keys to their file positions;
     ``reference`` is the rule set's embargo list, used when the scenario records no embargo check;
-    ``recipient`` and ``kind``: a non-state or sub-state recipient's own indicators and its profile's
+    ``recipient_facts`` and ``kind``: a non-state or sub-state recipient's own indicators and its profile's
     kind (a state has none of these indicators: they stay missing, and rules read them only where the
     recipient is not a state)."""
     t = scenario.transfer
@@ -341,7 +341,7 @@ def derive(
     def given(value: Any, origin: str = "transfer", loc: Location | None = transfer_loc) -> Fact:
         return Fact(value, "known", source="transfer application", origin=origin, location=loc)
 
-    own = recipient or {}
+    own = recipient_facts or {}
     not_state = None if kind != "state" else "the recipient is a state: its own record is the country's"
     for k in v.RECIPIENT_INDICATORS:
         facts[f"recipient.{k}"] = own.get(k) or missing(

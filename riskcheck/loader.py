@@ -269,7 +269,7 @@ def scenario_from_document(
         else:
             host, host_doc = _host_of(profile, profile_doc, ppath.parent, profile_as_of)
             country, unit, recipient = _own_record(profile, profile_doc, host, host_doc)
-    elif ev.recipient.model_fields_set:
+    elif _given(ev.recipient):
         _not_for_a_state(doc, "a scenario without a profile describes a state")
     local = indicator_facts(ev.country, doc, ("evidence", "country"), "scenario")
     overrides = tuple(sorted(k for k in local if k in country and not country[k].is_missing))
@@ -354,6 +354,11 @@ def _read_profile(
         raise
 
 
+def _given(group: Any) -> set[str]:
+    """The indicators a group (a model built from the vocabulary) sets to something."""
+    return {k for k in group.model_fields_set if getattr(group, k) is not None}
+
+
 def _not_for_a_state(doc: Document, why: str) -> None:
     raise InputError(
         [
@@ -371,8 +376,14 @@ def _profile_kind_problems(profile: scenario_model.Profile, pdoc: Document) -> l
     'unit' indicators; another kind's profile holds only its own record among the indicators."""
     problems = []
     if profile.kind == "state":
-        for key in ("host_profile", "recipient", "unit"):
-            if key in profile.model_fields_set:
+        # (what is set, not what is written: a profile written back whole lists empty groups)
+        own = {
+            "host_profile": profile.host_profile is not None,
+            "recipient": bool(_given(profile.recipient)),
+            "unit": bool(_given(profile.unit)),
+        }
+        for key, present in own.items():
+            if present:
                 problems.append(
                     Diagnostic(
                         pdoc.locate((key,)),
@@ -382,7 +393,7 @@ def _profile_kind_problems(profile: scenario_model.Profile, pdoc: Document) -> l
                     )
                 )
     else:
-        for key in sorted(profile.indicators.model_fields_set - set(v.RECORD_INDICATORS)):
+        for key in sorted(_given(profile.indicators) - set(v.RECORD_INDICATORS)):
             problems.append(
                 Diagnostic(
                     pdoc.locate(("indicators", key)),
@@ -400,7 +411,7 @@ def _check_profile_kind(
     """A profile serves end users of its kind, and only a non-state or sub-state recipient has
     'recipient' indicators: every problem at once."""
     problems = _profile_kind_problems(profile, pdoc)
-    if profile.kind == "state" and model.evidence.recipient.model_fields_set:
+    if profile.kind == "state" and _given(model.evidence.recipient):
         problems.append(
             Diagnostic(
                 doc.locate(("evidence", "recipient")),
