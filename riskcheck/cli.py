@@ -20,6 +20,7 @@ from .yamlfile import MAX_BYTES
 
 if TYPE_CHECKING:
     from .ledger import Anchor
+    from .loaded import LoadedRules
 
 SCHEMA_KINDS = ("rules", "scenario", "profile", "embargoes")
 
@@ -425,20 +426,27 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed or errors else 0
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
-    from .diff import as_json, as_markdown, diff
+def _rule_sets(paths: list[Path]) -> list[LoadedRules]:
+    """Every rule file loaded, or the problems of all of them at once."""
     from .loader import load_rules
-    from .paths import scenario_files, scenarios_dir
 
     problems: list[Diagnostic] = []
     loaded = []
-    for path in (args.old, args.new):  # report the problems of both files at once
+    for path in paths:
         try:
             loaded.append(load_rules(path))
         except InputError as e:
             problems += e.diagnostics
     if problems:
         raise InputError(problems)
+    return loaded
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import as_json, as_markdown, diff
+    from .paths import scenario_files, scenarios_dir
+
+    loaded = _rule_sets([args.old, args.new])
     report = diff(loaded[0], loaded[1], scenario_files(args.scenarios or [scenarios_dir()]))
     _emit(as_json(report) if args.format == "json" else as_markdown(report), args.output)
     return 1 if report.errors else 0
@@ -446,7 +454,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .compare import as_json, as_markdown, compare
-    from .loader import load_rules, load_scenario
+    from .loader import load_scenario
     from .paths import rules_dir
     from .pipeline import assess
 
@@ -454,15 +462,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(paths) < 2:
         raise UsageError("compare needs at least two rule files (--rules A B ...)")
     scenario = load_scenario(args.scenario, profile_as_of=args.as_of)
-    problems: list[Diagnostic] = []
-    loaded = []
-    for path in paths:  # report the problems of every file at once
-        try:
-            loaded.append(load_rules(path))
-        except InputError as e:
-            problems += e.diagnostics
-    if problems:
-        raise InputError(problems)
+    loaded = _rule_sets(paths)
     c = compare([assess(r, scenario, args.as_of) for r in loaded])
     _emit(as_json(c) if args.format == "json" else as_markdown(c), args.output)
     return 0
