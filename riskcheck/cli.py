@@ -20,6 +20,7 @@ from .yamlfile import MAX_BYTES
 
 if TYPE_CHECKING:
     from .ledger import Anchor
+    from .loaded import LoadedRules
 
 SCHEMA_KINDS = ("rules", "scenario", "profile", "embargoes")
 
@@ -76,6 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--format", choices=("markdown", "json"), default="markdown")
     d.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
+    k = sub.add_parser(
+        "compare",
+        help="one scenario under several rule sets: decisions, deciding steps, where they disagree and why",
+    )
+    k.add_argument("scenario", type=Path)
+    k.add_argument(
+        "--rules",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="rule files, at least two (default: every bundled rule set)",
+    )
+    k.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    k.add_argument("--as-of", type=_date, help="assess as on this date (default: the scenario's date)")
+    k.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
     b = sub.add_parser(
         "batch",
@@ -302,7 +319,7 @@ def _kind_of(data: object) -> str:
     if isinstance(data, dict):
         if "transfer" in data:
             return "scenario"
-        if "indicators" in data and "criteria" not in data:
+        if ("indicators" in data or "kind" in data) and "criteria" not in data:
             return "profile"
         if "entries" in data and "criteria" not in data:
             return "embargo_list"
@@ -410,23 +427,46 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed or errors else 0
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
-    from .diff import as_json, as_markdown, diff
+def _rule_sets(paths: list[Path]) -> list[LoadedRules]:
+    """Every rule file loaded, or the problems of all of them at once."""
     from .loader import load_rules
-    from .paths import scenario_files, scenarios_dir
 
     problems: list[Diagnostic] = []
     loaded = []
-    for path in (args.old, args.new):  # report the problems of both files at once
+    for path in paths:
         try:
             loaded.append(load_rules(path))
         except InputError as e:
             problems += e.diagnostics
     if problems:
         raise InputError(problems)
+    return loaded
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import as_json, as_markdown, diff
+    from .paths import scenario_files, scenarios_dir
+
+    loaded = _rule_sets([args.old, args.new])
     report = diff(loaded[0], loaded[1], scenario_files(args.scenarios or [scenarios_dir()]))
     _emit(as_json(report) if args.format == "json" else as_markdown(report), args.output)
     return 1 if report.errors else 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import as_json, as_markdown, compare
+    from .loader import load_scenario
+    from .paths import rules_dir
+    from .pipeline import assess
+
+    paths = args.rules or sorted(rules_dir().glob("*.yaml"))
+    if len(paths) < 2:
+        raise UsageError("compare needs at least two rule files (--rules A B ...)")
+    scenario = load_scenario(args.scenario, profile_as_of=args.as_of)
+    loaded = _rule_sets(paths)
+    c = compare([assess(r, scenario, args.as_of) for r in loaded])
+    _emit(as_json(c) if args.format == "json" else as_markdown(c), args.output)
+    return 0
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -652,6 +692,7 @@ COMMANDS = {
     "test": cmd_test,
     "schema": cmd_schema,
     "diff": cmd_diff,
+    "compare": cmd_compare,
     "batch": cmd_batch,
     "report": cmd_report,
     "app": cmd_app,

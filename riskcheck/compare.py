@@ -9,11 +9,13 @@ nothing is scored here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .explain.markdown import md_escape
 from .explain.words import DECISION_WORDS
-from .trace import SEVERITY, Assessment, CriterionResult
+from .trace import SEVERITY, Assessment, CriterionResult, Reason, to_plain
 
 # A criterion's level as the outcome it calls for (a level 'acceptable' calls for nothing).
 LEVEL_OUTCOME = {
@@ -112,3 +114,90 @@ def compare(assessments: Sequence[Assessment]) -> Comparison:
         cells = tuple(e[key][3] if key in e else None for e in elements)
         rows.append(Row(key, kind, title, code, cells))
     return Comparison(tuple(assessments), tuple(rows))
+
+
+def deciding_steps(a: Assessment) -> tuple[Reason, ...]:
+    """The steps that decide an assessment: its reasons that call for its decision, most severe first
+    (for an approval, none: nothing calls for more)."""
+    return tuple(r for r in a.reasons if r.outcome == a.decision)
+
+
+def as_markdown(c: Comparison) -> str:
+    """The comparison in Markdown: each rule set's decision and deciding steps, then every element
+    where they call for different outcomes, with each side's reason. It shows the disagreement; it
+    does not choose a side."""
+    out: list[str] = []
+    w = out.append
+    first = c.assessments[0]
+    w(f"# Compare rule sets: {md_escape(first.scenario_title)}")
+    w("")
+    if first.request:
+        w(f"*{md_escape(first.request)}*")
+        w("")
+    w("## Decisions")
+    w("")
+    for a in c.assessments:
+        p = a.provenance
+        codes = f" - refusal criteria {', '.join(a.refusal_codes)}" if a.refusal_codes else ""
+        w(
+            f"- **{md_escape(p.rule_set_id)} {md_escape(p.rule_set_version)}**: {DECISION_WORDS[a.decision]}{codes}"
+        )
+        steps = deciding_steps(a)
+        for r in steps:
+            code = f" [{r.code}]" if r.code else ""
+            w(f"  - deciding step: {r.source} `{md_escape(r.rule_id)}`{code}: {md_escape(r.text)}")
+        if not steps:
+            w("  - deciding step: none calls for more than approval")
+    w("")
+    w("The decision is the same under every rule set." if c.same_decision else "The rule sets disagree.")
+    w("")
+    w("## Where the rule sets call for different outcomes")
+    w("")
+    rows = c.disagreements
+    if not rows:
+        w("Every element calls for the same outcome under every rule set.")
+    ids = [a.provenance.rule_set_id for a in c.assessments]
+    for r in rows:
+        code = f" [{r.code}]" if r.code else ""
+        w(f"### {r.kind.capitalize()}: {md_escape(r.title)}{code}")
+        w("")
+        for rid, x in zip(ids, r.cells, strict=True):
+            if x is None:
+                w(f"- **{md_escape(rid)}**: not in this rule set (calls for nothing)")
+            else:
+                w(
+                    f"- **{md_escape(rid)}**: {OUTCOME_WORDS[x.outcome]} ({md_escape(x.detail)}): {md_escape(x.why)}"
+                )
+        w("")
+    w("riskcheck shows where the rule sets disagree and why; which reading governs is for the officials.")
+    return "\n".join(out) + "\n"
+
+
+def as_json(c: Comparison) -> str:
+    """The comparison as JSON: decisions, deciding steps and the rows where the rule sets disagree."""
+    data = {
+        "scenario_id": c.assessments[0].scenario_id,
+        "request": c.assessments[0].request,
+        "same_decision": c.same_decision,
+        "decisions": [
+            {
+                "rule_set": a.provenance.rule_set_id,
+                "version": a.provenance.rule_set_version,
+                "decision": a.decision,
+                "refusal_codes": list(a.refusal_codes),
+                "deciding_steps": [to_plain(r) for r in deciding_steps(a)],
+            }
+            for a in c.assessments
+        ],
+        "disagreements": [
+            {
+                "key": r.key,
+                "kind": r.kind,
+                "title": r.title,
+                "code": r.code,
+                "cells": [to_plain(x) if x is not None else None for x in r.cells],
+            }
+            for r in c.disagreements
+        ],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -76,6 +76,10 @@ _INDICATOR_TITLES = {
     "unit.depots_near_fighting": "The unit's depots within reach of fighting",
     "unit.implicated_in_war_crimes": "End user implicated in war crimes",
     "unit.past_conduct_with_similar_items": "The unit's past use of similar items",
+    "recipient.command_and_control": "The recipient's command and control",
+    "recipient.territory_held": "Territory the recipient holds",
+    "recipient.supply_routes_hostile": "Supply routes held by hostile groups",
+    "recipient.host_state_consents": "The host state consents",
 }
 
 
@@ -103,6 +107,28 @@ CLEAN_PTS = 2
 FIELDS: dict[str, FieldSpec] = {
     **{f"country.{k}": _from_indicator(f"country.{k}", s) for k, s in v.COUNTRY_INDICATORS.items()},
     **{f"unit.{k}": _from_indicator(f"unit.{k}", s) for k, s in v.UNIT_INDICATORS.items()},
+    **{f"recipient.{k}": _from_indicator(f"recipient.{k}", s) for k, s in v.RECIPIENT_INDICATORS.items()},
+    "recipient.kind": FieldSpec(
+        "enum",
+        "What the recipient is: a state, a non-state armed group, a sub-state authority or another non-state "
+        "end user (its profile's kind)",
+        tuple(v.PROFILE_KINDS),
+        title="Kind of recipient",
+    ),
+    "transfer.kind": FieldSpec(
+        "enum", "An export, or consent to a re-export", tuple(v.TRANSFER_KINDS), title="Kind of request"
+    ),
+    "holder.record": FieldSpec(
+        "enum",
+        "What controls and undertakings tried with the current holder showed (a re-export consent)",
+        tuple(CONTROL_RECORD),
+        title="The holder's record of keeping re-export undertakings",
+    ),
+    "conflicts.recipient_international": FieldSpec(
+        "bool",
+        "The recipient is a party to an international armed conflict (between states)",
+        title="Recipient party to an international armed conflict",
+    ),
     "recipient.country": FieldSpec("text", "Recipient state, ISO 3166-1 alpha-3", title="Recipient state"),
     "exporter.country": FieldSpec("text", "Exporting state, ISO 3166-1 alpha-3", title="Exporting state"),
     "end_user.type": FieldSpec("enum", "Type of end user", tuple(v.END_USER_TYPES), title="End-user type"),
@@ -305,9 +331,14 @@ def derive(
     unit: dict[str, Fact],
     where: dict[str, Location],
     as_of: dt.date,
+    recipient_facts: dict[str, Fact] | None = None,
+    kind: str = "state",
 ) -> Facts:
     """All facts for one scenario that every item line shares (the embargo facts are each line's
-    own: ``embargo_facts``). ``where`` maps evidence keys to their file positions."""
+    own: ``embargo_facts``). ``where`` maps evidence keys to their file positions; ``recipient_facts``
+    and ``kind``: a non-state or sub-state recipient's own indicators and its profile's kind (a state
+    has none of these indicators: they stay missing, and rules read them only where the recipient is
+    not a state)."""
     t = scenario.transfer
     ev = scenario.evidence
     transfer_loc = where.get("transfer")
@@ -319,6 +350,22 @@ def derive(
     def given(value: Any, origin: str = "transfer", loc: Location | None = transfer_loc) -> Fact:
         return Fact(value, "known", source="transfer application", origin=origin, location=loc)
 
+    own = recipient_facts or {}
+    not_state = None if kind != "state" else "the recipient is a state: its own record is the country's"
+    for k in v.RECIPIENT_INDICATORS:
+        facts[f"recipient.{k}"] = own.get(k) or missing(
+            None if not_state else where.get("recipient"), not_state
+        )
+    facts["recipient.kind"] = Fact(
+        kind, "known", source="recipient profile", origin="profile", location=where.get("profile")
+    )
+    facts["transfer.kind"] = given(t.kind)
+    if t.holder is None:
+        facts["holder.record"] = missing(transfer_loc, "not a re-export consent: there is no holder")
+    else:
+        facts["holder.record"] = _control_record(t.holder.control_record, where.get("holder"), "the holder")[
+            0
+        ]
     facts["recipient.country"] = given(t.recipient.country)
     facts["exporter.country"] = given(t.exporter.country)
     facts["end_user.type"] = given(t.end_user.type)
@@ -379,12 +426,17 @@ def derive(
             location=where.get("prior_transfers"),
         )
 
-    _control_record(facts, ev.control_record, where.get("control_record"))
+    facts["controls.record"], facts["controls.breached"] = _control_record(
+        ev.control_record, where.get("control_record"), "this recipient"
+    )
     conflicts = ev.conflicts
     if conflicts is None:
         facts["conflicts.recipient_party"] = missing(where.get("conflicts"), "no conflict check recorded")
         facts["conflicts.exporter_arms_other_side"] = missing(where.get("conflicts"))
         facts["conflicts.recipient_role"] = missing(where.get("conflicts"), "no conflict check recorded")
+        facts["conflicts.recipient_international"] = missing(
+            where.get("conflicts"), "no conflict check recorded"
+        )
     else:
         facts["conflicts.recipient_role"] = recipient_role(conflicts, recipient, where.get("conflicts"))
         mine = [c for c in conflicts if recipient in c.parties]
@@ -392,6 +444,14 @@ def derive(
             bool(mine),
             "known",
             source="; ".join(c.source for c in mine) or "conflict check",
+            origin="derived",
+            location=where.get("conflicts"),
+        )
+        between_states = [c for c in mine if not c.internal]
+        facts["conflicts.recipient_international"] = Fact(
+            bool(between_states),
+            "known",
+            source="; ".join(c.source for c in between_states) or "conflict check",
             origin="derived",
             location=where.get("conflicts"),
         )
@@ -434,11 +494,12 @@ def recipient_role(conflicts: Any, recipient: str, at: Location | None) -> Fact:
     return Fact(gravest.role, "known", source=gravest.source, origin="derived", location=at)
 
 
-def _control_record(facts: Facts, record: Any, at: Location | None) -> None:
+def _control_record(record: Any, at: Location | None, whom: str) -> tuple[Fact, Fact]:
+    """What controls already tried with ``whom`` showed, and the controls it breached: both missing
+    when no record was checked (never read as a clean record)."""
     if record is None:
-        facts["controls.record"] = missing(at, "no record of controls tried with this recipient")
-        facts["controls.breached"] = missing(at, "no record of controls tried with this recipient")
-        return
+        gap = missing(at, f"no record of controls tried with {whom}")
+        return gap, gap
     breached = frozenset(r.control for r in record if r.result in BREACHES)
     if breached:
         value = "breaches_found"
@@ -447,8 +508,10 @@ def _control_record(facts: Facts, record: Any, at: Location | None) -> None:
     else:
         value = "none_recorded"
     source = "; ".join(f"{r.control} {r.result} {r.date} ({r.source})" for r in record) or "control record"
-    facts["controls.record"] = Fact(value, "known", source=source, origin="derived", location=at)
-    facts["controls.breached"] = Fact(breached, "known", source=source, origin="derived", location=at)
+    return (
+        Fact(value, "known", source=source, origin="derived", location=at),
+        Fact(breached, "known", source=source, origin="derived", location=at),
+    )
 
 
 def _link(pattern: Any, capability: str | None, clean: bool, at: Location | None, what: str) -> Fact:
@@ -537,7 +600,7 @@ def facts_for_lines(
     reference = rules.embargoes if rules is not None else None
     at = Location(rules.embargoes_path) if rules is not None and rules.embargoes_path else None
     model = scenario.model
-    base = derive(model, scenario.country, scenario.unit, scenario.where, as_of)
+    base = derive(model, scenario.country, scenario.unit, scenario.where, as_of, scenario.recipient, scenario.kind)
     check = embargo_check(model, reference, scenario.where.get("embargoes"), at)
     return [
         line_facts(base, model, i, scenario.where) | embargo_facts(check, model.transfer, item, as_of)

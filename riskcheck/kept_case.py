@@ -129,7 +129,12 @@ def _token(item: Any, name: str) -> Any:
     return value
 
 
-def case_json(scenario: LoadedScenario) -> str:
+def case_json(scenario: LoadedScenario) -> str | None:
+    """The kept case, or None where the format cannot hold the case: a non-state or sub-state
+    recipient (its facts come from its own profile and its host state's) or a consent to re-export
+    (the holder's record). Such records are replayed from their scenario text, exactly, as older ones."""
+    if getattr(scenario, "kind", "state") != "state" or scenario.model.transfer.kind != "export":
+        return None
     return canonical(case_of(scenario))
 
 

@@ -43,6 +43,12 @@ class LoadedScenario:
     where: dict[str, Location]
     sha256: str
     overrides: tuple[str, ...] = field(default=())
+    # A non-state or sub-state recipient: its own indicators, its profile's kind, the host state's
+    # profile (which gave the country facts) and that profile's document.
+    recipient: dict[str, Fact] = field(default_factory=dict)
+    kind: str = "state"
+    host: scenario_model.Profile | None = None
+    host_doc: Document | None = None
 
     @property
     def path(self) -> str:

@@ -19,11 +19,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import rules_model, scenario_model
+from . import vocabulary as v
 from .checks import check_rules
 from .errors import Diagnostic, InputError, Location, display_path, suggest
-from .facts import Fact, indicator_facts
+from .facts import Fact, indicator_facts, missing
 from .loaded import LoadedRules, LoadedScenario
 from .profile_versions import text_as_of
+from .rule_layers import resolve_layers
 from .safe_read import PathOutside, confine, resolve
 from .yamlfile import Document, parse_text, read_document
 
@@ -41,7 +43,8 @@ _KNOWN_KEYS = {
     "rules": _all_field_names(rules_model),
     "scenario": _all_field_names(scenario_model)
     | set(scenario_model.CountryIndicators.model_fields)
-    | set(scenario_model.UnitIndicators.model_fields),
+    | set(scenario_model.UnitIndicators.model_fields)
+    | set(scenario_model.RecipientIndicators.model_fields),
 }
 
 
@@ -101,7 +104,10 @@ def canonical_hash(obj: Any) -> str:
 
 
 def validate_rules_document(doc: Document, base_dir: Path | None = None) -> LoadedRules:
-    """Validate a parsed rule file; ``base_dir`` is where its reference data files are looked up."""
+    """Validate a parsed rule file; ``base_dir`` is where its reference data files (and the rule file
+    it extends) are looked up."""
+    if base_dir is not None:
+        doc = resolve_layers(doc, base_dir)
     try:
         model = rules_model.RuleSet.model_validate(doc.data)
     except ValidationError as e:
@@ -204,20 +210,28 @@ def _load_profile(path: Path) -> tuple[scenario_model.Profile, Document]:
                 )
             ]
         )
-    return _validate(doc, scenario_model.Profile), doc
+    profile: scenario_model.Profile = _validate(doc, scenario_model.Profile)
+    problems = _profile_kind_problems(profile, doc)
+    if profile.kind != "state" and profile.host_profile is not None and not problems:
+        _host_of(profile, doc, resolve(path).parent, None)
+    if problems:
+        raise InputError(problems)
+    return profile, doc
 
 
 # Evidence a shared profile may hold for every scenario that names it.
 SHARED = ("embargoes", "conflicts", "patterns")
 
 
-def with_shared(ev: Any, profile: scenario_model.Profile | None) -> Any:
+def with_shared(ev: Any, profile: scenario_model.Profile | None, host: Any = None) -> Any:
     """The evidence of a scenario (or a kept case) with what it leaves to its shared profile:
     embargoes, conflicts and patterns come from the profile where the scenario records none of
-    its own."""
+    its own. A non-state recipient's profile falls back on its host state's for embargoes and
+    conflicts, never for patterns: a pattern of violations is the conduct of the forces that commit it."""
     for key in SHARED:
-        if getattr(ev, key) is None and profile is not None and getattr(profile, key) is not None:
-            ev = ev.model_copy(update={key: getattr(profile, key)})
+        for source in (profile, host if key != "patterns" else None):
+            if getattr(ev, key) is None and source is not None and getattr(source, key) is not None:
+                ev = ev.model_copy(update={key: getattr(source, key)})
     # Patterns are two findings: a scenario that records one keeps the profile's other.
     own, shared = ev.patterns, profile.patterns if profile is not None else None
     if own is not None and shared is not None and own is not shared:
@@ -246,24 +260,16 @@ def scenario_from_document(
     read the shared profile as it stood on that date (its version log)."""
     model: scenario_model.Scenario = _validate(doc, scenario_model.Scenario)
     ev = model.evidence
-    profile = profile_doc = None
+    profile = profile_doc = host = host_doc = None
     country: dict[str, Fact] = {}
+    unit: dict[str, Fact] = {}
+    recipient: dict[str, Fact] = {}
     if ev.profile is not None:
         root = profile_root if profile_root is not None else base_dir
         ppath = _confined(
             ev.profile, root, doc, ("evidence", "profile"), absolute_ok=profile_root is not None
         )
-        try:
-            versioned = _profile_version(ppath, profile_as_of) if profile_as_of is not None else None
-            profile, profile_doc = versioned or load_profile(ppath)
-        except InputError as e:
-            here = doc.locate(("evidence", "profile"))
-            first = e.diagnostics[0]
-            if first.code == "RC106":
-                raise InputError(
-                    [Diagnostic(here, "RC401", f"profile {ev.profile!r}: {first.message}")]
-                ) from None
-            raise
+        profile, profile_doc = _read_profile(ppath, profile_as_of, doc, ("evidence", "profile"), ev.profile)
         if profile.country != model.transfer.recipient.country:
             raise InputError(
                 [
@@ -275,15 +281,23 @@ def scenario_from_document(
                     )
                 ]
             )
-        country = indicator_facts(profile.indicators, profile_doc, ("indicators",), "profile")
+        _check_profile_kind(profile, profile_doc, model, doc)
+        if profile.kind == "state":
+            country = indicator_facts(profile.indicators, profile_doc, ("indicators",), "profile")
+        else:
+            host, host_doc = _host_of(profile, profile_doc, ppath.parent, profile_as_of)
+            country, unit, recipient = _own_record(profile, profile_doc, host, host_doc)
+    elif _given(ev.recipient):
+        _not_for_a_state(doc, "a scenario without a profile describes a state")
     local = indicator_facts(ev.country, doc, ("evidence", "country"), "scenario")
-    overrides = tuple(sorted(k for k in local if k in country))
+    overrides = tuple(sorted(k for k in local if k in country and not country[k].is_missing))
     for k in overrides:
         local[k] = Fact(**{**_fact_fields(local[k]), "origin": "override"})
     country.update(local)
-    unit = indicator_facts(ev.unit, doc, ("evidence", "unit"), "scenario")
+    unit.update(indicator_facts(ev.unit, doc, ("evidence", "unit"), "scenario"))
+    recipient.update(indicator_facts(ev.recipient, doc, ("evidence", "recipient"), "scenario"))
 
-    model = model.model_copy(update={"evidence": with_shared(ev, profile)})
+    model = model.model_copy(update={"evidence": with_shared(ev, profile, host)})
 
     def at(*loc: Any, d: Document = doc) -> Location:
         return d.locate(loc)
@@ -295,13 +309,22 @@ def scenario_from_document(
         "prior_denials": at("evidence", "prior_denials"),
         "prior_transfers": at("evidence", "prior_transfers"),
         "control_record": at("evidence", "control_record"),
+        "holder": at("transfer", "holder"),
+        "profile": at("evidence", "profile"),
+        "recipient": at("evidence", "recipient")
+        if profile_doc is None or "recipient" in doc.data.get("evidence", {})
+        else at("recipient", d=profile_doc),
     }
     for key in SHARED:
         if key in doc.data.get("evidence", {}) or profile_doc is None:
             where[key] = at("evidence", key)
+        elif profile is not None and getattr(profile, key) is None and host_doc is not None:
+            where[key] = at(key, d=host_doc)
         else:
             where[key] = at(key, d=profile_doc)
     resolved = {"scenario": doc.data, "profile": profile_doc.data if profile_doc else None}
+    if host_doc is not None:
+        resolved["host"] = host_doc.data
     return LoadedScenario(
         model=model,
         doc=doc,
@@ -312,7 +335,154 @@ def scenario_from_document(
         where=where,
         sha256=canonical_hash(resolved),
         overrides=overrides,
+        recipient=recipient,
+        kind=profile.kind if profile is not None else "state",
+        host=host,
+        host_doc=host_doc,
     )
+
+
+def _read_profile(
+    path: Path, as_of: dt.date | None, doc: Document, loc: tuple[Any, ...], written: str
+) -> tuple[scenario_model.Profile, Document]:
+    """A profile named at ``loc`` in ``doc``: as it stood on ``as_of`` where a version log is kept; a
+    file that cannot be read is reported where it is named."""
+    try:
+        versioned = _profile_version(path, as_of) if as_of is not None else None
+        return versioned or load_profile(path)
+    except InputError as e:
+        first = e.diagnostics[0]
+        if first.code == "RC106":
+            raise InputError(
+                [Diagnostic(doc.locate(loc), "RC401", f"profile {written!r}: {first.message}")]
+            ) from None
+        raise
+
+
+def _given(group: Any) -> set[str]:
+    """The indicators a group (a model built from the vocabulary) sets to something."""
+    return {k for k in group.model_fields_set if getattr(group, k) is not None}
+
+
+def _not_for_a_state(doc: Document, why: str) -> None:
+    raise InputError(
+        [
+            Diagnostic(
+                doc.locate(("evidence", "recipient")),
+                "RC404",
+                f"'recipient' indicators describe a non-state or sub-state recipient, but {why}",
+            )
+        ]
+    )
+
+
+def _profile_kind_problems(profile: scenario_model.Profile, pdoc: Document) -> list[Diagnostic]:
+    """What a profile of its kind cannot hold: a state's profile has no host, no own 'recipient' or
+    'unit' indicators; another kind's profile holds only its own record among the indicators."""
+    problems = []
+    if profile.kind == "state":
+        # (what is set, not what is written: a profile written back whole lists empty groups)
+        own = {
+            "host_profile": profile.host_profile is not None,
+            "recipient": bool(_given(profile.recipient)),
+            "unit": bool(_given(profile.unit)),
+        }
+        for key, present in own.items():
+            if present:
+                problems.append(
+                    Diagnostic(
+                        pdoc.locate((key,)),
+                        "RC404",
+                        f"{key!r} belongs to a non-state or sub-state profile; this one is a state's "
+                        f"(set 'kind': {', '.join(k for k in v.PROFILE_KINDS if k != 'state')})",
+                    )
+                )
+    else:
+        for key in sorted(_given(profile.indicators) - set(v.RECORD_INDICATORS)):
+            problems.append(
+                Diagnostic(
+                    pdoc.locate(("indicators", key)),
+                    "RC404",
+                    f"indicator {key!r} describes the host state: put it in the host state's profile "
+                    f"('host_profile'); a {profile.kind} profile holds its own record only",
+                )
+            )
+    return problems
+
+
+def _check_profile_kind(
+    profile: scenario_model.Profile, pdoc: Document, model: scenario_model.Scenario, doc: Document
+) -> None:
+    """A profile serves end users of its kind, and only a non-state or sub-state recipient has
+    'recipient' indicators: every problem at once."""
+    problems = _profile_kind_problems(profile, pdoc)
+    if profile.kind == "state" and _given(model.evidence.recipient):
+        problems.append(
+            Diagnostic(
+                doc.locate(("evidence", "recipient")),
+                "RC404",
+                f"'recipient' indicators describe a non-state or sub-state recipient, but profile "
+                f"{profile.id!r} is a state's",
+            )
+        )
+    allowed = v.PROFILE_KIND_END_USERS[profile.kind]
+    if model.transfer.end_user.type not in allowed:
+        problems.append(
+            Diagnostic(
+                doc.locate(("transfer", "end_user", "type")),
+                "RC406",
+                f"end user {model.transfer.end_user.type!r} does not fit profile {profile.id!r} (a "
+                f"{profile.kind}); it receives for: {', '.join(allowed)}",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+
+
+def _host_of(
+    profile: scenario_model.Profile, pdoc: Document, folder: Path, as_of: dt.date | None
+) -> tuple[scenario_model.Profile | None, Document | None]:
+    """The host state's profile a non-state or sub-state profile names (None when it names none)."""
+    if profile.host_profile is None:
+        return None, None
+    hpath = _confined(profile.host_profile, folder, pdoc, ("host_profile",))
+    host, hdoc = _read_profile(hpath, as_of, pdoc, ("host_profile",), profile.host_profile)
+    if host.kind != "state" or host.country != profile.country:
+        what = f"a {host.kind} profile" if host.kind != "state" else f"the profile of {host.country}"
+        raise InputError(
+            [
+                Diagnostic(
+                    pdoc.locate(("host_profile",)),
+                    "RC405",
+                    f"host_profile {profile.host_profile!r} is {what}; the host is the state "
+                    f"{profile.country}, described by a state profile",
+                )
+            ]
+        )
+    return host, hdoc
+
+
+def _own_record(
+    profile: scenario_model.Profile,
+    pdoc: Document,
+    host: scenario_model.Profile | None,
+    hdoc: Document | None,
+) -> tuple[dict[str, Fact], dict[str, Fact], dict[str, Fact]]:
+    """A non-state or sub-state recipient's facts: the country facts from its host state's profile,
+    its record (forces, conduct, stockpiles) from its own profile only. A record indicator its own
+    profile lacks is missing, never the host state's value: the central state's depots and conduct
+    say nothing about a regional force's or a group's."""
+    country: dict[str, Fact] = {}
+    if host is not None and hdoc is not None:
+        from_host = indicator_facts(host.indicators, hdoc, ("indicators",), "host_profile")
+        country = {k: f for k, f in from_host.items() if k not in v.RECORD_INDICATORS}
+    at = pdoc.locate(("indicators",))
+    for k in v.RECORD_INDICATORS:
+        country[k] = missing(at, f"not recorded in {profile.id!r}, the recipient's own profile")
+    country.update(indicator_facts(profile.indicators, pdoc, ("indicators",), "profile"))
+    unit = indicator_facts(profile.unit, pdoc, ("unit",), "profile")
+    recipient = indicator_facts(profile.recipient, pdoc, ("recipient",), "profile")
+    return country, unit, recipient
 
 
 def _fact_fields(f: Fact) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from .engine import ENGINE_VERSION, compile_plan, evaluate
+from .explain import words
 from .explain.assessment import explain_lines
 from .facts import facts_for_lines
 from .loaded import LoadedRules, LoadedScenario
@@ -26,6 +27,12 @@ def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[
         "scenario_title": scenario.model.title,
         "overrides": scenario.overrides,
         "arguments": tuple(scenario.model.transfer.arguments),
+        "request": words.request(
+            scenario.model.transfer,
+            scenario.kind,
+            scenario.profile.name if scenario.profile is not None else None,
+            scenario.host.name if scenario.host is not None else None,
+        ),
         "provenance": Provenance(
             rs.id,
             rs.version,
@@ -38,7 +45,12 @@ def meta_for(lr: LoadedRules, scenario: LoadedScenario, as_of: dt.date) -> dict[
             as_of,
             lr.reference_sha256,
             # the recipient profile's text as read: its version (riskcheck reassess finds changes by it)
-            hashlib.sha256(scenario.profile_doc.text.encode("utf-8")).hexdigest()
+            # (with its host state's profile, where it names one: both give the facts)
+            hashlib.sha256(
+                (scenario.profile_doc.text + (scenario.host_doc.text if scenario.host_doc else "")).encode(
+                    "utf-8"
+                )
+            ).hexdigest()
             if scenario.profile_doc
             else None,
         ),

@@ -334,6 +334,11 @@ class RuleSet(Strict):
     effective_to: dt.date | None = None
     description: Text
     disclaimer: Text
+    extends: Text | None = Field(
+        None,
+        description="The rule file this one layers on, relative to it: its rules and sources are inherited "
+        "and this file's are added (an id defined in both is an error)",
+    )
     sources: Annotated[dict[Id, Source], Field(min_length=1)]
     reference_data: dict[Literal["embargoes"], Annotated[str, Field(min_length=1)]] = Field(
         default_factory=dict, description="Data files this rule set reads, relative to it"

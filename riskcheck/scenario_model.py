@@ -118,6 +118,7 @@ def _indicator_group(name: str, specs: dict[str, v.IndicatorSpec]) -> type[Stric
 
 CountryIndicators = _indicator_group("CountryIndicators", v.COUNTRY_INDICATORS)
 UnitIndicators = _indicator_group("UnitIndicators", v.UNIT_INDICATORS)
+RecipientIndicators = _indicator_group("RecipientIndicators", v.RECIPIENT_INDICATORS)
 
 MLCode = Literal[tuple(v.MILITARY_LIST)]  # type: ignore[valid-type]
 ATTCategory = Literal[tuple(v.ATT_CATEGORIES)]  # type: ignore[valid-type]
@@ -129,6 +130,8 @@ ArgumentCode = Literal[tuple(v.ARGUMENTS)]  # type: ignore[valid-type]
 CapabilityCode = Literal[tuple(v.CAPABILITIES)]  # type: ignore[valid-type]
 RoleCode = Literal[tuple(v.CONFLICT_ROLES)]  # type: ignore[valid-type]
 ControlResult = Literal[tuple(v.CONTROL_RESULTS)]  # type: ignore[valid-type]
+ProfileKind = Literal[tuple(v.PROFILE_KINDS)]  # type: ignore[valid-type]
+TransferKind = Literal[tuple(v.TRANSFER_KINDS)]  # type: ignore[valid-type]
 
 
 ConditionStatus = Literal[tuple(v.CONDITION_STATUSES)]  # type: ignore[valid-type]
@@ -191,6 +194,29 @@ class EndUser(Strict):
     unit: Text | None = Field(None, description="The receiving unit, named where known")
 
 
+class ControlRecord(Strict):
+    """A control already tried with this recipient, and what it showed."""
+
+    control: ControlCode
+    result: ControlResult
+    date: dt.date
+    source: Text
+
+
+class Holder(Strict):
+    """The state that holds the items now and asks consent to pass them on (a re-export consent),
+    with its record of keeping the undertakings it gave (EU CP Criterion 7(d))."""
+
+    country: CountryCode
+    name: Text
+    acquired: Text | None = Field(None, description="What the holder received, when, and under which licence")
+    control_record: list[ControlRecord] | None = Field(
+        None,
+        description="Controls and undertakings tried with the holder and what they showed (a broken "
+        "no-re-export undertaking is a breach); absent = not checked",
+    )
+
+
 class Transfer(Strict):
     exporter: Party
     recipient: Party
@@ -204,6 +230,12 @@ class Transfer(Strict):
     arguments: list[ArgumentCode] = Field(
         default_factory=list, description="Arguments put forward for approval (recorded; never lower risk)"
     )
+    kind: TransferKind = Field(
+        "export",
+        description="export, or reexport_consent: the holder asks the exporter's consent to pass items on "
+        "to the recipient and end user named here (assessed against them)",
+    )
+    holder: Holder | None = Field(None, description="The current holder (a re-export consent only)")
     contract_date: dt.date | None = Field(
         None,
         description="When the contract was concluded; read only where an embargo's act exempts contracts "
@@ -218,6 +250,16 @@ class Transfer(Strict):
         description="Whether the transfer meets each derogation condition (met / not_met / unknown; "
         "absent = unknown); an item line may set its own",
     )
+
+    @model_validator(mode="after")
+    def _holder(self) -> Transfer:
+        if self.kind == "reexport_consent" and self.holder is None:
+            raise ValueError("a re-export consent names the current 'holder' of the items")
+        if self.kind == "export" and self.holder is not None:
+            raise ValueError("'holder' belongs to a re-export consent ('kind: reexport_consent')")
+        if self.holder is not None and self.holder.country == self.recipient.country:
+            raise ValueError("a re-export goes to a new destination: the holder is the recipient here")
+        return self
 
     @model_validator(mode="after")
     def _one_procedure_each(self) -> Transfer:
@@ -435,20 +477,15 @@ class Patterns(Strict):
     repression: Pattern | None = Field(None, description="Internal repression by the recipient's forces")
 
 
-class ControlRecord(Strict):
-    """A control already tried with this recipient, and what it showed."""
-
-    control: ControlCode
-    result: ControlResult
-    date: dt.date
-    source: Text
-
-
 class EvidenceChanges(Strict):
     """Evidence as an inject changes it: indicators given here replace earlier ones."""
 
     country: CountryIndicators = Field(default_factory=CountryIndicators)  # type: ignore[valid-type]
     unit: UnitIndicators = Field(default_factory=UnitIndicators)  # type: ignore[valid-type]
+    recipient: RecipientIndicators = Field(  # type: ignore[valid-type]
+        default_factory=RecipientIndicators,
+        description="A non-state or sub-state recipient's own indicators (its profile's, overridden here)",
+    )
     embargoes: EmbargoCheck | None = None
     prior_denials: PriorDenials | None = None
     prior_transfers: list[PriorTransfer] | None = Field(
@@ -527,12 +564,30 @@ class Scenario(Strict):
 
 
 class Profile(Strict):
+    """A recipient's evidence. A state's profile holds the country's record. A non-state or sub-state
+    recipient's profile holds its own record (``indicators``: only the ones that describe its forces,
+    conduct and stockpiles), its own indicators (``recipient``), the end-user indicators that apply to
+    it as a whole (``unit``), and names the host state's profile, which gives the country facts."""
+
     id: Id
-    country: CountryCode
+    kind: ProfileKind = Field("state", description="What the profile describes (default: a state)")
+    country: CountryCode = Field(description="The state; for another kind, the host state it operates in")
     name: Text
     fictional: StrictBool
     description: Text | None = None
+    host_profile: Text | None = Field(
+        None,
+        description="A non-state or sub-state recipient's host state: the path of its profile, relative to "
+        "this file (the country facts); absent = the country facts are unknown",
+    )
     indicators: CountryIndicators = Field(default_factory=CountryIndicators)  # type: ignore[valid-type]
+    recipient: RecipientIndicators = Field(  # type: ignore[valid-type]
+        default_factory=RecipientIndicators, description="A non-state or sub-state recipient's own indicators"
+    )
+    unit: UnitIndicators = Field(  # type: ignore[valid-type]
+        default_factory=UnitIndicators,
+        description="End-user indicators that hold for the whole non-state or sub-state recipient",
+    )
     embargoes: EmbargoCheck | None = None
     conflicts: list[Conflict] | None = None
     patterns: Patterns | None = None

@@ -43,12 +43,13 @@ class ExpectationResult:
 def with_inject(s: LoadedScenario, upto: int) -> LoadedScenario:
     """The scenario as it stands after injects 1..upto have been released."""
     model = s.model
-    country, unit = dict(s.country), dict(s.unit)
+    country, unit, recipient = dict(s.country), dict(s.unit), dict(s.recipient)
     ev = model.evidence
     for i, inj in enumerate(model.injects[:upto]):
         base = ("injects", i, "evidence")
         country.update(indicator_facts(inj.evidence.country, s.doc, (*base, "country"), "inject"))
         unit.update(indicator_facts(inj.evidence.unit, s.doc, (*base, "unit"), "inject"))
+        recipient.update(indicator_facts(inj.evidence.recipient, s.doc, (*base, "recipient"), "inject"))
         changes = {
             k: getattr(inj.evidence, k)
             for k in (
@@ -62,7 +63,9 @@ def with_inject(s: LoadedScenario, upto: int) -> LoadedScenario:
             if getattr(inj.evidence, k) is not None
         }
         ev = ev.model_copy(update=changes)
-    return replace(s, model=model.model_copy(update={"evidence": ev}), country=country, unit=unit)
+    return replace(
+        s, model=model.model_copy(update={"evidence": ev}), country=country, unit=unit, recipient=recipient
+    )
 
 
 def check_expectation(

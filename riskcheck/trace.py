@@ -254,6 +254,9 @@ class Assessment:
     # severe), with the transfer's decision, refusal codes (every refused line's) and summary.
     lines: tuple[LineResult, ...] = ()
     decisive_line: int = 1
+    # What is assessed, where it is not a state's export to a state (a consent to re-export, a
+    # non-state or sub-state recipient); empty otherwise.
+    request: str = ""
 
     def criterion(self, cid: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == cid)

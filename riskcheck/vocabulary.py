@@ -356,3 +356,69 @@ UNIT_INDICATORS: dict[str, IndicatorSpec] = {
         values=("lawful", "some_concerns", "misuse_documented"),
     ),
 }
+
+# --- recipients beyond states, and re-export consents (issue 14) ---------------------------------
+
+# What a recipient profile describes. A state's profile holds the country's record; the others hold
+# the recipient's own record (its forces, its stockpiles, its conduct) and name the host state, whose
+# profile still gives the country facts (development, governance, conflicts).
+PROFILE_KINDS: dict[str, str] = {
+    "state": "A state (its government's forces and bodies)",
+    "non_state_armed_group": "A non-state armed group, with its own record",
+    "sub_state_authority": "A sub-state authority and its forces (e.g. a regional government)",
+    "other_non_state": "Another non-state end user (a company, an organisation)",
+}
+
+# The end-user types a profile of each kind may receive for (a profile of an armed group is not
+# the evidence for a state's armed forces, nor the other way round).
+PROFILE_KIND_END_USERS: dict[str, tuple[str, ...]] = {
+    "state": tuple(END_USER_TYPES),
+    "non_state_armed_group": ("non_state_armed_group",),
+    "sub_state_authority": ("sub_state_authority",),
+    "other_non_state": ("private", "humanitarian_or_media"),
+}
+
+TRANSFER_KINDS: dict[str, str] = {
+    "export": "An export by the exporting state",
+    "reexport_consent": "Consent to a re-export: a state holding items first supplied by the exporter asks to "
+    "pass them on to a new end user",
+}
+
+# Country indicators that describe the recipient's own forces, conduct and stockpiles. For a
+# non-state or sub-state recipient they are read from its own profile and never from the host
+# state's: the central government's depots or conduct say nothing about a regional force's.
+RECORD_INDICATORS: tuple[str, ...] = (
+    "hr_violations_established",
+    "govt_one_sided_violence_5y",
+    "ihl_violations_credible",
+    "gbv_risk",
+    "terrorism_support",
+    "reexport_breaches",
+    "diversion_history",
+    "conflict_near_depots",
+    "stockpile_records",
+    "stockpile_physical_security",
+    "stockpile_audit",
+    "stockpile_overrun_resilience",
+)
+
+# A non-state or sub-state recipient's own indicators (ICRC commentary on common Article 3 for
+# command and control; EU User's Guide 2019, Criterion 7, on routing and the end user's control).
+RECIPIENT_INDICATORS: dict[str, IndicatorSpec] = {
+    "command_and_control": IndicatorSpec(
+        "enum",
+        "A responsible command able to enforce IHL and keep track of weapons: effective, partial or none",
+        values=("effective", "partial", "none"),
+    ),
+    "territory_held": IndicatorSpec(
+        "enum",
+        "Territory the recipient holds: stable (secure rear areas and depots), contested, or none",
+        values=("stable", "contested", "none"),
+    ),
+    "supply_routes_hostile": IndicatorSpec(
+        "bool", "Hostile groups control the routes the items would travel to reach the recipient"
+    ),
+    "host_state_consents": IndicatorSpec(
+        "bool", "The host state consents to the supply of arms to this recipient"
+    ),
+}

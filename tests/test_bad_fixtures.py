@@ -50,8 +50,15 @@ def test_there_is_a_fixture_for_every_diagnostic_code():
         "RC317",
         "RC319",
         "RC322",
+        "RC340",
+        "RC341",
+        "RC342",
+        "RC343",
         "RC401",
         "RC402",
+        "RC404",
+        "RC405",
+        "RC406",
     }
 
 

@@ -232,8 +232,9 @@ def test_reassess_a_register(home, capsys):
     )
     db = home / "none.db"
     assert main(["reassess", "--db", f"sqlite:///{db}", "--register", str(register)]) == 1
-    out = capsys.readouterr().out
-    assert "A-1 (row 2)" in out and "A-2" not in out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "A-1 (row 2)" in out and "A-2" not in out, captured.err
     assert "the evidence of 1 changed" in out
     assert "Internal armed conflict" in out
 

@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("models", ("scenario_model", "rules_model", "schemas")),
     ("facts", ("facts", "conditions", "loaded")),
-    ("load and check", ("checks", "loader")),
+    ("load and check", ("checks", "rule_layers", "loader")),
     ("engine", ("engine",)),
     ("explain", ("trace", "explain", "pipeline")),
     (

@@ -71,6 +71,8 @@ def page() -> None:
         st.caption(
             f"{md(a.scenario_title)} · rule set {md(a.provenance.rule_set_title)} · as of {a.provenance.as_of}"
         )
+        if a.request:  # a consent to re-export, a recipient that is not a state: say what is assessed
+            st.info(md(a.request), icon=":material/swap_horiz:")
         widgets.answer(a)
         if st.session_state.pop(state.SHOW_ANSWER, False):
             widgets.bring_answer_into_view()

@@ -42,6 +42,7 @@ class ProfileInfo:
     name: str
     rel: str  # relative to scenarios_dir()
     indicators: dict[str, dict[str, Any]]  # raw indicator mappings, as written in the file
+    kind: str = "state"  # what the profile describes (a state, an armed group, a regional authority ...)
 
 
 def _clean_name(name: str) -> str:
@@ -49,24 +50,40 @@ def _clean_name(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def profiles(root: str | None = None) -> dict[str, ProfileInfo]:
-    """Recipient profiles by country code (scenarios/profiles/*.yaml)."""
+def _all_profiles(root: str | None = None) -> list[ProfileInfo]:
     base = Path(root) if root else scenarios_dir()
-    out: dict[str, ProfileInfo] = {}
+    out = []
     for path in sorted((base / "profiles").glob("*.yaml")):
         try:
             model, doc = load_profile(path)
         except InputError:
             continue  # `riskcheck check` reports broken profiles; the form just does not offer them
-        if model.country in out:
-            continue  # several profiles of one state: a new recipient starts from the first
-        out[model.country] = ProfileInfo(
-            model.country,
-            _clean_name(model.name),
-            path.relative_to(base).as_posix(),
-            dict(doc.data.get("indicators") or {}),
+        out.append(
+            ProfileInfo(
+                model.country,
+                _clean_name(model.name),
+                path.relative_to(base).as_posix(),
+                dict(doc.data.get("indicators") or {}),
+                model.kind,
+            )
         )
     return out
+
+
+def profiles(root: str | None = None) -> dict[str, ProfileInfo]:
+    """State profiles by country code (scenarios/profiles/*.yaml): the profile a new recipient state
+    starts from. A group's or a region's profile in that state is chosen as the kind of recipient."""
+    out: dict[str, ProfileInfo] = {}
+    for p in _all_profiles(root):
+        if p.kind == "state" and p.code not in out:  # several profiles of one state: the first
+            out[p.code] = p
+    return out
+
+
+def recipient_profiles(code: str, root: str | None = None) -> list[ProfileInfo]:
+    """Every profile of a recipient in state ``code``: the state's first, then the other kinds."""
+    mine = [p for p in _all_profiles(root) if p.code == code]
+    return sorted(mine, key=lambda p: p.kind != "state")
 
 
 @functools.lru_cache(maxsize=4)
@@ -241,4 +258,6 @@ def _profile_file(base: str, rel: str) -> ProfileInfo | None:
         model, doc = load_profile(Path(base) / rel)
     except InputError:
         return None
-    return ProfileInfo(model.country, _clean_name(model.name), rel, dict(doc.data.get("indicators") or {}))
+    return ProfileInfo(
+        model.country, _clean_name(model.name), rel, dict(doc.data.get("indicators") or {}), model.kind
+    )

@@ -12,7 +12,7 @@ import streamlit as st
 
 from riskcheck.app import state, widgets
 from riskcheck.app.widgets import md, table_height
-from riskcheck.compare import OUTCOME_WORDS, Comparison, compare
+from riskcheck.compare import OUTCOME_WORDS, Comparison, compare, deciding_steps
 from riskcheck.errors import InputError
 from riskcheck.trace import Assessment
 
@@ -42,6 +42,14 @@ def decisions_table(c: Comparison) -> None:
             st.caption(f"{md(p.rule_set_id)} {md(p.rule_set_version)} · as of {p.as_of}")
             st.markdown(widgets.banner_html(a), unsafe_allow_html=True)
             st.markdown(md(a.summary.split(" | ")[0]))
+            steps = deciding_steps(a)
+            if steps:
+                st.caption(
+                    "Deciding steps: "
+                    + "; ".join(
+                        md(f"{r.source} {r.rule_id}" + (f" [{r.code}]" if r.code else "")) for r in steps
+                    )
+                )
 
 
 def disagreements(c: Comparison) -> None:
@@ -102,6 +110,9 @@ def page() -> None:
     built = state.built_case()
     case = state.case()
     st.markdown(f"**Transfer:** {md(case.get('title', ''))} ({md(st.session_state.get(state.ORIGIN, ''))})")
+    st.caption(
+        "riskcheck shows where the rule sets disagree and why; which reading governs is for the officials."
+    )
     if not built.ok:
         st.warning("This transfer cannot be assessed yet: correct the form on the Assess page first.")
         return

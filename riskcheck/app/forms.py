@@ -107,6 +107,57 @@ class FormInput:
     unit_rows: list[dict[str, Any]]
     briefing: str = ""
     arguments: list[str] | None = None  # arguments put forward for approval (recorded, never lower risk)
+    transfer_kind: str = "export"  # or reexport_consent: the holder below asks consent to pass items on
+    holder_country: str = ""
+    holder_name: str = ""
+    holder_record: str = "not_checked"  # see HOLDER_RECORDS
+
+
+# What the officer may say of the holder's record in the form; a file may record each control tried.
+HOLDER_RECORDS = {
+    "not_checked": "Not checked",
+    "compliance_confirmed": "A check confirmed it kept its undertakings",
+    "breaches_found": "It broke a re-export or end-use undertaking",
+    "none_recorded": "Checked: no control tried with it",
+}
+
+
+def holder_record_of(holder: dict[str, Any] | None) -> str:
+    """The form's reading of a holder's control record (as ``facts`` reads it)."""
+    record = (holder or {}).get("control_record")
+    if record is None:
+        return "not_checked"
+    results = {r.get("result") for r in record}
+    if results & {"breaches_found", "undertaking_broken"}:
+        return "breaches_found"
+    return "compliance_confirmed" if "compliance_confirmed" in results else "none_recorded"
+
+
+def _holder(f: FormInput, old: dict[str, Any] | None) -> dict[str, Any]:
+    hc = f.holder_country
+    holder: dict[str, Any] = {
+        "country": hc,
+        "name": f.holder_name.strip() or (official_name(hc) if hc else ""),
+    }
+    if old and old.get("acquired"):
+        holder["acquired"] = old["acquired"]
+    if f.holder_record == holder_record_of(old) and old and "control_record" in old:
+        holder["control_record"] = old["control_record"]  # unchanged: the record as the file gives it
+    elif f.holder_record != "not_checked":
+        result = {"breaches_found": "undertaking_broken", "compliance_confirmed": "compliance_confirmed"}
+        holder["control_record"] = (
+            [
+                {
+                    "control": "no_reexport_clause",
+                    "result": result[f.holder_record],
+                    "date": f.date.isoformat(),  # a string: one date object twice would be a YAML anchor
+                    "source": "entered in the riskcheck app",
+                }
+            ]
+            if f.holder_record in result
+            else []
+        )
+    return holder
 
 
 def slug(text: str) -> str:
@@ -183,6 +234,12 @@ def apply_form(base: dict[str, Any], f: FormInput, rules_id: str, root: str | No
         transfer["arguments"] = list(f.arguments)
         if not transfer["arguments"]:
             transfer.pop("arguments")
+    if f.transfer_kind == "reexport_consent":
+        transfer["kind"] = "reexport_consent"
+        transfer["holder"] = _holder(f, transfer.get("holder"))
+    else:
+        transfer.pop("kind", None)
+        transfer.pop("holder", None)
     data["transfer"] = transfer
     ev = dict(change_recipient(base, rc, root)["evidence"])  # the profile; reset if the recipient changed
     if old_recipient is None or old_recipient == rc:

@@ -28,6 +28,9 @@ FORM_FIELDS = (
     "transfer.controls",
     "transfer.arguments",
     "transfer.items",
+    "transfer.kind",
+    "transfer.holder.country",
+    "transfer.holder.name",
 )
 ARGUMENTS: dict[str, str] = getattr(v, "ARGUMENTS", {})
 
@@ -144,6 +147,10 @@ def _submit() -> None:
         unit_rows=unit,
         briefing=ss[wkey("briefing")],
         arguments=list(ss[wkey("arguments")]) if ARGUMENTS else None,
+        transfer_kind=ss[wkey("transfer_kind")],
+        holder_country=ss[wkey("holder_country")] or "",
+        holder_name=ss[wkey("holder_name")],
+        holder_record=ss[wkey("holder_record")],
     )
     old_recipient = ((data.get("transfer") or {}).get("recipient") or {}).get("country")
     # the country rows already show the chosen recipient's profile (see states): keep what was typed in them
@@ -163,11 +170,23 @@ def _submit() -> None:
         )
 
 
+def _profile_key(code: str) -> str:
+    """The kind-of-recipient picker's key: one per recipient state (its options are that state's profiles)."""
+    return wkey(f"profile.{code}")
+
+
 def shown_case(data: dict[str, Any]) -> dict[str, Any]:
-    """The case with the recipient chosen above the form (chosen, not yet assessed)."""
+    """The case with the recipient and the kind of recipient chosen above the form (chosen, not yet
+    assessed)."""
     chosen = st.session_state.get(wkey("recipient"))
     rc = ((data.get("transfer") or {}).get("recipient") or {}).get("country", "")
-    return forms.change_recipient(data, chosen) if chosen is not None and chosen != rc else data
+    out = forms.change_recipient(data, chosen) if chosen is not None and chosen != rc else data
+    code = chosen if chosen is not None else rc
+    picked = st.session_state.get(_profile_key(code or ""))
+    ev = out.get("evidence") or {}
+    if picked and picked != ev.get("profile") and picked in {p.rel for p in catalog.recipient_profiles(code)}:
+        out = {**out, "evidence": {**{k: x for k, x in ev.items() if k != "country"}, "profile": picked}}
+    return out
 
 
 def editor_key(group: str) -> str:
@@ -207,10 +226,25 @@ def states(data: dict[str, Any]) -> None:
             _field_error(f"transfer.{role}.country")
     ss = st.session_state
     chosen = ss.get(wkey("recipient")) or ""
-    if ss.get(wkey("country.for")) != chosen:  # a new recipient: its profile's rows, a fresh table
+    kinds = catalog.recipient_profiles(chosen) if chosen else []
+    if len(kinds) > 1:  # a state and a group or region in it, each with its own profile
+        current = (forms.change_recipient(data, chosen).get("evidence") or {}).get("profile")
+        rels = [p.rel for p in kinds]
+        names = {p.rel: f"{v.PROFILE_KINDS[p.kind].split(' (')[0]}: {p.name}" for p in kinds}
+        st.selectbox(
+            "Kind of recipient",
+            rels,
+            index=rels.index(current) if current in rels else 0,
+            format_func=names.__getitem__,
+            key=_profile_key(chosen),
+            help="A non-state armed group or a regional authority is read on its own profile; the state's "
+            "profile still gives the country facts.",
+        )
+    marker = f"{chosen}|{ss.get(_profile_key(chosen)) or ''}"
+    if ss.get(wkey("country.for")) != marker:  # a new recipient: its profile's rows, a fresh table
         ss[wkey("rows.country")] = evidence_rows.evidence_rows(shown_case(data), "country")
         ss[wkey("frames")]["country"] = _evidence_frame(ss[wkey("rows.country")], "country")
-        ss[wkey("country.for")] = chosen
+        ss[wkey("country.for")] = marker
 
 
 def transfer_form() -> None:
@@ -218,7 +252,8 @@ def transfer_form() -> None:
     t = data.get("transfer") or {}
     ss = st.session_state
     if wkey("frames") not in ss:  # once per loaded case: the keys go with the version
-        ss[wkey("country.for")] = (t.get("recipient") or {}).get("country", "")
+        rc = (t.get("recipient") or {}).get("country", "")
+        ss[wkey("country.for")] = f"{rc}|{(data.get('evidence') or {}).get('profile') or ''}"
         ss[wkey("rows.items")] = forms.item_rows(data)
         ss[wkey("rows.country")] = evidence_rows.evidence_rows(data, "country")
         ss[wkey("rows.unit")] = evidence_rows.evidence_rows(data, "unit")
@@ -328,6 +363,44 @@ def transfer_form() -> None:
                 key=wkey("arguments"),
             )
             _field_error("transfer.arguments")
+        st.markdown("##### Export or consent to re-export")
+        kinds = list(v.TRANSFER_KINDS)
+        holder = t.get("holder") or {}
+        st.selectbox(
+            "Request",
+            kinds,
+            index=kinds.index(t.get("kind", "export")) if t.get("kind", "export") in kinds else 0,
+            format_func=lambda x: v.TRANSFER_KINDS.get(x, x).split(":")[0],
+            key=wkey("transfer_kind"),
+            help="A consent to re-export is assessed against the new end user and destination above; the "
+            "holder's record is diversion evidence.",
+        )
+        _field_error("transfer.kind")
+        h1, h2, h3 = st.columns(3)
+        codes = [c.code for c in catalog.countries()]
+        labels = {c.code: c.label for c in catalog.countries()}
+        labels[""] = "(for a re-export consent)"
+        with h1:
+            st.selectbox(
+                "Holder (state asking consent)",
+                ["", *codes],
+                index=(codes.index(holder["country"]) + 1) if holder.get("country") in codes else 0,
+                format_func=labels.__getitem__,
+                key=wkey("holder_country"),
+            )
+            _field_error("transfer.holder.country")
+        with h2:
+            st.text_input("Holder (name)", value=holder.get("name", ""), key=wkey("holder_name"))
+            _field_error("transfer.holder.name")
+        with h3:
+            records = list(forms.HOLDER_RECORDS)
+            st.selectbox(
+                "The holder's record",
+                records,
+                index=records.index(forms.holder_record_of(holder or None)),
+                format_func=forms.HOLDER_RECORDS.__getitem__,
+                key=wkey("holder_record"),
+            )
         st.text_area("Briefing / notes", value=str(data.get("briefing", "")), key=wkey("briefing"), height=80)
 
         prof = catalog.profile_for(shown_case(data))

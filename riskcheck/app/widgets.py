@@ -50,6 +50,7 @@ PROHIBITION_ICONS = {
 }
 ORIGIN_WORDS = {
     "profile": "profile",
+    "host_profile": "host state's profile",
     "scenario": "entered",
     "override": "override (replaces the profile)",
     "transfer": "transfer application",

@@ -153,6 +153,14 @@ COLUMNS: dict[str, Spec] = {
             "The recipient is a party to an armed conflict (checked)",
         ),
         Spec(
+            "conflicts.recipient_international",
+            "bool",
+            False,
+            "The recipient is a party to an international armed conflict, between states (with "
+            "conflicts.recipient_party true; absent: a conflict the row records is taken as one between "
+            "states, and the profile's conflicts say so themselves)",
+        ),
+        Spec(
             "conflicts.exporter_arms_other_side",
             "bool",
             False,

@@ -41,6 +41,24 @@ def register_kind(path: Path) -> str:
     raise file_error(path, f"cannot read {suffix or 'a file without extension'}: use .csv, .parquet or .xlsx")
 
 
+# A register lists exports to states. Re-export consents and recipients that are not states are
+# assessed one by one, as scenario files, which carry the holder and the recipient's own profile.
+BEYOND_EXPORTS = (
+    "the register assesses exports to states; a consent to re-export or a recipient that is not a state "
+    "(armed group, regional authority) is assessed as a scenario file (riskcheck assess), which names "
+    "the holder or the recipient's own profile (docs/evidence.md)"
+)
+
+
+def _beyond_exports(name: str) -> bool:
+    low = name.lower()
+    return (
+        low in ("kind", "transfer_kind", "transfer.kind", "profile_kind", "recipient_kind", "recipient.kind")
+        or low.startswith(("holder", "recipient."))
+        and low != "recipient.country"
+    )
+
+
 def header_problems(path: Path, names: list[str]) -> list[Diagnostic]:
     """Unknown, duplicate and missing columns, and Parquet columns of a type no register column
     holds: reported together, before any row is read."""
@@ -52,6 +70,9 @@ def header_problems(path: Path, names: list[str]) -> list[Diagnostic]:
             out.append(Diagnostic(Location(shown), "RC603", f"column {name!r} appears twice"))
         seen.add(name)
         if name not in COLUMNS and not name.startswith(IGNORED_PREFIX):
+            if _beyond_exports(name):
+                out.append(Diagnostic(Location(shown), "RC601", f"column {name!r}: {BEYOND_EXPORTS}"))
+                continue
             hint = _suggest(name, COLUMNS) or _suggest(name.lower(), COLUMNS)
             out.append(
                 Diagnostic(

@@ -62,7 +62,15 @@ from .columns import (
 )
 from .parse import parse_distinct
 from .problems import Problems
-from .read import RawChunk, count_rows, header_problems, iter_chunks, read_header, register_kind
+from .read import (
+    BEYOND_EXPORTS,
+    RawChunk,
+    count_rows,
+    header_problems,
+    iter_chunks,
+    read_header,
+    register_kind,
+)
 
 __all__ = [
     "COLUMNS",
@@ -647,6 +655,8 @@ def parse_chunk(
         if pid is None:
             continue
         profile, err = profiles.get(pid)
+        if err is None and profile is not None and profile.kind != "state":
+            err = f"profile {profile.id!r} is a {profile.kind} profile: {BEYOND_EXPORTS}"
         if err is not None:
             prof_err[u] = err
             continue
@@ -759,6 +769,13 @@ def parse_chunk(
     aos_codes[(rp == 1) & counted & aos_given] = aos_val[(rp == 1) & counted & aos_given].astype(np.int32)
     base[name] = Column(aos_codes, [False, True])
 
+    _international(base, col, rp_col, aos_val, prof_list, prof_codes, flag)
+    # A register lists exports to states: no recipient of another kind, no holder (see BEYOND_EXPORTS).
+    base["recipient.kind"] = Column.constant("state", n)
+    base["transfer.kind"] = Column.constant("export", n)
+    for key in v.RECIPIENT_INDICATORS:
+        base[f"recipient.{key}"] = Column(np.full(n, -1, np.int32), [])
+    base["holder.record"] = Column(np.full(n, -1, np.int32), [])
     _roles(base, col, rp_col, prof_list, prof_codes, flag)
     _links(base, col, prof_list, prof_codes)
     _control_record(base, col, flag)
@@ -783,6 +800,51 @@ def parse_chunk(
         emb_given=every,
         blank=raw.blank + len(raw.rows) - n,
     )
+
+
+def _international(
+    base: dict[str, Column],
+    col: Any,
+    party: Column,
+    aos_val: np.ndarray,
+    prof_list: list[Profile | None],
+    prof_codes: np.ndarray,
+    flag: Any,
+) -> None:
+    """conflicts.recipient_international as ``facts.derive`` reads it from the conflicts the row or
+    the profile records: false where the recipient is in no conflict; where the row records it a
+    party, the row's column, else true (a conflict a register records is one between states, as in
+    the scenario the row stands for); else the profile's conflicts; missing with no conflict check."""
+    name = "conflicts.recipient_international"
+    given = col(name)
+    row_party = col("conflicts.recipient_party")
+    by_row = row_party.state == VALUE
+    party_true = np.array([x is True for x in row_party.uvalues] + [False], dtype=bool)[row_party.ucodes]
+    says = np.array([x is True for x in given.uvalues] + [False], dtype=bool)[given.ucodes]
+    stated = given.state == VALUE
+    flag(stated & ~by_row, name, "needs conflicts.recipient_party: it is read with the conflict check")
+    flag(stated & by_row & ~party_true & says, name, "is true, but conflicts.recipient_party is false")
+    flag(
+        stated & party_true & ~says & aos_val,
+        "conflicts.exporter_arms_other_side",
+        "is true, but the conflict is internal (conflicts.recipient_international false): the other side is "
+        "not a state",
+    )
+    codes = np.full(len(by_row), -1, dtype=np.int32)
+    codes[by_row & ~party_true] = 0
+    codes[party_true] = np.where(stated[party_true] & ~says[party_true], 0, 1)
+    out = Column(codes, [False, True])
+    if prof_list:
+        intl = [
+            None
+            if p is None or p.conflicts is None
+            else any(not c.internal and p.country in c.parties for c in p.conflicts)
+            for p in prof_list
+        ]
+        pint = Column.from_values(intl)
+        uc = np.append(pint.codes, -1)[prof_codes].astype(np.int32)
+        out = out.where(~by_row & (prof_codes >= 0), Column(uc, pint.values))
+    base[name] = out
 
 
 def _roles(
@@ -945,11 +1007,13 @@ def scenario_for_row(
         }
     other = "XZZ" if recipient != "XZZ" else "XZY"
     if "conflicts.recipient_party" in r:
+        internal = r.get("conflicts.recipient_international") is False
         evidence["conflicts"] = (
             [
                 {
                     "name": f"recorded in the {source}",
-                    "parties": [recipient, other],
+                    "parties": [recipient] if internal else [recipient, other],
+                    "internal": internal,
                     "source": source,
                     "as_of": date.isoformat(),
                 }

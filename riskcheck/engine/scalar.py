@@ -279,7 +279,8 @@ def _establish(
     low, high = plan.score_min, plan.score_max
     ranked = []
     for i, fp in enumerate(cp.factors):
-        if not missing[i]:
+        # A factor that does not apply here (its applies_when established false) waits for nothing.
+        if not missing[i] or readings[i].applies == (False, False):
             continue
         trial = list(scores)
         trial[i] = fp.best

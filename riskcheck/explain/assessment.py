@@ -192,7 +192,13 @@ def explain(plan: Plan, facts: Facts, meta: dict[str, Any], ev: Evaluation) -> A
             cv.establish,
         )
         criterion_texts[cv.index] = why
-        past = [r.explanation for r in results if r.past_conduct]
+        # Past conduct that does not apply to this recipient (e.g. a holder's record, where nothing is
+        # re-exported) is no part of its record.
+        past = [
+            r.explanation
+            for r, fv in zip(results, cv.factors, strict=True)
+            if r.past_conduct and fv.applies != (False, False)
+        ]
         thresholds = tuple(
             (k, float(x))
             for k, x in (("conditions", cp.conditions_at), ("refer", cp.refer_at), ("deny", cp.deny_at))
@@ -345,6 +351,7 @@ def explain(plan: Plan, facts: Facts, meta: dict[str, Any], ev: Evaluation) -> A
         disclaimer=rs.disclaimer,
         sources=sources,
         provenance=meta["provenance"],
+        request=meta.get("request", ""),
     )
 
 

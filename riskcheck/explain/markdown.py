@@ -55,6 +55,9 @@ def as_markdown(a: Assessment) -> str:
     w = out.append
     w(f"# Assessment: {md_escape(a.scenario_title)}")
     w("")
+    if a.request:
+        w(f"*{md_escape(a.request)}*")
+        w("")
     w(
         f"**Decision: {DECISION_WORDS[a.decision]}**"
         + (f" - refusal criteria {', '.join(a.refusal_codes)}" if a.refusal_codes else "")

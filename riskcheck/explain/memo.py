@@ -205,6 +205,8 @@ def memo_html(an: Analysis, scenario: LoadedScenario | None = None, scenario_yam
     w(
         f'<div class="decision" style="background:{DECISION_COLOURS[a.decision]}">Decision: {_e(DECISION_WORDS[a.decision])}{codes}</div>'
     )
+    if a.request:
+        w(f"<p><em>{_e(a.request)}</em></p>")
     w(f"<p>{_e(a.summary)}</p>")
     w(f'<p class="disclaimer">{_e(a.disclaimer.strip())}</p>')
     if scenario is not None:

@@ -25,6 +25,8 @@ def as_text(a: Assessment) -> str:
     w = out.append
     w(f"riskcheck assessment: {a.scenario_title} [{a.scenario_id}]")
     w(f"Rule set: {a.provenance.rule_set_title} ({a.provenance.rule_set_id} {a.provenance.rule_set_version})")
+    if a.request:
+        w(f"Request: {a.request}")
     w("")
     w(f"DECISION: {DECISION_WORDS[a.decision].upper()}")
     if a.refusal_codes:

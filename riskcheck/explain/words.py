@@ -452,3 +452,32 @@ def line_note(a: Any) -> str | None:
         f"The trace below is line {a.decisive_line}, the line that decides; every line is assessed on its "
         "own and the transfer takes the most severe decision."
     )
+
+
+def request(transfer: Any, kind: str, recipient_name: str | None, host_name: str | None) -> str:
+    """What is assessed, where it is not a state's export to a state: a consent to re-export (the
+    holder, the new end user and destination) and a recipient that is not a state (whose record is
+    read from its own profile). Empty for an export to a state."""
+    parts = []
+    eu = transfer.end_user
+    who = eu.name + (f", {eu.unit}" if eu.unit else "")
+    where = f"{transfer.recipient.name} ({transfer.recipient.country})"
+    if transfer.kind == "reexport_consent" and transfer.holder is not None:
+        h = transfer.holder
+        parts.append(
+            f"Consent to re-export: holder {h.name} ({h.country}) asks to pass on items first supplied by "
+            f"{transfer.exporter.name}; new end user {who} in {where}. Assessed against the new end user "
+            "and destination; the holder's record of keeping its undertakings is diversion evidence."
+        )
+    if kind != "state":
+        what = v.PROFILE_KINDS[kind][0].lower() + v.PROFILE_KINDS[kind][1:]
+        host = (
+            f"the country facts from the host state's profile ({host_name})"
+            if host_name
+            else "no host state's profile: the country facts are unknown"
+        )
+        parts.append(
+            f"Recipient: {recipient_name or who}, {what.split(',')[0]}, in {transfer.recipient.country}; its "
+            f"record is read from its own profile, {host}."
+        )
+    return " ".join(parts)

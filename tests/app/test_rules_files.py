@@ -115,7 +115,12 @@ def test_a_symbolic_link_out_of_the_folder_is_refused(home, tmp_path):
     with pytest.raises(PathRefused, match="symbolic link"):
         resolve_rule_file("linked.yaml")
     assert "linked.yaml" not in rule_file_names()
-    assert rule_file_names() == ["att-minimum.yaml", "baseline.yaml", "eu-common-position.yaml"]
+    assert rule_file_names() == [
+        "att-minimum.yaml",
+        "baseline.yaml",
+        "eu-common-position.yaml",
+        "national-neutrality.yaml",
+    ]
 
 
 def test_a_save_cannot_write_outside_the_folder(home, store, tmp_path):
