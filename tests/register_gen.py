@@ -379,6 +379,8 @@ def _embargo_inputs(data: dict[str, np.ndarray], n: int, seed: int) -> None:
             "humanitarian_or_protective_use=not_met",
             "humanitarian_or_protective_use=met;un_or_authorised_mission=met",
             "personal_protective_use=unknown",
+            "demining=met",
+            "demining=not_met;humanitarian_or_protective_use=met",
         ]
     )
     data["contract_date"] = pick(["", "", "", "2015-03-01", "2017-09-30"])

@@ -139,3 +139,32 @@ def test_the_register_reads_the_embargo_columns_and_locates_their_errors(tmp_pat
     assert "row 4: column derogation_conditions: committee_notification is a committee procedure" in err
     assert "row 5: column embargo.national: given only with embargo.un, embargo.eu and embargo.osce" in err
     assert [r["errors"] is not None for r in table] == [False, True, True, True]
+
+
+def test_register_rows_differing_only_in_a_derogation_condition_are_read_apart(tmp_path: Path) -> None:
+    """Three rows to XZZ under the every-feature fixture, alike but for the demining condition of
+    the UN embargo's derogation (ML4 for demining, approved by the committee): met takes the line
+    out of the embargo, not met leaves it prohibited, not recorded leaves it unknown (referred, the
+    embargo named among the reasons). The register reads each row's own conditions."""
+    base = {
+        "recipient_country": "XZZ",
+        "end_user_type": "non_state_armed_group",
+        "end_user_name": "Demining Unit",
+        "ml_category": "ML4",
+        "att_category": "missiles_and_launchers",
+        "sensitivity": "major_platform",
+        "sanctions_procedures": "un-xzz:approval:given",
+    }
+    data = rows(
+        3,
+        edits={
+            0: {**base, "derogation_conditions": "demining=met"},
+            1: {**base, "derogation_conditions": "demining=not_met"},
+            2: {**base, "derogation_conditions": ""},
+        },
+    )
+    _, table, _ = batch(tmp_path, write_csv(tmp_path / "register.csv", data), rules=EVERY)
+    assert [r["errors"] for r in table] == [None, None, None]
+    assert "un-embargo" not in (table[0]["reasons"] or "")
+    assert table[1]["decision"] == "prohibited" and "un-embargo" in table[1]["reasons"]
+    assert table[2]["decision"] != "approve" and "un-embargo" in table[2]["reasons"]
