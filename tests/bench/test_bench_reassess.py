@@ -72,8 +72,8 @@ def build(home: Path, n: int, keep: bool = True) -> History:
     bases = []
     for path in sorted((home / "scenarios").glob("*.yaml")):
         s = load_scenario(path)
-        if s.profile_doc is None:
-            continue
+        if s.profile_doc is None or kept_case.case_json(s) is None:
+            continue  # no shared profile, or a case the kept format does not hold (replayed from text)
         rules = load_rules(home / "rules" / f"{s.model.rules}.yaml")
         text = path.read_text()
         a = assess(rules, s)
@@ -133,6 +133,8 @@ def updated(home: Path, n: int, keep: bool) -> History:
     shutil.copytree(ROOT / "scenarios", home / "scenarios")
     store = build(home, n, keep)
     for profile in sorted((home / "scenarios" / "profiles").glob("*.yaml")):
+        if "\nkind: " in profile.read_text():
+            continue  # a group's or region's own profile has no country indicators
         run_set(
             profile,
             "internal_conflict",
