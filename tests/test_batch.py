@@ -378,10 +378,25 @@ def test_excel_has_a_row_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_reassessment_when_an_embargo_starts(tmp_path: Path) -> None:
     rules = load_rules(BASELINE)
     assert rules.embargoes is not None
+    entries = rules.embargoes.entries
+
+    def alone(e) -> bool:  # no other entry for the state in force a month before it starts
+        day = e.start - dt.timedelta(days=30)
+        return not any(
+            o is not e and o.country == e.country and o.start <= day and (o.end is None or day <= o.end)
+            for o in entries
+        )
+
     entry = next(
         e
-        for e in rules.embargoes.entries
-        if e.scope == "whole_state" and e.end is None and e.start.year > 2005
+        for e in entries
+        if e.scope == "whole_state"
+        and e.kind == "embargo"
+        and e.items is None
+        and not e.derogations
+        and e.end is None
+        and e.start.year > 2005
+        and alone(e)
     )
     before_start = entry.start - dt.timedelta(days=30)
     data = rows(

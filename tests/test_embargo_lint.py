@@ -106,6 +106,8 @@ def test_a_rule_set_that_reads_no_national_embargoes_is_warned_about(tmp_path: P
     (tmp_path / "reference" / "embargoes.yaml").write_text(
         (EVERY.parent / "reference" / "embargoes.yaml").read_text()
     )
+    base = EVERY.with_name("every-feature-base.yaml")  # the fixture extends it
+    (tmp_path / base.name).write_text(base.read_text())
     f = tmp_path / "rules.yaml"
     f.write_text(text[:start] + text[end:])
     diags, _ = check_paths([f])
