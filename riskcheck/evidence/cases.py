@@ -58,6 +58,8 @@ class Prepared:
         """The transfer and evidence in the shape ``facts.derive`` reads."""
         h = self.head
         transfer = SimpleNamespace(
+            kind="export",  # a kept case is an export's (``kept_case.case_json`` keeps no other)
+            holder=None,
             exporter=h.exporter,
             recipient=h.recipient,
             end_user=h.end_user,
