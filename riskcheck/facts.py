@@ -586,9 +586,7 @@ def kind_facts(
     ihl = transfer_facts["country.ihl_violations_credible"]
     ihl_clean = ihl.value is False and not ihl.alternatives
     pts = transfer_facts["country.pts"].value
-    repression_clean = (
-        pts is not None and not transfer_facts["country.pts"].alternatives and pts <= CLEAN_PTS
-    )
+    repression_clean = pts is not None and not transfer_facts["country.pts"].alternatives and pts <= CLEAN_PTS
     facts["item.ihl_pattern_link"] = _link(
         patterns.ihl if patterns else None, cap, ihl_clean, p_at, "serious IHL violations"
     )
@@ -624,7 +622,9 @@ def facts_for_lines(
     reference = rules.embargoes if rules is not None else None
     at = Location(rules.embargoes_path) if rules is not None and rules.embargoes_path else None
     model = scenario.model
-    base = derive(model, scenario.country, scenario.unit, scenario.where, as_of, scenario.recipient, scenario.kind)
+    base = derive(
+        model, scenario.country, scenario.unit, scenario.where, as_of, scenario.recipient, scenario.kind
+    )
     check = embargo_check(model, reference, scenario.where.get("embargoes"), at)
     return [
         line_facts(base, model, i, scenario.where) | embargo_facts(check, model.transfer, item, as_of)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,6 +29,7 @@ from ..engine.columns import Column, FactTable, of_fact
 from ..engine.steps import LEVELS, score_fact, transfer_decision
 from ..explain.assessment import shown_value
 from ..facts import (
+    AMOUNTS,
     FIELDS,
     Facts,
     amount_facts,
@@ -83,6 +85,10 @@ class Prepared:
         return SimpleNamespace(transfer=transfer, evidence=self.evidence)
 
 
+# a line's fields but its amounts (``facts.AMOUNTS``): what ``kind_facts`` and the embargo reading read
+_what = itemgetter(*(i for i, name in enumerate(Line._fields) if name not in AMOUNTS))
+
+
 class Replay:
     """Every line of ``members`` evaluated under one rule set, at once.
 
@@ -96,7 +102,7 @@ class Replay:
         self.plan = compile_plan(rules)
         reference = rules.embargoes
         bases: dict[tuple[Head, dt.date, tuple[Any, ...]], int] = {}
-        kinds_at: dict[tuple[int, Line], int] = {}
+        kinds_at: dict[tuple[int, tuple[Any, ...]], int] = {}
         amounts_at: dict[tuple[Any, ...], int] = {}
         rows_at: dict[tuple[int, int, int], int] = {}
         self.layers: tuple[list[Facts], list[Facts], list[Facts]] = ([], [], [])
@@ -126,7 +132,7 @@ class Replay:
             for line in m.lines:
                 # the embargo reading, like kind_facts, reads no amount: lines that differ in
                 # amounts alone share both
-                what = line._replace(quantity=0, value_eur=None)
+                what = _what(line)
                 k = kinds_at.get((b, what))
                 if k is None:
                     k = kinds_at[(b, what)] = len(kind_l)
@@ -201,7 +207,6 @@ class Replay:
                 )
             out.append(same)
         return out
-
 
     def facts(self, row: int) -> Facts:
         """Row ``row``'s facts, as ``item_facts`` gives them (the transfer's, then the line's)."""
