@@ -22,9 +22,11 @@ rule set (a register does not record the rules a licence was assessed with).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -264,6 +266,27 @@ def reassess_history(
     """Replay every recorded assessment whose profile changed since it was made: those that keep
     their case (``kept_case``) from it, at once (``evidence.cases``); older ones from their
     scenario text."""
+    with _no_cycle_collection():
+        return _reassess_history(store, since, profiles_dir, full_detail)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The replay makes millions of small objects that hold no cycles (rows, tuples, facts), which
+    the cyclic collector would scan again and again: a third of the time, measured on 100,000
+    records. Reference counting frees them; the collector runs again afterwards as before."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _reassess_history(
+    store: Any, since: dt.date | None, profiles_dir: Path | None, full_detail: bool
+) -> Report:
     import time
 
     from sqlalchemy import String, or_, select, type_coerce
