@@ -548,35 +548,45 @@ def line_facts(transfer_facts: Facts, scenario: Any, index: int, where: dict[str
     )
 
 
+AMOUNTS = ("quantity", "value_eur")  # the line's fields that only ``amount_facts`` reads
+
+
 def item_facts(
     transfer_facts: Facts, item: Any, patterns: Any, at: Location | None, p_at: Location | None
 ) -> Facts:
     """The facts of one item line (anything with the fields of ``scenario_model.Item`` the facts
     read): what ``line_facts`` builds for a scenario's line, and the re-assessment of kept cases
-    (``evidence.cases``) for a line kept as a token row."""
+    (``evidence.cases``) for a line kept as a token row. It is the transfer's facts with the line's
+    own: what it is (``kind_facts``) and how much (``amount_facts``)."""
     facts = dict(transfer_facts)
+    facts.update(kind_facts(transfer_facts, item, patterns, at, p_at))
+    facts.update(amount_facts(item, at))
+    return facts
 
-    def given(value: Any, origin: str = "transfer") -> Fact:
-        return Fact(value, "known", source="transfer application", origin=origin, location=at)
 
+def _given(value: Any, at: Location | None, origin: str = "transfer") -> Fact:
+    return Fact(value, "known", source="transfer application", origin=origin, location=at)
+
+
+def kind_facts(
+    transfer_facts: Facts, item: Any, patterns: Any, at: Location | None, p_at: Location | None
+) -> Facts:
+    """The facts of an item line that read what the items are, not how many (no field of ``AMOUNTS``):
+    lines that differ in amounts alone share them."""
     sens = v.SENSITIVITY[item.sensitivity]
-    facts["items.sensitivity"] = given(frozenset([item.sensitivity]))
-    facts["items.ml_category"] = given(frozenset([item.ml_category]))
-    facts["items.att_category"] = given(frozenset([item.att_category]))
-    facts["items.max_service_life_years"] = given(sens.service_life_years, "derived")
-    facts["items.portable"] = given(sens.portable, "derived")
-    facts["items.total_quantity"] = given(item.quantity, "derived")
-    facts["items.total_value_eur"] = (
-        given(item.value_eur, "derived")
-        if item.value_eur is not None
-        else missing(at, "the line has no value_eur")
-    )
+    facts: Facts = {
+        "items.sensitivity": _given(frozenset([item.sensitivity]), at),
+        "items.ml_category": _given(frozenset([item.ml_category]), at),
+        "items.att_category": _given(frozenset([item.att_category]), at),
+        "items.max_service_life_years": _given(sens.service_life_years, at, "derived"),
+        "items.portable": _given(sens.portable, at, "derived"),
+    }
     cap = item.capability
-    facts["item.capability"] = given(cap) if cap is not None else missing(at, "capability not stated")
-    ihl = facts["country.ihl_violations_credible"]
+    facts["item.capability"] = _given(cap, at) if cap is not None else missing(at, "capability not stated")
+    ihl = transfer_facts["country.ihl_violations_credible"]
     ihl_clean = ihl.value is False and not ihl.alternatives
-    pts = facts["country.pts"].value
-    repression_clean = pts is not None and not facts["country.pts"].alternatives and pts <= CLEAN_PTS
+    pts = transfer_facts["country.pts"].value
+    repression_clean = pts is not None and not transfer_facts["country.pts"].alternatives and pts <= CLEAN_PTS
     facts["item.ihl_pattern_link"] = _link(
         patterns.ihl if patterns else None, cap, ihl_clean, p_at, "serious IHL violations"
     )
@@ -584,6 +594,18 @@ def item_facts(
         patterns.repression if patterns else None, cap, repression_clean, p_at, "internal repression"
     )
     return facts
+
+
+def amount_facts(item: Any, at: Location | None) -> Facts:
+    """The facts of an item line that read how many items and what value (the fields of ``AMOUNTS``)."""
+    return {
+        "items.total_quantity": _given(item.quantity, at, "derived"),
+        "items.total_value_eur": (
+            _given(item.value_eur, at, "derived")
+            if item.value_eur is not None
+            else missing(at, "the line has no value_eur")
+        ),
+    }
 
 
 def facts_for(scenario: LoadedScenario, as_of: dt.date, rules: LoadedRules | None = None) -> Facts:
@@ -600,7 +622,9 @@ def facts_for_lines(
     reference = rules.embargoes if rules is not None else None
     at = Location(rules.embargoes_path) if rules is not None and rules.embargoes_path else None
     model = scenario.model
-    base = derive(model, scenario.country, scenario.unit, scenario.where, as_of, scenario.recipient, scenario.kind)
+    base = derive(
+        model, scenario.country, scenario.unit, scenario.where, as_of, scenario.recipient, scenario.kind
+    )
     check = embargo_check(model, reference, scenario.where.get("embargoes"), at)
     return [
         line_facts(base, model, i, scenario.where) | embargo_facts(check, model.transfer, item, as_of)

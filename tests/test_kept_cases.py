@@ -68,15 +68,15 @@ def test_the_kept_case_leaves_the_profiles_evidence_to_the_profile():
     ]
 
 
+def _keeps_case(s) -> bool:
+    return s.profile is not None and case_json(s) is not None
+
+
 def _cases(home: Path, n: int, seed: int) -> list[tuple[Path, Path, str]]:
     """n random cases, each with a profile of its own: (scenario file, profile file, kept case)."""
     rng = random.Random(seed)
-    # the kept format holds exports to states (kept_case.case_json); other cases replay from their text
-    bases = [
-        p
-        for p in sorted((home / "scenarios").glob("*.yaml"))
-        if load_scenario(p).profile is not None and case_json(load_scenario(p)) is not None
-    ]
+    # the cases a kept case can hold: a state recipient's export (``case_json`` keeps no other)
+    bases = [p for p in sorted((home / "scenarios").glob("*.yaml")) if _keeps_case(load_scenario(p))]
     out = []
     while len(out) < n:
         base = rng.choice(bases)

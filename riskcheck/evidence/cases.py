@@ -2,10 +2,11 @@
 keep their case are replayed without reading their YAML again.
 
 The facts of every item line of every record are built with the functions of ``facts.py`` that
-loading the scenario would run (``derive`` for the transfer, ``item_facts`` for each line), from the
-kept case and the recipient profile as it is now, read once per profile; cases that share a head,
-a date and the kinds of items share the transfer's facts, and equal lines the line's facts. All lines go into one
-``FactTable``, which the array interpreter evaluates at once; each record takes its most severe
+loading the scenario would run (``derive`` for the transfer; for each line, what ``item_facts`` adds
+to it: ``kind_facts`` and ``amount_facts``, and ``embargo_facts``), from the kept case and the
+recipient profile as it is now, read once per profile; cases that share a head, a date and the
+kinds of items share the transfer's facts, lines that differ in amounts alone share what the line
+is, and equal amounts their facts (see ``Replay``). All lines go into one ``FactTable``, which the array interpreter evaluates at once; each record takes its most severe
 line's decision, as ``assess`` does. For a record whose decision changes, the decisive line's
 criteria and factors are read back from the same evaluation (levels and residuals from the
 interpreter's outcome, scores from the engine's ``score_fact``), for the factor lines that changed.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,7 +28,17 @@ from ..engine.arrays import evaluate as evaluate_arrays
 from ..engine.columns import Column, FactTable, of_fact
 from ..engine.steps import LEVELS, score_fact, transfer_decision
 from ..explain.assessment import shown_value
-from ..facts import FIELDS, Facts, derive, embargo_check, embargo_facts, indicator_facts, item_facts
+from ..facts import (
+    AMOUNTS,
+    FIELDS,
+    Facts,
+    amount_facts,
+    derive,
+    embargo_check,
+    embargo_facts,
+    indicator_facts,
+    kind_facts,
+)
 from ..kept_case import Head, Line
 from ..loaded import LoadedRules
 from ..loader import with_shared
@@ -58,6 +70,8 @@ class Prepared:
         """The transfer and evidence in the shape ``facts.derive`` reads."""
         h = self.head
         transfer = SimpleNamespace(
+            kind="export",  # a kept case is an export's (``kept_case.case_json`` keeps no other)
+            holder=None,
             exporter=h.exporter,
             recipient=h.recipient,
             end_user=h.end_user,
@@ -73,19 +87,32 @@ class Prepared:
         return SimpleNamespace(transfer=transfer, evidence=self.evidence)
 
 
+# a line's fields but its amounts (``facts.AMOUNTS``): what ``kind_facts`` and the embargo reading read
+_what = itemgetter(*(i for i, name in enumerate(Line._fields) if name not in AMOUNTS))
+
+
 class Replay:
-    """Every line of ``members`` evaluated under one rule set, at once."""
+    """Every line of ``members`` evaluated under one rule set, at once.
+
+    A line's facts are three layers, each built once and shared: the transfer's (``derive``, per
+    head, date and kinds of lines), what the line is (``kind_facts`` and ``embargo_facts``, per
+    transfer and line without its amounts) and how much (``amount_facts``, per amounts). Each row
+    of the table is a triple of layer indexes; a column is read from the top layer that sets it,
+    once per distinct layer, and gathered by index."""
 
     def __init__(self, rules: LoadedRules, members: Sequence[Kept], prepared: dict[Head, Prepared]):
         self.plan = compile_plan(rules)
         reference = rules.embargoes
-        bases: dict[tuple[Head, dt.date, tuple[Any, ...]], Facts] = {}
-        index: dict[tuple[Head, dt.date, Line], int] = {}
-        self.facts: list[Facts] = []
-        days: list[dt.date] = []
+        bases: dict[tuple[Head, dt.date, tuple[Any, ...]], int] = {}
+        kinds_at: dict[tuple[int, tuple[Any, ...]], int] = {}
+        amounts_at: dict[tuple[Any, ...], int] = {}
+        rows_at: dict[tuple[int, int, int], int] = {}
+        self.layers: tuple[list[Facts], list[Facts], list[Facts]] = ([], [], [])
+        base_l, kind_l, amount_l = self.layers
+        self.triples: list[tuple[int, int, int]] = []
+        days: list[dt.date] = []  # each base's date
         checks: dict[Head, Any] = {}
         transfers: dict[Head, Any] = {}
-        base_of: list[Facts] = []  # the transfer's facts each row's line facts were built from
         self.rows: list[list[int]] = []
         for m in members:
             day = m.row.as_of
@@ -93,9 +120,11 @@ class Replay:
             # What the transfer's facts may read of its lines: all but the quantities and values,
             # which only ``items.total_*`` sums read, and every line sets its own of those.
             kinds = tuple((x.sensitivity, x.ml_category, x.att_category, x.capability) for x in m.lines)
-            base = bases.get((m.head, day, kinds))
-            if base is None:
-                base = bases[(m.head, day, kinds)] = derive(p.scenario(m.lines), p.country, p.unit, {}, day)
+            b = bases.get((m.head, day, kinds))
+            if b is None:
+                b = bases[(m.head, day, kinds)] = len(base_l)
+                base_l.append(derive(p.scenario(m.lines), p.country, p.unit, {}, day))
+                days.append(day)
             check = checks.get(m.head, False)
             if check is False:  # the embargo entries in play: the case's own check, else the reference's
                 case = p.scenario(m.lines)
@@ -103,19 +132,28 @@ class Replay:
                 transfers[m.head] = case.transfer
             mine = []
             for line in m.lines:
-                key = (m.head, day, line)
-                at = index.get(key)
-                if at is None:
-                    at = index[key] = len(self.facts)
-                    self.facts.append(
-                        item_facts(base, line, p.evidence.patterns, None, None)
+                # the embargo reading, like kind_facts, reads no amount: lines that differ in
+                # amounts alone share both
+                what = _what(line)
+                k = kinds_at.get((b, what))
+                if k is None:
+                    k = kinds_at[(b, what)] = len(kind_l)
+                    kind_l.append(
+                        kind_facts(base_l[b], line, p.evidence.patterns, None, None)
                         | embargo_facts(check, transfers[m.head], line, day)
                     )
-                    days.append(day)
-                    base_of.append(base)
+                amounts = (line.quantity, line.value_eur, type(line.value_eur))
+                a = amounts_at.get(amounts)
+                if a is None:
+                    a = amounts_at[amounts] = len(amount_l)
+                    amount_l.append(amount_facts(line, None))
+                at = rows_at.get((b, k, a))
+                if at is None:
+                    at = rows_at[(b, k, a)] = len(self.triples)
+                    self.triples.append((b, k, a))
                 mine.append(at)
             self.rows.append(mine)
-        self.outcome = evaluate_arrays(self.plan, _table(self.facts, base_of, days))
+        self.outcome = evaluate_arrays(self.plan, _table(self.layers, self.triples, days))
         decided = [str(x) for x in self.outcome.decisions()]
         self.decisions: list[str] = []
         self.decisive: list[int] = []  # the row of each member's deciding line
@@ -123,10 +161,10 @@ class Replay:
         self.factors: dict[tuple[Any, ...], Any] = {}  # a factor per distinct reading of its fact
         self.criteria_made: dict[tuple[Any, ...], Any] = {}
         self.line_decisions = [[decided[r] for r in mine] for mine in self.rows]  # each member's lines
-        for lines in self.line_decisions:
+        for mine, lines in zip(self.rows, self.line_decisions, strict=True):
             decision, d = transfer_decision(lines)
             self.decisions.append(decision)
-            self.decisive.append(self.rows[len(self.decisive)][d])
+            self.decisive.append(mine[d])
 
     def criteria(self, k: int) -> list[Any]:
         """Member k's deciding line as an assessment's criteria (what ``reassess.factor_lines`` reads):
@@ -134,7 +172,7 @@ class Replay:
         row = self.decisive[k]
         if row in self.explained:  # records with equal lines share them
             return self.explained[row]
-        facts = self.facts[row]
+        facts = self.facts(row)
         out: list[Any] = self.explained.setdefault(row, [])
         for cp in self.plan.criteria:
             cid = cp.spec.id
@@ -172,23 +210,22 @@ class Replay:
             out.append(same)
         return out
 
+    def facts(self, row: int) -> Facts:
+        """Row ``row``'s facts, as ``item_facts`` gives them (the transfer's, then the line's)."""
+        b, k, a = self.triples[row]
+        return self.layers[0][b] | self.layers[1][k] | self.layers[2][a]
 
-def _table(facts: list[Facts], base_of: list[Facts], days: list[dt.date]) -> FactTable:
-    """``FactTable.from_facts(facts, days)``, built faster: a field whose fact is the transfer's own
-    in every row (the same object ``derive`` made) is read once per transfer and gathered by index;
-    only the fields a line sets (``item_facts``) are read row by row."""
-    bases: dict[int, int] = {}
-    for b in base_of:
-        bases.setdefault(id(b), len(bases))
-    distinct = list({id(b): b for b in base_of}.values())
-    which = np.array([bases[id(b)] for b in base_of], dtype=np.intp)
-    # item_facts sets the same fields on every line: the first line of each transfer shows which
-    firsts = [int(i) for i in np.unique(which, return_index=True)[1]]
+
+def _table(
+    layers: tuple[list[Facts], ...], triples: list[tuple[int, int, int]], days: list[dt.date]
+) -> FactTable:
+    """``FactTable.from_facts`` of every row's facts, built faster: each field is read once per
+    distinct fact of the top layer that sets it (every fact of a layer sets the same fields) and
+    gathered by the rows' indexes into that layer."""
+    which = np.array(triples, dtype=np.intp).reshape(-1, 3)
     columns: dict[str, Column] = {}
     for name in FIELDS:
-        if all(facts[i][name] is distinct[bases[id(base_of[i])]].get(name) for i in firsts):
-            col = Column.from_values([of_fact(b[name]) for b in distinct])
-            columns[name] = Column(col.codes[which], col.values)
-        else:
-            columns[name] = Column.from_values([of_fact(f[name]) for f in facts])
-    return FactTable(len(facts), columns, np.array(days, dtype="datetime64[D]"))
+        top = max(i for i, layer in enumerate(layers) if i == 0 or name in layer[0])
+        col = Column.from_values([of_fact(f[name]) for f in layers[top]])
+        columns[name] = Column(col.codes[which[:, top]], col.values)
+    return FactTable(len(triples), columns, np.array(days, dtype="datetime64[D]")[which[:, 0]])

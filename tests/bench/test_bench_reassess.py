@@ -1,7 +1,7 @@
 """Benchmark of re-assessment on new information (make bench): ``reassess_s``.
 
 A history database of 100,000 recorded assessments (300 with ``--benchmark-disable``) of the
-bundled scenarios that use a shared profile, each case distinct (its quantity and title vary), as
+bundled scenarios that use a shared profile and keep their case (a state recipient's export), each case distinct (its quantity and title vary), as
 the app records them: scenario text, the profile's text, provenance with the profile's sha256, the
 kept case (``riskcheck-case/2``) and outcome, and a result. The result stored is the criteria and
 factors part of the assessment's JSON (what re-assessment reads), not the full trace, which would
@@ -30,7 +30,7 @@ from riskcheck import assess, kept_case
 from riskcheck.evidence.commands import run_set
 from riskcheck.evidence.reassess import reassess_history
 from riskcheck.history import CHAINS, GENESIS, History, assessments, chain_heads
-from riskcheck.loader import load_rules, load_scenario
+from riskcheck.loader import load_profile, load_rules, load_scenario
 from riskcheck.trace import to_plain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def build(home: Path, n: int, keep: bool = True) -> History:
     for path in sorted((home / "scenarios").glob("*.yaml")):
         s = load_scenario(path)
         if s.profile_doc is None or kept_case.case_json(s) is None:
-            continue  # no shared profile, or a case the kept format does not hold (replayed from text)
+            continue  # no shared profile, or a case the app keeps no case of (a non-state recipient's)
         rules = load_rules(home / "rules" / f"{s.model.rules}.yaml")
         text = path.read_text()
         a = assess(rules, s)
@@ -133,8 +133,8 @@ def updated(home: Path, n: int, keep: bool) -> History:
     shutil.copytree(ROOT / "scenarios", home / "scenarios")
     store = build(home, n, keep)
     for profile in sorted((home / "scenarios" / "profiles").glob("*.yaml")):
-        if "\nkind: " in profile.read_text():
-            continue  # a group's or region's own profile has no country indicators
+        if load_profile(profile)[0].kind != "state":
+            continue  # a non-state recipient's profile holds no country indicator (none of them is recorded)
         run_set(
             profile,
             "internal_conflict",
