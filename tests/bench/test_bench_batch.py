@@ -30,7 +30,6 @@ Each generates its own inputs (tests/register_gen.py, seeded) outside the timed 
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import json
@@ -55,7 +54,6 @@ from riskcheck.engine.arrays import evaluate as vevaluate
 from riskcheck.loader import load_rules, load_scenario
 from riskcheck.robustness import robustness, robustness_reference
 from riskcheck.whatif import Context
-from tests.conftest import rules_from
 from tests.register_gen import write_profiles, write_register
 
 ROOT = Path(__file__).resolve().parents[2]
