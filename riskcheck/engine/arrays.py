@@ -166,14 +166,13 @@ class _Run:
                 return hit
             col = self.table.columns[node.field]
             memo = self.leaf_memo.setdefault(node.key, {})
-            lut = np.empty(len(col.values) + 1, dtype=np.int8)
-            for i, value in enumerate(col.values):
-                k = _key(value)
-                r = memo.get(k)
+            keys = [(type(v) is bool, v) for v in col.values]  # _key, inline: many distinct values
+            found = [memo.get(k) for k in keys]
+            for i, r in enumerate(found):
                 if r is None:
-                    r = memo[k] = _tri_code(node.test(as_fact(value)))
-                lut[i] = r
-            lut[-1] = _tri_code(node.test(as_fact(None)))  # codes of -1 index the last entry
+                    found[i] = memo[keys[i]] = _tri_code(node.test(as_fact(col.values[i])))
+            found.append(_tri_code(node.test(as_fact(None))))  # codes of -1 index the last entry
+            lut = np.array(found, dtype=np.int8)
             codes = lut[col.codes]
             hit = self.tri_cache[node.key] = Tri(codes == 1, codes == -1)
             return hit
@@ -329,13 +328,16 @@ class _Run:
         scores: list[np.ndarray] = []
         missing: list[np.ndarray] = []
         readings: list[FactorReading] = []
-        key = _Combinations(self.n)  # what the criterion's arithmetic reads, row by row
+        # Grouping rows by what the arithmetic reads pays where it tries several readings (two or
+        # more open choices); elsewhere the arithmetic costs less than finding the groups.
+        choices = sum(bool(fp.outranked_by) + (fp.applies is not None) for fp in cp.factors)
+        key = _Combinations(self.n) if choices >= 2 else None
         for fi, fp in enumerate(cp.factors):
             col = self.table.columns[fp.input]
             lut_s, lut_m = self._factor_luts(fp, col)
-            # the arithmetic reads a factor's score and whether it is missing, not its value
-            pairs, pair_of = np.unique(np.stack([lut_s, lut_m]), axis=1, return_inverse=True)
-            key.add(pair_of.reshape(-1)[col.codes], pairs.shape[1])
+            if key is not None:  # the arithmetic reads a factor's score and gap, not its value
+                pairs, pair_of = np.unique(lut_s + 1j * lut_m, return_inverse=True)
+                key.add(pair_of.reshape(-1)[col.codes], len(pairs))
             scores.append(lut_s[col.codes])
             miss = lut_m[col.codes]
             missing.append(miss)
@@ -365,15 +367,18 @@ class _Run:
             ob_gap = ~outranked & ob_missing if fp.outranked_by else False
             reading = FactorReading(weight, fp.outranked_weight, outranked, applies, ob_gap, applies_gap)
             readings.append(reading)
-            key.add_flags(reading.outranked, reading.outranked_gap, reading.applies_gap, *(applies or ()))
-            key.add_other(weight)
+            if key is not None:
+                key.add_flags(reading.outranked, reading.outranked_gap, reading.applies_gap, *(applies or ()))
+                key.add_other(weight)
         amounts = [np.where(credited[mi], amount, 0.0) for mi, amount in cp.credits] if cp.mitigable else []
         reduction = mitigation_reduction(ARRAYS, amounts, cp.cap) if amounts else np.zeros(self.n)
-        reductions, reduction_of = np.unique(reduction, return_inverse=True)  # a few amounts, many controls
-        key.add(reduction_of.reshape(-1), len(reductions))
         shift = params.shifts.get(ci)
-        key.add_other(shift)
-        groups = key.groups()
+        groups = None
+        if key is not None:
+            reductions, reduction_of = np.unique(reduction, return_inverse=True)  # few amounts, many controls
+            key.add(reduction_of.reshape(-1), len(reductions))
+            key.add_other(shift)
+            groups = key.groups()
         if groups is None:  # nearly every row its own combination (or varied parameters): row by row
             inherent, residual, level = self._arithmetic(
                 cp, readings, scores, missing, reduction, shift, self.n
