@@ -482,10 +482,12 @@ def test_memory_million_rows(
 
 def test_a_date_in_the_graph_matches_the_rules() -> None:
     """The ZEN graph hard-codes the end of the Syrian-forces policy embargo: it must match the subset
-    it models, and the subset the baseline (a prohibition is the same law in both)."""
+    it models, and the subset the baseline (a prohibition is the same law in both). Prohibitions the
+    baseline added later (the national embargo, 1.4) are outside the frozen subset the peers model."""
     data = yaml.safe_load(SUBSET.read_text())
     baseline = yaml.safe_load(BASELINE.read_text())
-    assert data["prohibitions"] == baseline["prohibitions"]
+    now = {p["id"]: p for p in baseline["prohibitions"]}
+    assert data["prohibitions"] == [now[p["id"]] for p in data["prohibitions"]]
     end = next(p["effective_to"] for p in data["prohibitions"] if p["id"] == "syria-government-forces")
     days = (end - dt.date(1970, 1, 1)).days
     assert f"as_of_days > {days} ?" in GRAPH.read_text()
