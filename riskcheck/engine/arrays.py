@@ -166,14 +166,13 @@ class _Run:
                 return hit
             col = self.table.columns[node.field]
             memo = self.leaf_memo.setdefault(node.key, {})
-            lut = np.empty(len(col.values) + 1, dtype=np.int8)
-            for i, value in enumerate(col.values):
-                k = _key(value)
-                r = memo.get(k)
+            keys = [(type(v) is bool, v) for v in col.values]  # _key, inline: many distinct values
+            found = [memo.get(k) for k in keys]
+            for i, r in enumerate(found):
                 if r is None:
-                    r = memo[k] = _tri_code(node.test(as_fact(value)))
-                lut[i] = r
-            lut[-1] = _tri_code(node.test(as_fact(None)))  # codes of -1 index the last entry
+                    found[i] = memo[keys[i]] = _tri_code(node.test(as_fact(col.values[i])))
+            found.append(_tri_code(node.test(as_fact(None))))  # codes of -1 index the last entry
+            lut = np.array(found, dtype=np.int8)
             codes = lut[col.codes]
             hit = self.tri_cache[node.key] = Tri(codes == 1, codes == -1)
             return hit
@@ -323,15 +322,22 @@ class _Run:
         credited: dict[int, np.ndarray],
         out: dict[str, dict[str, np.ndarray]],
     ) -> None:
-        plan, params = self.plan, self.params
+        params = self.params
         eff = self.in_effect(cp.spec)
         on = np.ones(self.n, dtype=bool) if eff is None else eff
         scores: list[np.ndarray] = []
         missing: list[np.ndarray] = []
         readings: list[FactorReading] = []
+        # Grouping rows by what the arithmetic reads pays where it tries several readings (two or
+        # more open choices); elsewhere the arithmetic costs less than finding the groups.
+        choices = sum(bool(fp.outranked_by) + (fp.applies is not None) for fp in cp.factors)
+        key = _Combinations(self.n) if choices >= 2 else None
         for fi, fp in enumerate(cp.factors):
             col = self.table.columns[fp.input]
             lut_s, lut_m = self._factor_luts(fp, col)
+            if key is not None:  # the arithmetic reads a factor's score and gap, not its value
+                pairs, pair_of = np.unique(lut_s + 1j * lut_m, return_inverse=True)
+                key.add(pair_of.reshape(-1)[col.codes], len(pairs))
             scores.append(lut_s[col.codes])
             miss = lut_m[col.codes]
             missing.append(miss)
@@ -359,21 +365,68 @@ class _Run:
                     fields_missing = fields_missing | (self.table.columns[f].codes < 0)
                 applies_gap = applies[1] & fields_missing
             ob_gap = ~outranked & ob_missing if fp.outranked_by else False
-            readings.append(
-                FactorReading(weight, fp.outranked_weight, outranked, applies, ob_gap, applies_gap)
-            )
-        weights, outranked_out = choose_weights(ARRAYS, readings, scores, cp.gap)
-        low, high = plan.score_min, plan.score_max
-        inherent = criterion_risk(ARRAYS, weights, scores, outranked_out, cp.gap, low, high)[0]
+            reading = FactorReading(weight, fp.outranked_weight, outranked, applies, ob_gap, applies_gap)
+            readings.append(reading)
+            if key is not None:
+                key.add_flags(reading.outranked, reading.outranked_gap, reading.applies_gap, *(applies or ()))
+                key.add_other(weight)
         amounts = [np.where(credited[mi], amount, 0.0) for mi, amount in cp.credits] if cp.mitigable else []
         reduction = mitigation_reduction(ARRAYS, amounts, cp.cap) if amounts else np.zeros(self.n)
-        residual = residual_risk(ARRAYS, inherent, reduction, low) + 0.0
         shift = params.shifts.get(ci)
+        groups = None
+        if key is not None:
+            reductions, reduction_of = np.unique(reduction, return_inverse=True)  # few amounts, many controls
+            key.add(reduction_of.reshape(-1), len(reductions))
+            key.add_other(shift)
+            groups = key.groups()
+        if groups is None:  # nearly every row its own combination (or varied parameters): row by row
+            inherent, residual, level = self._arithmetic(
+                cp, readings, scores, missing, reduction, shift, self.n
+            )
+        else:
+            first, inverse = groups
+            cut = _cutter(first, self.n)
+            sub = self._arithmetic(
+                cp,
+                [_cut_reading(r, cut) for r in readings],
+                [x[first] for x in scores],
+                [x[first] for x in missing],
+                reduction[first],
+                cut(shift),
+                len(first),
+            )
+            inherent, residual, level = (x[inverse] for x in sub)
+        sev = _LEVEL_SEVERITY[level]
+        gives = level == LEVELS.index("deny")
+        if eff is not None:
+            level[~eff] = -1
+            sev = np.where(eff, sev, _NONE).astype(np.int8)
+            gives &= eff
+            inherent = np.where(eff, inherent, np.nan)
+            residual = np.where(eff, residual, np.nan)
+        self.slots.append(Slot(cp.id, sev, cp.spec.refusal_code, gives))
+        out["inherent"][cp.id], out["residual"][cp.id], out["level"][cp.id] = inherent, residual, level
+
+    def _arithmetic(
+        self,
+        cp: CriterionPlan,
+        readings: list[FactorReading],
+        scores: list[np.ndarray],
+        missing: list[np.ndarray],
+        reduction: np.ndarray,
+        shift: Any,
+        n: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A criterion's inherent risk, residual risk and level over n rows (``steps.py``'s arithmetic)."""
+        low, high = self.plan.score_min, self.plan.score_max
+        weights, outranked_out = choose_weights(ARRAYS, readings, scores, cp.gap)
+        inherent = criterion_risk(ARRAYS, weights, scores, outranked_out, cp.gap, low, high)[0]
+        residual = residual_risk(ARRAYS, inherent, reduction, low) + 0.0
         at = (lambda x: x) if shift is None else (lambda x: x + shift)
         deny_at = None if cp.deny_at is None else at(cp.deny_at)
-        awaiting: Any = np.zeros(self.n, dtype=bool)
+        awaiting: Any = np.zeros(n, dtype=bool)
         if deny_at is not None:
-            awaiting = self._awaiting(cp, readings, scores, missing, reduction, residual, deny_at)
+            awaiting = self._awaiting(cp, readings, scores, missing, reduction, residual, deny_at, n)
         level = np.asarray(
             criterion_level(
                 ARRAYS,
@@ -387,18 +440,10 @@ class _Run:
             ),
             dtype=np.int8,
         )
-        level = np.broadcast_to(level, (self.n,)).copy()
-        sev = _LEVEL_SEVERITY[level]
-        gives = level == LEVELS.index("deny")
-        inherent = np.broadcast_to(np.asarray(inherent, dtype=np.float64), (self.n,)) + 0.0
-        if eff is not None:
-            level[~eff] = -1
-            sev = np.where(eff, sev, _NONE).astype(np.int8)
-            gives &= eff
-            inherent = np.where(eff, inherent, np.nan)
-            residual = np.where(eff, residual, np.nan)
-        self.slots.append(Slot(cp.id, sev, cp.spec.refusal_code, gives))
-        out["inherent"][cp.id], out["residual"][cp.id], out["level"][cp.id] = inherent, residual, level
+        level = np.broadcast_to(level, (n,)).copy()
+        inherent = np.broadcast_to(np.asarray(inherent, dtype=np.float64), (n,)) + 0.0
+        residual = np.broadcast_to(np.asarray(residual, dtype=np.float64), (n,)) + 0.0
+        return inherent, residual, level
 
     def _awaiting(
         self,
@@ -409,6 +454,7 @@ class _Run:
         reduction: np.ndarray,
         residual: np.ndarray,
         deny_at: Any,
+        n: int,
     ) -> np.ndarray:
         """``steps.deny_awaits_evidence`` on the rows where it can matter (reaching denial with a gap):
         the favourable reading tries every reading of the open choices, so it runs on few rows."""
@@ -417,25 +463,12 @@ class _Run:
             gap = gap | m
         for r in readings:
             gap = gap | r.outranked_gap | r.applies_gap
-        rows = np.flatnonzero(np.broadcast_to((residual >= deny_at) & gap, (self.n,)))
-        out = np.zeros(self.n, dtype=bool)
+        rows = np.flatnonzero(np.broadcast_to((residual >= deny_at) & gap, (n,)))
+        out = np.zeros(n, dtype=bool)
         if not len(rows):
             return out
-
-        def cut(x: Any) -> Any:
-            return x[rows] if isinstance(x, np.ndarray) and x.shape == (self.n,) else x
-
-        sub = [
-            FactorReading(
-                cut(r.weight),
-                r.reduced,
-                cut(r.outranked),
-                None if r.applies is None else (cut(r.applies[0]), cut(r.applies[1])),
-                cut(r.outranked_gap),
-                cut(r.applies_gap),
-            )
-            for r in readings
-        ]
+        cut = _cutter(rows, n)
+        sub = [_cut_reading(r, cut) for r in readings]
         low, high = self.plan.score_min, self.plan.score_max
         best = [fp.best for fp in cp.factors]
         out[rows] = deny_awaits_evidence(
@@ -452,6 +485,68 @@ class _Run:
             cut(deny_at),
         )
         return out
+
+
+def _cutter(rows: np.ndarray, n: int) -> Any:
+    """Take ``rows`` of a per-row array; leave scalars (and anything else) as they are."""
+
+    def cut(x: Any) -> Any:
+        return x[rows] if isinstance(x, np.ndarray) and x.shape == (n,) else x
+
+    return cut
+
+
+def _cut_reading(r: FactorReading, cut: Any) -> FactorReading:
+    return FactorReading(
+        cut(r.weight),
+        r.reduced,
+        cut(r.outranked),
+        None if r.applies is None else (cut(r.applies[0]), cut(r.applies[1])),
+        cut(r.outranked_gap),
+        cut(r.applies_gap),
+    )
+
+
+class _Combinations:
+    """The distinct combinations of what a criterion's arithmetic reads (factor value codes and the
+    masks of outranking, applicability and credited controls), so that the arithmetic runs once per
+    combination and is gathered back: a register has far fewer combinations than rows. The key is
+    mixed-radix in an int64, compressed to its distinct values whenever it would overflow."""
+
+    LIMIT = 1 << 62
+
+    def __init__(self, n: int):
+        self.n = n
+        self.key = np.zeros(n, dtype=np.int64)
+        self.radix = 1  # the key's values lie in [0, radix)
+        self.per_row = False  # a varied parameter: no two rows share their arithmetic
+
+    def add(self, codes: np.ndarray, radix: int) -> None:
+        if self.radix * radix >= self.LIMIT:
+            uniq, inverse = np.unique(self.key, return_inverse=True)
+            self.key, self.radix = inverse.reshape(-1).astype(np.int64), len(uniq)
+        self.key = self.key * radix + codes
+        self.radix *= radix
+
+    def add_flags(self, *masks: Any) -> None:
+        for m in masks:
+            if isinstance(m, np.ndarray):
+                self.add(m.astype(np.int64), 2)
+            # a plain bool is the same for every row
+
+    def add_other(self, x: Any) -> None:
+        if isinstance(x, np.ndarray):
+            self.per_row = True
+
+    def groups(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(first row of each combination, each row's combination), or None where grouping would
+        not pay (varied parameters, or more than half the rows distinct)."""
+        if self.per_row or self.n < 64:
+            return None
+        uniq, first, inverse = np.unique(self.key, return_index=True, return_inverse=True)
+        if 2 * len(uniq) > self.n:
+            return None
+        return first, inverse.reshape(-1)
 
 
 _CONTROL_NODES: dict[str, Node] = {}

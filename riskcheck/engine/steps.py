@@ -271,6 +271,9 @@ def choose_weights(
     best_w, best_o = _trial(ops, readings, choices, 0)
     if not ops.any(open_any):
         return best_w, best_o
+    # A choice open nowhere flips nothing: its readings repeat earlier ones, which a strictly
+    # riskier test never prefers, so leaving it out visits the same readings in the same order.
+    choices = [c for c in choices if ops.any(c[2])]
     best = _risk(ops, best_w, best_o, scores, gap)
     for mask in range(1, 2 ** len(choices)):
         ws, os = _trial(ops, readings, choices, mask)

@@ -34,6 +34,9 @@ class EndUserType(Enum):
     other_government = "other_government"
     non_state_armed_group = "non_state_armed_group"
     private = "private"
+    sub_state_authority = "sub_state_authority"
+    un_peace_operation = "un_peace_operation"
+    humanitarian_or_media = "humanitarian_or_media"
 
 
 class Channel(Enum):
@@ -197,13 +200,7 @@ C7_WEIGHTS = (2, 2, 1, 1, 1, 1)
 
 
 def c7_inherent(a: Any, p: Any) -> np.ndarray:
-    s = [a(n, p).astype(np.float64) for n in C7]
-    total = 0.0
-    for w, x in zip(C7_WEIGHTS, s, strict=True):
-        total = total + w * x
-    mean = total / sum(C7_WEIGHTS)
-    worst = np.max(s, axis=0)
-    return np.minimum(4, np.maximum(np.maximum(mean, worst - 1), 0))
+    return _c7_scores([a(n, p).astype(np.float64) for n in C7], C7_WEIGHTS)
 
 
 def c7_reduction(a: Any, p: Any) -> np.ndarray:
@@ -223,13 +220,55 @@ def c7_reduction(a: Any, p: Any) -> np.ndarray:
 
 
 def _level(
-    residual: np.ndarray, inherent: np.ndarray, reduction: np.ndarray, deny: float, refer: float
+    residual: np.ndarray,
+    inherent: np.ndarray,
+    reduction: np.ndarray,
+    deny: float,
+    refer: float,
+    favourable: np.ndarray,
+    gap: np.ndarray,
 ) -> np.ndarray:
+    """The level; a denial that the missing evidence at its most favourable (``favourable``: the
+    inherent risk so read) would lift is referred (engine 0.2: refusals rest on evidence)."""
+    awaiting = (residual >= deny) & gap & (np.maximum(0, favourable - reduction) < deny)
     return _sel(
-        [residual >= deny, residual >= refer, (residual >= 1.5) | ((inherent >= 1.5) & (reduction > 0))],
+        [
+            (residual >= deny) & ~awaiting,
+            residual >= refer,
+            (residual >= 1.5) | ((inherent >= 1.5) & (reduction > 0)),
+        ],
         [3, 2, 1],
         0,
     )
+
+
+def _c7_scores(s: list[np.ndarray], w: tuple[int, ...]) -> np.ndarray:
+    total = 0.0
+    for wi, x in zip(w, s, strict=True):
+        total = total + wi * x
+    return np.minimum(4, np.maximum(np.maximum(total / sum(w), np.max(s, axis=0) - 1), 0))
+
+
+def c7_missing(a: Any, p: Any) -> list[np.ndarray]:
+    """Per C7 factor, where its evidence is missing (every factor's best score is 0)."""
+    return [
+        a("channel", p) == Channel.unknown,
+        a("diversion_history", p) == -1,
+        a("reexport_breaches", p) == -1,
+        a("cpi", p) < 0,
+        a("quantity_plausible", p) == -1,
+        a("max_service_life_years", p) < 0,
+    ]
+
+
+def c7_favourable(a: Any, p: Any) -> np.ndarray:
+    miss = c7_missing(a, p)
+    s = [np.where(m, 0.0, a(n, p).astype(np.float64)) for n, m in zip(C7, miss, strict=True)]
+    return _c7_scores(s, C7_WEIGHTS)
+
+
+def c7_gap(a: Any, p: Any) -> np.ndarray:
+    return np.logical_or.reduce(c7_missing(a, p))
 
 
 def c7_residual(a: Any, p: Any) -> np.ndarray:
@@ -237,7 +276,8 @@ def c7_residual(a: Any, p: Any) -> np.ndarray:
 
 
 def c7_level(a: Any, p: Any) -> np.ndarray:
-    return _level(a("c7_residual", p), a("c7_inherent", p), a("c7_reduction", p), 3, 2.5)
+    fav, gap = a("c7_favourable", p), a("c7_gap", p)
+    return _level(a("c7_residual", p), a("c7_inherent", p), a("c7_reduction", p), 3, 2.5, fav, gap)
 
 
 # --- ATT Art. 7(3) -----------------------------------------------------------------------------------
@@ -283,6 +323,27 @@ def att_inherent(a: Any, p: Any) -> np.ndarray:
     return np.minimum(4, np.maximum(np.maximum(_mean(ihl, pts, gbv, w), worst - 1), 0))
 
 
+def att_favourable(a: Any, p: Any) -> np.ndarray:
+    """The inherent risk with missing scores at their best (0) and, where the unit's record is
+    missing, the less risky of counting the PTS fully or outranked."""
+    ihl_m, pts_m = a("ihl_violations_credible", p) == -1, a("pts", p) < 0
+    gbv_m = a("gbv_risk", p) == GbvRisk.unknown
+    ihl, pts, gbv = (
+        np.where(m, 0.0, a(n, p).astype(np.float64))
+        for n, m in (("s_ihl", ihl_m), ("s_pts", pts_m), ("s_gbv", gbv_m))
+    )
+    out = np.maximum(_mean(ihl, pts, gbv, 0.25), np.maximum(ihl, gbv) - 1)
+    full = np.maximum(_mean(ihl, pts, gbv, 1.0), np.maximum(np.maximum(ihl, pts), gbv) - 1)
+    unit_missing = a("credible_gvhr_information", p) == -1
+    return np.minimum(4, np.maximum(np.where(unit_missing, np.minimum(full, out), out), 0))
+
+
+def att_gap(a: Any, p: Any) -> np.ndarray:
+    names = ("ihl_violations_credible", "pts", "credible_gvhr_information")
+    gap = np.logical_or.reduce([a(n, p) == -1 for n in names])
+    return gap | (a("gbv_risk", p) == GbvRisk.unknown)
+
+
 def att_reduction(a: Any, p: Any) -> np.ndarray:
     credit = 0.25 * (a("has_unit_vetting", p) & (a("credible_gvhr_information", p) == 0)) + 0.25 * (
         a("has_ihl_training", p) & (a("implicated_in_war_crimes", p) == 0)
@@ -295,7 +356,8 @@ def att_residual(a: Any, p: Any) -> np.ndarray:
 
 
 def att_level(a: Any, p: Any) -> np.ndarray:
-    return _level(a("att_residual", p), a("att_inherent", p), a("att_reduction", p), 3.5, 2.75)
+    fav, gap = a("att_favourable", p), a("att_gap", p)
+    return _level(a("att_residual", p), a("att_inherent", p), a("att_reduction", p), 3.5, 2.75, fav, gap)
 
 
 def severity(a: Any, p: Any) -> np.ndarray:
@@ -341,8 +403,11 @@ FORMULAS: list[type[Variable]] = [
             att_inherent,
             att_reduction,
             att_residual,
+            c7_favourable,
+            att_favourable,
         )
     ),
+    *(_formula(fn.__name__, bool, fn) for fn in (c7_gap, att_gap)),
     _formula("decision", Enum, decision, possible_values=Decision, default_value=Decision.approve),
 ]
 

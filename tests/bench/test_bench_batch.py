@@ -30,7 +30,6 @@ Each generates its own inputs (tests/register_gen.py, seeded) outside the timed 
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import json
@@ -55,13 +54,13 @@ from riskcheck.engine.arrays import evaluate as vevaluate
 from riskcheck.loader import load_rules, load_scenario
 from riskcheck.robustness import robustness, robustness_reference
 from riskcheck.whatif import Context
-from tests.conftest import rules_from
 from tests.register_gen import write_profiles, write_register
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "rules" / "baseline.yaml"
 OTHER = ROOT / "rules" / "eu-common-position.yaml"
 GRAPH = Path(__file__).resolve().parent / "zen_baseline_subset.json"
+SUBSET = Path(__file__).resolve().parent / "peer_subset.yaml"
 FULL = {
     "batch": 100_000,
     "replay": 1_000,
@@ -284,19 +283,10 @@ def test_robustness_reference(benchmark: Any, robustness_context: Context, sizes
 
 
 def _subset_rules() -> Any:
-    """The baseline restricted to what the ZEN graph encodes: prohibitions, c7-diversion, ATT 7(3)."""
-    data = yaml.safe_load(BASELINE.read_text())
-    keep = {"c7-diversion", "att-7-overriding"}
-    data = copy.deepcopy(data)
-    data["presumptions"], data["escalations"] = [], []
-    data["criteria"] = [c for c in data["criteria"] if c["id"] in keep]
-    mitigations = []
-    for m in data["mitigations"]:
-        m["reduces"] = {k: x for k, x in m["reduces"].items() if k in keep}
-        if m["reduces"]:
-            mitigations.append(m)
-    data["mitigations"] = mitigations
-    return rules_from(data, "baseline-zen-subset.yaml")
+    """What the ZEN graph and the OpenFisca model encode: prohibitions, c7-diversion and ATT 7(3) of
+    baseline 1.2 (peer_subset.yaml), frozen so that a new baseline does not silently part the
+    peers from riskcheck (1.3 added factors to ATT 7(3) and per-line item evidence)."""
+    return load_rules(SUBSET)
 
 
 ZEN_FIELDS = {
@@ -491,8 +481,13 @@ def test_memory_million_rows(
 
 
 def test_a_date_in_the_graph_matches_the_rules() -> None:
-    """The ZEN graph hard-codes the end of the Syrian-forces policy embargo: it must match the rules."""
-    data = yaml.safe_load(BASELINE.read_text())
+    """The ZEN graph hard-codes the end of the Syrian-forces policy embargo: it must match the subset
+    it models, and the subset the baseline (a prohibition is the same law in both). Prohibitions the
+    baseline added later (the national embargo, 1.4) are outside the frozen subset the peers model."""
+    data = yaml.safe_load(SUBSET.read_text())
+    baseline = yaml.safe_load(BASELINE.read_text())
+    now = {p["id"]: p for p in baseline["prohibitions"]}
+    assert data["prohibitions"] == [now[p["id"]] for p in data["prohibitions"]]
     end = next(p["effective_to"] for p in data["prohibitions"] if p["id"] == "syria-government-forces")
     days = (end - dt.date(1970, 1, 1)).days
     assert f"as_of_days > {days} ?" in GRAPH.read_text()
