@@ -42,8 +42,17 @@ class Citations:
     def __init__(self, rs: Any):
         self.sources = rs.sources
         self.cache: dict[str, str] = {}
+        self.lists: dict[int, tuple[list[str], tuple[str, ...]]] = {}  # per rule element's list
 
     def __call__(self, raw: list[str]) -> tuple[str, ...]:
+        hit = self.lists.get(id(raw))
+        if hit is not None and hit[0] is raw and len(raw) == len(hit[1]):
+            return hit[1]
+        shown = self._render(raw)
+        self.lists[id(raw)] = (raw, shown)
+        return shown
+
+    def _render(self, raw: list[str]) -> tuple[str, ...]:
         out = []
         for c in raw:
             hit = self.cache.get(c)
