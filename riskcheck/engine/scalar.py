@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..facts import Facts
-from .plan import CriterionPlan, Params, Plan
+from .plan import CriterionPlan, FactorPlan, Params, Plan
 from .steps import (
     LEVEL_OUTCOME,
     LEVELS,
@@ -214,6 +214,17 @@ def evaluate(
     )
 
 
+_PLAIN: dict[int, tuple[FactorPlan, FactorReading]] = {}
+
+
+def _plain(fp: FactorPlan) -> FactorReading:
+    """The reading of a factor nothing outranks and that always applies (one per factor: immutable)."""
+    hit = _PLAIN.get(id(fp))
+    if hit is None or hit[0] is not fp:
+        hit = _PLAIN[id(fp)] = (fp, FactorReading(fp.weight, fp.outranked_weight))
+    return hit[1]
+
+
 def _read(fact: Any) -> tuple[Any, ...]:
     """What a criterion reads of a fact, typed (True == 1, but they score differently)."""
     v, alts = fact.value, fact.alternatives
@@ -250,6 +261,9 @@ def _criterion(
             if fp.missing_policy == "refer":
                 run.call(Reason("refer", "missing_evidence", ci, "missing", None, fi))
         weight = fp.weight if params is None else params.weights.get((ci, fi), fp.weight)
+        if not fp.outranked_by and applies is None:  # a plain factor: counts with its weight
+            readings.append(_plain(fp) if params is None else FactorReading(weight, fp.outranked_weight))
+            continue
         established = any(_established(facts[f]) for f in fp.outranked_by)
         ob_gap = not established and any(facts[f].value is None for f in fp.outranked_by)
         applies_gap = (
