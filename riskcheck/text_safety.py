@@ -18,6 +18,7 @@ scripts and emoji sequences need them to be written correctly, and they cannot r
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _KEEP = {"\u200c", "\u200d"}
@@ -29,10 +30,13 @@ def _hidden(ch: str) -> bool:
     return ch not in _KEEP and unicodedata.category(ch) in ("Cf", "Zl", "Zp")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def visible(text: str) -> str:
     """``text`` with every invisible format character written as ``[U+XXXX]``."""
     if text.isascii():
         return text
     # each distinct character is looked at once (a report repeats its few non-ASCII marks often)
-    shown = {ord(ch): f"[U+{ord(ch):04X}]" for ch in set(text) if ch > "\x7f" and _hidden(ch)}
+    shown = {ord(ch): f"[U+{ord(ch):04X}]" for ch in set(_NON_ASCII.findall(text)) if _hidden(ch)}
     return text.translate(shown) if shown else text
