@@ -626,10 +626,12 @@ def facts_for_lines(
         model, scenario.country, scenario.unit, scenario.where, as_of, scenario.recipient, scenario.kind
     )
     check = embargo_check(model, reference, scenario.where.get("embargoes"), at)
-    return [
-        line_facts(base, model, i, scenario.where) | embargo_facts(check, model.transfer, item, as_of)
-        for i, item in enumerate(model.transfer.items)
-    ]
+    lines = []
+    for i, item in enumerate(model.transfer.items):
+        facts = line_facts(base, model, i, scenario.where)  # the line's own copy, completed in place
+        facts.update(embargo_facts(check, model.transfer, item, as_of))
+        lines.append(facts)
+    return lines
 
 
 # --- embargoes, line by line ----------------------------------------------------------------------

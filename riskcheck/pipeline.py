@@ -62,7 +62,8 @@ def assess(rules: LoadedRules, scenario: LoadedScenario, as_of: dt.date | None =
     day = as_of or scenario.model.date
     plan = compile_plan(rules)
     lines = facts_for_lines(scenario, day, rules)
-    evaluations = [evaluate(plan, f, day) for f in lines]
+    memo: dict = {}  # the criteria that read only facts the lines share are evaluated once
+    evaluations = [evaluate(plan, f, day, memo=memo) for f in lines]
     return explain_lines(
         plan, lines, meta_for(rules, scenario, day), evaluations, scenario.model.transfer.items
     )

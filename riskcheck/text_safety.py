@@ -33,13 +33,10 @@ def _hidden(ch: str) -> bool:
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-def _shown(m: re.Match[str]) -> str:
-    ch = m.group()
-    return f"[U+{ord(ch):04X}]" if _hidden(ch) else ch
-
-
 def visible(text: str) -> str:
     """``text`` with every invisible format character written as ``[U+XXXX]``."""
     if text.isascii():
         return text
-    return _NON_ASCII.sub(_shown, text)
+    # each distinct character is looked at once (a report repeats its few non-ASCII marks often)
+    shown = {ord(ch): f"[U+{ord(ch):04X}]" for ch in set(_NON_ASCII.findall(text)) if _hidden(ch)}
+    return text.translate(shown) if shown else text

@@ -71,7 +71,8 @@ class Context:
         self.plan = compile_plan(rules)
         self.lines = facts_for_lines(scenario, self.as_of, rules)
         self.meta = meta_for(rules, scenario, self.as_of)
-        self.evaluations = [evaluate(self.plan, f, self.as_of) for f in self.lines]
+        memo: dict = {}  # criteria reading only what the lines share are evaluated once
+        self.evaluations = [evaluate(self.plan, f, self.as_of, memo=memo) for f in self.lines]
         _, self.decisive = transfer_decision([ev.decision for ev in self.evaluations])
         self.facts = self.lines[self.decisive]
         self.evaluation = self.evaluations[self.decisive]
@@ -88,7 +89,8 @@ class Context:
     def run(self, changes: tuple[Change, ...]) -> Evaluation:
         """The transfer with ``changes`` on every line: outcome and values only (no wording), of the
         line that then decides, with the transfer's decision."""
-        evs = [evaluate(self.plan, apply(f, changes), self.as_of) for f in self.lines]
+        memo: dict = {}
+        evs = [evaluate(self.plan, apply(f, changes), self.as_of, memo=memo) for f in self.lines]
         return evs[transfer_decision([ev.decision for ev in evs])[1]]
 
 
@@ -337,7 +339,8 @@ def override(ctx: Context, values: dict[str, Any], controls: frozenset[str] | No
                 frozenset(controls), "known", source="what-if", origin="override"
             )
         lines.append(facts)
-    evaluations = [evaluate(ctx.plan, f, ctx.as_of) for f in lines]
+    memo: dict = {}
+    evaluations = [evaluate(ctx.plan, f, ctx.as_of, memo=memo) for f in lines]
     return explain_lines(ctx.plan, lines, ctx.meta, evaluations, ctx.items)  # the full trace, for display
 
 

@@ -48,6 +48,7 @@ class CriterionPlan:
     deny_at: float | None
     credits: tuple[tuple[int, float], ...]  # (mitigation index, amount) for each control that lowers it
     at: str
+    reads: tuple[str, ...] = ()  # every field its factors read: the same facts, the same values
 
     @property
     def id(self) -> str:
@@ -192,6 +193,13 @@ def _compile(lr: LoadedRules) -> Plan:
                     (mi, float(m.reduces[c.id])) for mi, m in enumerate(rs.mitigations) if c.id in m.reduces
                 ),
                 at=at("criteria", ci),
+                reads=tuple(
+                    dict.fromkeys(
+                        f
+                        for fp in factors
+                        for f in (fp.input, *fp.outranked_by, *(fp.applies.fields if fp.applies else ()))
+                    )
+                ),
             )
         )
     prohibitions = tuple(

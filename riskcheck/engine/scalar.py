@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..facts import Facts
-from .plan import CriterionPlan, Params, Plan
+from .plan import CriterionPlan, FactorPlan, Params, Plan
 from .steps import (
     LEVEL_OUTCOME,
     LEVELS,
@@ -60,13 +60,25 @@ class _Run:
         self.used: dict[str, list[str]] = {}
         self.treatment: dict[str, tuple[str, Any]] = {}
         self.skipped: list[Skipped] = []
+        self.log: list[tuple[Any, ...]] | None = None  # what a criterion noted, while it is recorded
 
     def call(self, reason: Reason) -> None:
+        if self.log is not None:
+            self.log.append((reason,))
         self.reasons.append((SEVERITY[reason.outcome], len(self.reasons), reason))
 
     def note(self, field: str, user: str, treatment: str, detail: Any = None) -> None:
+        if self.log is not None:
+            self.log.append((field, user, treatment, detail))
         self.used.setdefault(field, []).append(user)
         self.treatment.setdefault(field, (treatment, detail))
+
+    def replay(self, log: list[tuple[Any, ...]]) -> None:
+        for entry in log:
+            if len(entry) == 1:
+                self.call(entry[0])
+            else:
+                self.note(*entry)
 
     def note_unknown(
         self, facts: Facts, fields: tuple[str, ...], user: str, treatment: str, detail: Any = None
@@ -76,8 +88,18 @@ class _Run:
                 self.note(f, user, treatment, detail)
 
 
-def evaluate(plan: Plan, facts: Facts, as_of: dt.date, params: Params | None = None) -> Evaluation:
-    """The outcome of one case and the values that led to it (deterministic, no wording)."""
+Memo = dict[tuple[Any, ...], tuple[CriterionValues, list[tuple[Any, ...]]]]
+
+
+def evaluate(
+    plan: Plan, facts: Facts, as_of: dt.date, params: Params | None = None, memo: Memo | None = None
+) -> Evaluation:
+    """The outcome of one case and the values that led to it (deterministic, no wording).
+
+    ``memo``: shared by the item lines of one case, whose facts are the same objects but for each
+    line's own: a criterion whose facts read the same on both (a criterion reads a fact's value and
+    alternatives only), with the same controls credited, is evaluated once: its values, and what it
+    noted, are the same."""
     run = _Run()
 
     def in_effect(kind: str, index: int, spec: Any, cond: Any = None) -> bool:
@@ -119,7 +141,22 @@ def evaluate(plan: Plan, facts: Facts, as_of: dt.date, params: Params | None = N
     for ci, cp in enumerate(plan.criteria):
         if not in_effect("criterion", ci, cp.spec):
             continue
-        criteria.append(_criterion(plan, cp, ci, facts, credited_ok, params, run))
+        if memo is None or params is not None:
+            criteria.append(_criterion(plan, cp, ci, facts, credited_ok, params, run))
+            continue
+        key = (ci, *(_read(facts[f]) for f in cp.reads), *(credited_ok.get(mi) for mi, _ in cp.credits))
+        try:
+            hit = memo.get(key)
+        except TypeError:  # a value that cannot be a key: evaluated on its own
+            criteria.append(_criterion(plan, cp, ci, facts, credited_ok, params, run))
+            continue
+        if hit is None:
+            run.log = []
+            hit = memo[key] = (_criterion(plan, cp, ci, facts, credited_ok, params, run), run.log)
+            run.log = None
+        else:
+            run.replay(hit[1])
+        criteria.append(hit[0])
 
     # 6. Presumptions of denial.
     presumptions = []
@@ -177,6 +214,23 @@ def evaluate(plan: Plan, facts: Facts, as_of: dt.date, params: Params | None = N
     )
 
 
+_PLAIN: dict[int, tuple[FactorPlan, FactorReading]] = {}
+
+
+def _plain(fp: FactorPlan) -> FactorReading:
+    """The reading of a factor nothing outranks and that always applies (one per factor: immutable)."""
+    hit = _PLAIN.get(id(fp))
+    if hit is None or hit[0] is not fp:
+        hit = _PLAIN[id(fp)] = (fp, FactorReading(fp.weight, fp.outranked_weight))
+    return hit[1]
+
+
+def _read(fact: Any) -> tuple[Any, ...]:
+    """What a criterion reads of a fact, typed (True == 1, but they score differently)."""
+    v, alts = fact.value, fact.alternatives
+    return (v.__class__, v, alts, tuple(a.__class__ for a in alts)) if alts else (v.__class__, v)
+
+
 def _criterion(
     plan: Plan,
     cp: CriterionPlan,
@@ -207,6 +261,9 @@ def _criterion(
             if fp.missing_policy == "refer":
                 run.call(Reason("refer", "missing_evidence", ci, "missing", None, fi))
         weight = fp.weight if params is None else params.weights.get((ci, fi), fp.weight)
+        if not fp.outranked_by and applies is None:  # a plain factor: counts with its weight
+            readings.append(_plain(fp) if params is None else FactorReading(weight, fp.outranked_weight))
+            continue
         established = any(_established(facts[f]) for f in fp.outranked_by)
         ob_gap = not established and any(facts[f].value is None for f in fp.outranked_by)
         applies_gap = (

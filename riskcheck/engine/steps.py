@@ -268,6 +268,8 @@ def choose_weights(
     kept: a gap or a dispute must not make a record count for more *or* less than is conservative.
     Of equally risky readings the evidence as it stands is kept."""
     choices, open_any = _choices(ops, readings)
+    if not choices:  # nothing outranks or conditions any factor: each counts with its weight
+        return [r.weight for r in readings], [False for _ in readings]
     best_w, best_o = _trial(ops, readings, choices, 0)
     if not ops.any(open_any):
         return best_w, best_o

@@ -42,8 +42,17 @@ class Citations:
     def __init__(self, rs: Any):
         self.sources = rs.sources
         self.cache: dict[str, str] = {}
+        self.lists: dict[int, tuple[list[str], tuple[str, ...]]] = {}  # per rule element's list
 
     def __call__(self, raw: list[str]) -> tuple[str, ...]:
+        hit = self.lists.get(id(raw))
+        if hit is not None and hit[0] is raw and len(raw) == len(hit[1]):
+            return hit[1]
+        shown = self._render(raw)
+        self.lists[id(raw)] = (raw, shown)
+        return shown
+
+    def _render(self, raw: list[str]) -> tuple[str, ...]:
         out = []
         for c in raw:
             hit = self.cache.get(c)
@@ -110,8 +119,12 @@ def evidence(field: str, fact: Fact, as_of: dt.date, stale_days: int) -> Evidenc
     )
 
 
-def explain(plan: Plan, facts: Facts, meta: dict[str, Any], ev: Evaluation) -> Assessment:
-    """The assessment a reader sees: the evaluation ``ev`` of ``facts`` under ``plan``, in words."""
+def explain(
+    plan: Plan, facts: Facts, meta: dict[str, Any], ev: Evaluation, factors: bool = True
+) -> Assessment:
+    """The assessment a reader sees: the evaluation ``ev`` of ``facts`` under ``plan``, in words.
+    ``factors=False``: without the factors' results (a line that does not decide shows only its
+    outcome, reasons and conditions: its factors are never rendered, so they are not put into words)."""
     rs = plan.rules
     cites, sources, label_steps, rejected = _extras(plan)
     as_of: dt.date = meta["as_of"]
@@ -154,7 +167,7 @@ def explain(plan: Plan, facts: Facts, meta: dict[str, Any], ev: Evaluation) -> A
         cp = plan.criteria[cv.index]
         c = cp.spec
         results = []
-        for fp, fv in zip(cp.factors, cv.factors, strict=True):
+        for fp, fv in zip(cp.factors, cv.factors, strict=True) if factors else ():
             f = fp.spec
             evid = evidence(f.input, facts[f.input], as_of, plan.stale_after_days)
             results.append(
@@ -196,7 +209,7 @@ def explain(plan: Plan, facts: Facts, meta: dict[str, Any], ev: Evaluation) -> A
         # re-exported) is no part of its record.
         past = [
             r.explanation
-            for r, fv in zip(results, cv.factors, strict=True)
+            for r, fv in zip(results, cv.factors, strict=factors)
             if r.past_conduct and fv.applies != (False, False)
         ]
         thresholds = tuple(
@@ -399,7 +412,10 @@ def explain_lines(
     of the line that decides (the first of the most severe), the transfer's decision and refusal
     codes, and every line's own result."""
     decision, d = transfer_decision([ev.decision for ev in evaluations])
-    explained = [explain(plan, f, meta, ev) for f, ev in zip(lines, evaluations, strict=True)]
+    explained = [
+        explain(plan, f, meta, ev, factors=i == d)
+        for i, (f, ev) in enumerate(zip(lines, evaluations, strict=True))
+    ]
     results = tuple(_line(i, items[i], a, lines[i]) for i, a in enumerate(explained))
     main = explained[d]
     if len(results) == 1:
