@@ -52,6 +52,9 @@ def decisions_table(c: Comparison) -> None:
                 )
 
 
+MAIN_PX, WHAT_PX, CODE_PX = 790, 260, 60
+
+
 def disagreements(c: Comparison) -> None:
     rows = c.disagreements
     st.markdown("#### Where the rule sets disagree")
@@ -77,11 +80,15 @@ def disagreements(c: Comparison) -> None:
         hide_index=True,
         width="stretch",
         height=table_height(len(rows)),
-        # pixels: the table fits the main area beside the sidebar at 1280 px (about 818 px)
+        # pixels: the table fits the main area beside the sidebar at 1280 px (about 818 px), however
+        # many rule sets are compared (four bundled since the national layer)
         column_config={
-            "What": st.column_config.TextColumn(width=300),
-            "Code": st.column_config.TextColumn(width=60),
-            **{rid: st.column_config.TextColumn(width=130) for rid in ids},
+            "What": st.column_config.TextColumn(width=WHAT_PX),
+            "Code": st.column_config.TextColumn(width=CODE_PX),
+            **{
+                rid: st.column_config.TextColumn(width=max(90, (MAIN_PX - WHAT_PX - CODE_PX) // len(ids)))
+                for rid in ids
+            },
         },
     )
     st.markdown("Why, element by element:")

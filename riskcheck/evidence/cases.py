@@ -77,8 +77,6 @@ class Prepared:
             end_user=h.end_user,
             channel=h.channel,
             controls=h.controls,
-            kind="export",  # kept cases are exports to states (kept_case.case_json)
-            holder=None,
             contract_date=h.contract_date,
             sanctions_procedures=h.sanctions_procedures,
             derogation_conditions=h.derogation_conditions,
