@@ -475,13 +475,10 @@ def _replay_kept(
     ready = {key: p for key, p in prepared.items() if p is not None}
     decided: list[tuple[Kept, str, str | None, LoadedRules | None, LoadedRules, Replay, int]] = []
     for (rule_set_id, sha), members in groups.items():
-        today_rules = rules.current(rule_set_id)
-        then_rules = rules.by_sha(rule_set_id, sha)
-        if today_rules is None:
-            report.problems.append(
-                f"rule set {rule_set_id!r} no longer exists: {len(members)} assessments not replayed"
-            )
+        found = _rules_then_and_now(rules, report, rule_set_id, sha, len(members))
+        if found is None:
             continue
+        today_rules, then_rules = found
         today = Replay(today_rules, members, ready)
         then = (
             today if then_rules is today_rules else Replay(then_rules, members, ready) if then_rules else None
@@ -577,13 +574,10 @@ def _replay_texts(
         groups.setdefault((r.rule_set_id, r.rules_sha256), []).append((r, s))
     changes: list[Change] = []
     for (rule_set_id, sha), members in groups.items():
-        today_rules = rules.current(rule_set_id)
-        then_rules = rules.by_sha(rule_set_id, sha)
-        if today_rules is None:
-            report.problems.append(
-                f"rule set {rule_set_id!r} no longer exists: {len(members)} assessments not replayed"
-            )
+        found = _rules_then_and_now(rules, report, rule_set_id, sha, len(members))
+        if found is None:
             continue
+        today_rules, then_rules = found
         now_dec = _decisions(
             compile_plan(today_rules), today_rules, [m[1] for m in members], [m[0].as_of for m in members]
         )
@@ -643,3 +637,15 @@ def _decisions(
 
 def words(decision: str | None) -> str:
     return DECISION_WORDS.get(decision or "", decision or "not replayed")
+
+
+def _rules_then_and_now(
+    rules: Any, report: Any, rule_set_id: str, sha: str, n: int
+) -> tuple[Any, Any] | None:
+    """The rule set of that id as it is today and as it was (by sha256; None when not found); None,
+    with a problem reported, when the rule set no longer exists."""
+    today_rules = rules.current(rule_set_id)
+    if today_rules is None:
+        report.problems.append(f"rule set {rule_set_id!r} no longer exists: {n} assessments not replayed")
+        return None
+    return today_rules, rules.by_sha(rule_set_id, sha)
